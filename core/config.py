@@ -1,0 +1,164 @@
+"""Every setting, read once from the environment.
+
+The names are the contract in DESIGN.md. :func:`load_config` turns a bad value into one
+:class:`core.errors.ConfigError` line that names the variable and what it accepts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.errors import ConfigError
+
+DEFAULT_SILICONFLOW_BASE_URL = "https://api.siliconflow.cn/v1"
+DEFAULT_TTS_MODEL = "FunAudioLLM/CosyVoice2-0.5B"
+DEFAULT_ASR_MODEL = "FunAudioLLM/SenseVoiceSmall"
+DEFAULT_DISCORD_API_BASE_URL = "https://discord.com/api/v10"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Config(BaseSettings):
+    """The service's settings. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    data_dir: Path = Field(Path("./data"), validation_alias=_env("VOICEBRIDGE_DATA_DIR"))
+    database_url: str | None = Field(None, validation_alias=_env("VOICEBRIDGE_DATABASE_URL"))
+    secret_key: SecretStr | None = Field(None, validation_alias=_env("VOICEBRIDGE_SECRET_KEY"))
+    provider: Literal["siliconflow", "local"] | None = Field(None, validation_alias=_env("VOICEBRIDGE_PROVIDER"))
+
+    siliconflow_api_key: SecretStr | None = Field(None, validation_alias=_env("SILICONFLOW_API_KEY"))
+    siliconflow_base_url: str = Field(DEFAULT_SILICONFLOW_BASE_URL, validation_alias=_env("SILICONFLOW_BASE_URL"))
+    tts_model: str = Field(DEFAULT_TTS_MODEL, validation_alias=_env("VOICEBRIDGE_TTS_MODEL"))
+    asr_model: str = Field(DEFAULT_ASR_MODEL, validation_alias=_env("VOICEBRIDGE_ASR_MODEL"))
+
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
+    telegram_base_url: str | None = Field(None, validation_alias=_env("TELEGRAM_BASE_URL"))
+    telegram_base_file_url: str | None = Field(None, validation_alias=_env("TELEGRAM_BASE_FILE_URL"))
+    telegram_webhook_url: str | None = Field(None, validation_alias=_env("TELEGRAM_WEBHOOK_URL"))
+    telegram_webhook_listen: str = Field("0.0.0.0", validation_alias=_env("TELEGRAM_WEBHOOK_LISTEN"))
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535, validation_alias=_env("TELEGRAM_WEBHOOK_PORT"))
+    telegram_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET"))
+
+    discord_bot_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_BOT_TOKEN"))
+    discord_guild_ids: Annotated[tuple[int, ...], NoDecode] = Field((), validation_alias=_env("DISCORD_GUILD_IDS"))
+    discord_api_base_url: str = Field(DEFAULT_DISCORD_API_BASE_URL, validation_alias=_env("DISCORD_API_BASE_URL"))
+
+    # Operator knobs beyond DESIGN.md's table (all optional).
+    neutral_instruction: bool = Field(False, validation_alias=_env("VOICEBRIDGE_NEUTRAL_INSTRUCTION"))
+    cache_max_bytes: int = Field(512 * 1024 * 1024, ge=0, validation_alias=_env("VOICEBRIDGE_CACHE_MAX_BYTES"))
+    daily_byte_quota: int = Field(0, ge=0, validation_alias=_env("VOICEBRIDGE_DAILY_BYTE_QUOTA"))
+    requests_per_minute: int = Field(20, ge=0, validation_alias=_env("VOICEBRIDGE_REQUESTS_PER_MINUTE"))
+    max_text_chars: int = Field(2000, ge=1, le=100_000, validation_alias=_env("VOICEBRIDGE_MAX_TEXT_CHARS"))
+    max_queued_per_user: int = Field(3, ge=1, validation_alias=_env("VOICEBRIDGE_MAX_QUEUED_PER_USER"))
+    price_per_million_bytes: float = Field(7.15, ge=0, validation_alias=_env("VOICEBRIDGE_PRICE_PER_MILLION_BYTES"))
+    currency: str = Field("USD", validation_alias=_env("VOICEBRIDGE_CURRENCY"))
+    voice_idle_timeout: float = Field(300.0, ge=0, validation_alias=_env("VOICEBRIDGE_VOICE_IDLE_TIMEOUT"))
+    http_timeout: float = Field(60.0, gt=0, validation_alias=_env("VOICEBRIDGE_HTTP_TIMEOUT"))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias=_env("VOICEBRIDGE_LOG_LEVEL"))
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("provider", "database_url", "siliconflow_api_key", "telegram_bot_token",
+                     "discord_bot_token", "secret_key", "telegram_base_url", "telegram_base_file_url",
+                     "telegram_webhook_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("siliconflow_base_url", "discord_api_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("an http:// or https:// URL")
+        return value.rstrip("/")
+
+    # --- derived values -------------------------------------------------------------------
+
+    @property
+    def effective_provider(self) -> str:
+        """``siliconflow`` when asked for or when a key is set, else the offline ``local`` engine."""
+        if self.provider:
+            return self.provider
+        return "siliconflow" if self.siliconflow_api_key else "local"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'voicebridge.db').resolve()}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    def operator_key(self) -> str | None:
+        return self.siliconflow_api_key.get_secret_value() if self.siliconflow_api_key else None
+
+
+_FIELD_HELP = {
+    "provider": "siliconflow or local",
+    "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "discord_guild_ids": "comma-separated numeric guild ids",
+}
+
+
+def load_config(**overrides: object) -> Config:
+    """Read the environment (plus ``overrides`` by field name); raise ConfigError on a bad value."""
+    try:
+        return Config(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        info = Config.model_fields.get(field)
+        alias = field
+        if info is not None and isinstance(info.validation_alias, AliasChoices):
+            alias = str(info.validation_alias.choices[0])
+        allowed = _FIELD_HELP.get(field) or err["msg"].removeprefix("Value error, ")
+        raise ConfigError(name=alias, allowed=allowed) from None
+
+
+def load_secret_key(config: Config) -> bytes:
+    """The Fernet key: ``VOICEBRIDGE_SECRET_KEY``, else generated once into ``$DATA_DIR/secret.key`` (0600)."""
+    from cryptography.fernet import Fernet
+
+    if config.secret_key is not None:
+        key = config.secret_key.get_secret_value().encode()
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(name="VOICEBRIDGE_SECRET_KEY",
+                              allowed="a Fernet key (32 url-safe base64-encoded bytes)") from None
+        return key
+    path = config.data_dir / "secret.key"
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return path.read_bytes().strip()
+    key = Fernet.generate_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_bytes().strip()
+    try:
+        os.write(fd, key)
+    finally:
+        os.close(fd)
+    return key

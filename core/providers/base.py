@@ -1,0 +1,48 @@
+"""The one interface every speech provider implements."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol, runtime_checkable
+
+from core.models import PCMChunk, RemoteVoice, SynthesisRequest
+
+
+@runtime_checkable
+class TTSProvider(Protocol):
+    """A speech engine. ``api_key`` overrides the operator's key for one call (users' own keys)."""
+
+    #: ``siliconflow`` or ``local``; part of the cache key.
+    name: str
+    #: The model id (part of the cache key).
+    model: str
+    supports_cloning: bool
+
+    def synthesize(self, request: SynthesisRequest, *, api_key: str | None = None) -> AsyncIterator[PCMChunk]:
+        """Stream speech as PCM chunks while it is being produced.
+
+        Raises a :class:`core.errors.ProviderError` subclass; once a chunk has been yielded the
+        call is not retried internally (a cut stream raises ``ProviderStreamCut``).
+        """
+        ...
+
+    async def clone(self, audio: bytes, filename: str, name: str, transcript: str, *,
+                    api_key: str | None = None) -> RemoteVoice:
+        """Upload reference audio and return the new voice (its ``uri`` is used as ``voice``)."""
+        ...
+
+    async def list_voices(self, *, api_key: str | None = None) -> list[RemoteVoice]:
+        """The account's cloned voices."""
+        ...
+
+    async def delete_voice(self, uri: str, *, api_key: str | None = None) -> None:
+        """Delete a cloned voice; a voice that is already gone is not an error."""
+        ...
+
+    async def transcribe(self, audio: bytes, filename: str, *, api_key: str | None = None) -> str:
+        """Speech to text, with ``<|…|>`` tags removed."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release resources the provider owns (not the shared HTTP client)."""
+        ...

@@ -1,0 +1,1 @@
+"""Database fixtures: the same tests on SQLite and PostgreSQL."""
