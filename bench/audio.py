@@ -1,0 +1,224 @@
+"""Audio benchmark: how fast core.audio encodes, and how soon a voice channel hears the first sound.
+
+Measures
+1. voice-note encoding (30 s of speech-like 24 kHz PCM → Ogg/Opus 48 kHz 32 kbps) as × real time,
+   whole and fed in 43 ms chunks as a provider streams it;
+2. 20 ms Opus packet encoding (OpusPacketEncoder, 48 kHz stereo 64 kbps) as × real time;
+3. latency from a provider's first PCM chunk (43 ms at 24 kHz) to the first Opus packet, p50/p99;
+4. time to first packet for a 10 s clip, ours vs "the usual way" other bots do it: wait for the
+   whole clip as MP3, then convert it to Ogg/Opus with an ``ffmpeg`` subprocess (as pydub does).
+   The provider is modelled as streaming at a real-time factor (RTF) of 0.12: the whole-clip way
+   waits RTF × 10 s of generation plus the conversion; ours waits RTF × one chunk plus one encode.
+   Network and the provider's own time-to-first-byte are the same for both and left out.
+
+``python -m bench audio``; results in ``bench/results/audio.json``. Takes well under two minutes
+(plus a one-time ``apt-get install ffmpeg`` if ffmpeg is missing and we are root; set
+``VOICEBRIDGE_BENCH_NO_INSTALL=1`` to skip that, the row then says "unavailable").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import Any
+
+from bench.common import ms, now, percentile, speech_like_pcm, summary, time_call
+from core import audio
+
+RATE = 24000
+NOTE_SECONDS = 30.0
+CHUNK_SECONDS = 0.043  # a realistic first chunk from a streaming TTS provider
+CLIP_SECONDS = 10.0
+PROVIDER_RTF = 0.12
+LATENCY_RUNS = 200
+FFMPEG_RUNS = 5
+FFMPEG_ARGS = ["-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-c:a", "libopus", "-b:a", "32k",
+               "-f", "ogg", "pipe:1"]
+
+
+def _chunks(pcm: bytes, seconds: float, rate: int) -> list[bytes]:
+    size = int(rate * seconds) * 2
+    return [pcm[i:i + size] for i in range(0, len(pcm), size)]
+
+
+def _find_ffmpeg() -> tuple[str | None, str]:
+    """The ffmpeg executable, installing it with apt-get if allowed; (path or None, how)."""
+    path = shutil.which("ffmpeg")
+    if path:
+        return path, "found on PATH"
+    if os.environ.get("VOICEBRIDGE_BENCH_NO_INSTALL"):
+        return None, "missing (install skipped: VOICEBRIDGE_BENCH_NO_INSTALL)"
+    if not shutil.which("apt-get") or (hasattr(os, "geteuid") and os.geteuid() != 0):
+        return None, "missing (no apt-get or not root)"
+    print("  ffmpeg is missing: trying apt-get install -y ffmpeg (one time) …", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "ffmpeg"]
+    for step in ([install], [["apt-get", "update", "-q"], install]):
+        try:
+            for cmd in step:
+                subprocess.run(cmd, check=True, env=env, timeout=900,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except (subprocess.SubprocessError, OSError):
+            continue
+        path = shutil.which("ffmpeg")
+        if path:
+            return path, "installed with apt-get"
+    return None, "missing (apt-get install failed)"
+
+
+def _ffmpeg_convert(ffmpeg: str, mp3: bytes) -> bytes:
+    done = subprocess.run([ffmpeg, *FFMPEG_ARGS], input=mp3, capture_output=True, check=True, timeout=120)
+    return done.stdout
+
+
+def _xrt(seconds_of_audio: float, times: list[float]) -> float:
+    return seconds_of_audio / percentile(times, 50)
+
+
+def run() -> dict[str, Any]:
+    """Run all measurements; return the table and the raw numbers."""
+    rows: list[list[Any]] = []
+    raw: dict[str, Any] = {"params": {
+        "rate": RATE, "note_seconds": NOTE_SECONDS, "chunk_seconds": CHUNK_SECONDS,
+        "clip_seconds": CLIP_SECONDS, "provider_rtf": PROVIDER_RTF, "latency_runs": LATENCY_RUNS,
+    }}
+    notes: list[str] = []
+
+    speech = speech_like_pcm(NOTE_SECONDS, RATE, seed=1)
+    chunks = _chunks(speech, CHUNK_SECONDS, RATE)
+    audio.encode_sync(speech[: RATE * 2], RATE)  # warm-up: codec and resampler setup, page cache
+
+    # 1. voice notes
+    whole = time_call(lambda: audio.encode_sync(speech, RATE, "ogg"), repeat=5)
+
+    def streamed_note() -> None:
+        encoder = audio.StreamingNoteEncoder("ogg")
+        for chunk in chunks:
+            encoder.feed(chunk, RATE)
+        encoder.finish()
+
+    streamed = time_call(streamed_note, repeat=5)
+    note = audio.encode_sync(speech, RATE, "ogg")
+    kbps = len(note.data) * 8 / note.duration / 1000
+    rows.append(["voice note Ogg/Opus, 30 s clip at once", f"{_xrt(NOTE_SECONDS, whole):.0f}x real time",
+                 f"p50 {ms(percentile(whole, 50))} per clip; {len(note.data) // 1024} KiB, {kbps:.1f} kbps"])
+    rows.append(["voice note Ogg/Opus, fed in 43 ms chunks", f"{_xrt(NOTE_SECONDS, streamed):.0f}x real time",
+                 f"p50 {ms(percentile(streamed, 50))} for {len(chunks)} chunks"])
+    raw["note_whole_s"] = summary(whole)
+    raw["note_streamed_s"] = summary(streamed)
+    raw["note_bytes"] = len(note.data)
+
+    # 2. 20 ms packets for voice channels
+    def packets_run() -> int:
+        encoder = audio.OpusPacketEncoder(leading_silence_ms=0)
+        count = 0
+        for chunk in chunks:
+            count += len(encoder.feed(chunk, RATE))
+        return count + len(encoder.flush())
+
+    packet_times = time_call(packets_run, repeat=3)
+    packet_count = packets_run()
+    per_packet = percentile(packet_times, 50) / packet_count
+    rows.append(["20 ms Opus packets (48 kHz stereo 64 kbps)", f"{_xrt(NOTE_SECONDS, packet_times):.0f}x real time",
+                 f"{packet_count} packets, {per_packet * 1e6:.0f} us per packet"])
+    raw["packets_s"] = summary(packet_times)
+    raw["packet_count"] = packet_count
+
+    # 3. first chunk -> first packet
+    first_chunk = chunks[0]
+    first_silence: list[float] = []
+    first_audio: list[float] = []
+    construct: list[float] = []
+    for _ in range(LATENCY_RUNS):
+        start = now()
+        encoder = audio.OpusPacketEncoder(leading_silence_ms=200)
+        construct.append(now() - start)
+        start = now()
+        out = encoder.feed(first_chunk, RATE)
+        first_silence.append(now() - start)
+        assert out, "no packet after the first chunk"
+        first_feed_packets = len(out)
+        encoder = audio.OpusPacketEncoder(leading_silence_ms=0)
+        start = now()
+        out = encoder.feed(first_chunk, RATE)
+        first_audio.append(now() - start)
+        assert out, "no audio packet after the first chunk"
+    lat = summary(first_audio)
+    lat_silence = summary(first_silence)
+    lat_construct = summary(construct)
+    rows.append(["first 43 ms chunk -> first audio packet", f"p50 {ms(lat['p50'])}",
+                 f"p99 {ms(lat['p99'])}, n={LATENCY_RUNS} (leading silence 0)"])
+    rows.append(["first 43 ms chunk -> packets, 200 ms lead-in", f"p50 {ms(lat_silence['p50'])}",
+                 f"p99 {ms(lat_silence['p99'])}; {first_feed_packets} packets (10 silence) from one feed"])
+    rows.append(["OpusPacketEncoder() construction", f"p50 {ms(lat_construct['p50'])}",
+                 f"p99 {ms(lat_construct['p99'])} (done before the first chunk arrives)"])
+    raw["first_audio_packet_s"] = lat
+    raw["first_packets_with_silence_s"] = lat_silence
+    raw["encoder_construction_s"] = lat_construct
+
+    # 4. whole clip (MP3 -> ffmpeg -> Ogg) vs streaming, for a 10 s clip
+    clip = speech_like_pcm(CLIP_SECONDS, RATE, seed=2)
+    mp3 = audio.encode_sync(clip, RATE, "mp3").data  # stands in for the provider's MP3 download
+    generation_whole = PROVIDER_RTF * CLIP_SECONDS
+    generation_chunk = PROVIDER_RTF * CHUNK_SECONDS
+    ours = generation_chunk + lat["p50"]
+    ours_p99 = generation_chunk + lat["p99"]
+    rows.append([f"time to first packet, {CLIP_SECONDS:.0f} s clip: streaming (ours)", ms(ours),
+                 f"provider 1st chunk {ms(generation_chunk)} (RTF {PROVIDER_RTF}) + encode p50; p99 {ms(ours_p99)}"])
+
+    def pyav_whole() -> None:
+        decoded = audio.decode_upload_sync(mp3, sample_rate=48000)
+        audio.encode_sync(decoded.pcm, decoded.sample_rate, "ogg")
+
+    pyav_times = time_call(pyav_whole, repeat=5)
+    pyav_total = generation_whole + percentile(pyav_times, 50)
+    rows.append(["  whole clip as MP3, then PyAV in-process -> Ogg", ms(pyav_total),
+                 f"generation {ms(generation_whole)} + convert p50 {ms(percentile(pyav_times, 50))}"])
+    raw["whole_clip_pyav_convert_s"] = summary(pyav_times)
+
+    ffmpeg, how = _find_ffmpeg()
+    raw["ffmpeg"] = {"path": ffmpeg, "how": how}
+    ratio: float | None = None
+    if ffmpeg:
+        try:
+            _ffmpeg_convert(ffmpeg, mp3)  # warm-up (binary and libraries into the page cache)
+            ff_times = time_call(lambda: _ffmpeg_convert(ffmpeg, mp3), repeat=FFMPEG_RUNS)
+            ff_total = generation_whole + percentile(ff_times, 50)
+            ratio = ff_total / ours
+            rows.append(["  whole clip as MP3, then ffmpeg subprocess -> Ogg (pydub way)", ms(ff_total),
+                         f"generation {ms(generation_whole)} + ffmpeg p50 {ms(percentile(ff_times, 50))}"])
+            rows.append(["  ratio: whole-clip ffmpeg / streaming", f"{ratio:.0f}x",
+                         f"first sound {ms(ff_total - ours)} sooner with streaming"])
+            raw["whole_clip_ffmpeg_convert_s"] = summary(ff_times)
+            raw["whole_clip_ffmpeg_total_s"] = ff_total
+        except (subprocess.SubprocessError, OSError) as exc:
+            rows.append(["  whole clip as MP3, then ffmpeg subprocess -> Ogg (pydub way)", "unavailable",
+                         f"ffmpeg failed: {exc!r}"[:100]])
+    else:
+        rows.append(["  whole clip as MP3, then ffmpeg subprocess -> Ogg (pydub way)", "unavailable",
+                     f"ffmpeg {how}"])
+    if ratio is None:
+        ratio = pyav_total / ours
+        rows.append(["  ratio: whole-clip PyAV / streaming", f"{ratio:.0f}x", "ffmpeg row unavailable"])
+    raw["streaming_first_packet_s"] = ours
+    raw["whole_clip_pyav_total_s"] = pyav_total
+    raw["ratio"] = ratio
+    notes.append(f"ffmpeg: {how}" + (f" ({ffmpeg})" if ffmpeg else ""))
+    notes.append("network and the provider's time-to-first-byte are common to both ways and left out")
+    notes.append(f"python {sys.version.split()[0]}; times are wall clock on this machine")
+
+    return {
+        "title": "audio: encoding speed and time to first sound",
+        "columns": ["measurement", "result", "detail"],
+        "rows": rows,
+        "notes": notes,
+        "raw": raw,
+    }
+
+
+if __name__ == "__main__":  # python -m bench.audio
+    from bench.common import report
+
+    report("audio", run())
