@@ -1,0 +1,525 @@
+"""SiliconFlowProvider against the fake SiliconFlow on loopback (real sockets, no mocks)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from core.errors import (
+    EmptyText,
+    InvalidApiKey,
+    InvalidName,
+    InvalidValue,
+    ProviderAuthError,
+    ProviderBadRequest,
+    ProviderError,
+    ProviderForbidden,
+    ProviderNotFound,
+    ProviderPaymentRequired,
+    ProviderProtocolError,
+    ProviderRateLimited,
+    ProviderStreamCut,
+    ProviderTimeout,
+    ProviderUnavailable,
+    UnknownVoice,
+    VoiceBridgeError,
+)
+from core.models import PCMChunk, RemoteVoice, SynthesisRequest
+from core.providers.base import TTSProvider
+from core.providers.retry import backoff_delay, parse_retry_after, retry_delay
+from core.providers.siliconflow import SiliconFlowProvider, strip_control_tokens
+from tests.fakes.siliconflow import FakeSiliconFlow, sample_wav
+from tests.fakes.siliconflow_fixtures import OPERATOR_KEY, USER_KEY
+
+MODEL = "FunAudioLLM/CosyVoice2-0.5B"
+Factory = Callable[..., SiliconFlowProvider]
+
+
+class RecordingSleep:
+    """A ``sleep`` for the provider that records the backoff pauses instead of taking them."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+async def collect(provider: SiliconFlowProvider, request: SynthesisRequest, **kwargs: object) -> list[PCMChunk]:
+    return [chunk async for chunk in provider.synthesize(request, **kwargs)]
+
+
+def say(text: str = "hello there", voice: str = "alex", **kwargs: object) -> SynthesisRequest:
+    return SynthesisRequest(text=text, voice=voice, **kwargs)
+
+
+def test_is_a_tts_provider(sf_provider: SiliconFlowProvider) -> None:
+    assert isinstance(sf_provider, TTSProvider)
+    assert (sf_provider.name, sf_provider.model, sf_provider.supports_cloning) == ("siliconflow", MODEL, True)
+
+
+# --- synthesis -----------------------------------------------------------------------------------------
+
+
+async def test_streams_chunks_before_the_clip_is_finished(sf_provider: SiliconFlowProvider,
+                                                          fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.realtime_factor = 1.0  # the fake takes ~0.66 s to "generate" this clip
+    text = "a" * 11
+    chunks: list[PCMChunk] = []
+    completed_at_first_chunk = None
+    async for chunk in sf_provider.synthesize(say(text)):
+        if not chunks:
+            completed_at_first_chunk = fake_siliconflow.requests[-1].completed
+        chunks.append(chunk)
+    assert completed_at_first_chunk is False
+    assert fake_siliconflow.requests[-1].completed
+    assert len(chunks) > 1
+    assert all(c.sample_rate == 24000 and len(c.data) % 2 == 0 for c in chunks)
+    assert sum(len(c.data) for c in chunks) == 2 * fake_siliconflow.expected_samples(text, 24000)
+
+
+async def test_request_body_fields(sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow) -> None:
+    request = SynthesisRequest(text="  hello <|endofprompt|>wor<|im_<|x|>start|>ld  ", voice="alex", speed=1.5,
+                               gain=-3, instruction="用开心的语气说<|zh|>", sample_rate=16000)
+    chunks = await collect(sf_provider, request)
+    assert {c.sample_rate for c in chunks} == {16000}
+    sent = fake_siliconflow.requests[-1]
+    assert sent.json == {
+        "model": MODEL,
+        "input": "用开心的语气说<|endofprompt|>hello world",
+        "voice": f"{MODEL}:alex",
+        "response_format": "pcm",
+        "sample_rate": 16000,
+        "stream": True,
+        "speed": 1.5,
+        "gain": -3.0,
+    }
+    assert sent.headers["authorization"] == f"Bearer {OPERATOR_KEY}"
+
+
+async def test_no_instruction_means_no_prompt_marker(sf_provider: SiliconFlowProvider,
+                                                     fake_siliconflow: FakeSiliconFlow) -> None:
+    await collect(sf_provider, say("just <|endofprompt|>text", instruction=None))
+    assert fake_siliconflow.requests[-1].json["input"] == "just text"
+
+
+async def test_full_voice_ids_and_clone_uris_are_sent_verbatim(sf_provider: SiliconFlowProvider,
+                                                               fake_siliconflow: FakeSiliconFlow) -> None:
+    uri = fake_siliconflow.add_voice(OPERATOR_KEY, "mine")
+    await collect(sf_provider, say(voice=f"{MODEL}:claire"))
+    await collect(sf_provider, say(voice=uri))
+    assert [r.json["voice"] for r in fake_siliconflow.requests] == [f"{MODEL}:claire", uri]
+
+
+async def test_a_users_key_overrides_the_operators(sf_provider: SiliconFlowProvider,
+                                                   fake_siliconflow: FakeSiliconFlow) -> None:
+    await collect(sf_provider, say(), api_key=USER_KEY)
+    assert fake_siliconflow.requests[-1].api_key == USER_KEY
+
+
+async def test_odd_sized_network_chunks_still_yield_whole_samples(sf_provider: SiliconFlowProvider,
+                                                                  fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.chunk_size = 1001
+    fake_siliconflow.realtime_factor = 0.1
+    chunks = await collect(sf_provider, say("a" * 10))
+    assert len(chunks) > 2
+    assert all(len(c.data) % 2 == 0 for c in chunks)
+    assert sum(len(c.data) for c in chunks) == 2 * fake_siliconflow.expected_samples("a" * 10, 24000)
+
+
+@pytest.mark.parametrize(("request_", "error"), [
+    (say(voice="zed"), UnknownVoice),
+    (say(text="<|endofprompt|>  "), EmptyText),
+    (say(sample_rate=48000), InvalidValue),
+])
+async def test_bad_requests_are_refused_before_calling(sf_provider: SiliconFlowProvider,
+                                                       fake_siliconflow: FakeSiliconFlow,
+                                                       request_: SynthesisRequest, error: type) -> None:
+    with pytest.raises(error):
+        await collect(sf_provider, request_)
+    assert fake_siliconflow.requests == []
+
+
+async def test_no_key_or_unsendable_key_is_refused_before_calling(sf_provider_factory: Factory,
+                                                                  fake_siliconflow: FakeSiliconFlow) -> None:
+    with pytest.raises(ProviderAuthError):
+        await collect(sf_provider_factory(api_key=None), say())
+    with pytest.raises(InvalidApiKey):
+        await collect(sf_provider_factory(), say(), api_key="sk-bad\r\nX-Evil: 1")
+    assert fake_siliconflow.requests == []
+
+
+async def test_stopping_early_releases_the_connection(sf_provider: SiliconFlowProvider,
+                                                      fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.realtime_factor = 0.5
+    stream = sf_provider.synthesize(say("a" * 40))
+    first = await anext(stream)
+    await stream.aclose()
+    assert first.data
+    assert len(await collect(sf_provider, say())) > 0
+
+
+# --- faults: retried before the first byte -------------------------------------------------------------
+
+
+async def test_429_is_retried_after_retry_after(sf_provider_factory: Factory, fake_siliconflow: FakeSiliconFlow) -> None:
+    sleep = RecordingSleep()
+    fake_siliconflow.fail(429, retry_after=1)
+    chunks = await collect(sf_provider_factory(sleep=sleep), say())
+    assert chunks
+    assert len(fake_siliconflow.requests_for("speech")) == 2
+    assert sleep.delays == [pytest.approx(1.0)]
+
+
+async def test_retry_after_as_an_http_date_is_honoured(sf_provider_factory: Factory,
+                                                       fake_siliconflow: FakeSiliconFlow) -> None:
+    sleep = RecordingSleep()
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=3), usegmt=True)
+    fake_siliconflow.fail(429, retry_after=when)
+    await collect(sf_provider_factory(sleep=sleep, retry_after_max=10), say())
+    assert len(sleep.delays) == 1 and 1.0 < sleep.delays[0] <= 3.0
+
+
+async def test_429_beyond_max_retries_raises_rate_limited(sf_provider_factory: Factory,
+                                                          fake_siliconflow: FakeSiliconFlow) -> None:
+    sleep = RecordingSleep()
+    fake_siliconflow.fail(429, retry_after=0, times=None)
+    with pytest.raises(ProviderRateLimited) as caught:
+        await collect(sf_provider_factory(max_retries=2, sleep=sleep), say())
+    assert len(fake_siliconflow.requests_for("speech")) == 3
+    assert len(sleep.delays) == 2
+    assert caught.value.params["status"] == 429
+    assert caught.value.params["retry_after"] == 0
+    assert "TPM limit reached" in caught.value.params["message"]
+
+
+async def test_a_long_retry_after_is_reported_not_waited_out(sf_provider_factory: Factory,
+                                                             fake_siliconflow: FakeSiliconFlow) -> None:
+    sleep = RecordingSleep()
+    fake_siliconflow.fail(429, retry_after=120)
+    with pytest.raises(ProviderRateLimited) as caught:
+        await collect(sf_provider_factory(sleep=sleep), say())
+    assert caught.value.params["retry_after"] == 120
+    assert sleep.delays == []
+    assert len(fake_siliconflow.requests) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_5xx_json_is_retried(sf_provider_factory: Factory, fake_siliconflow: FakeSiliconFlow, status: int) -> None:
+    sleep = RecordingSleep()
+    fake_siliconflow.fail(status, times=2)
+    assert await collect(sf_provider_factory(sleep=sleep), say())
+    assert len(fake_siliconflow.requests_for("speech")) == 3
+    # exponential backoff with jitter: each pause within [base·2^n / 2, base·2^n]
+    assert 0.005 <= sleep.delays[0] <= 0.01 and 0.01 <= sleep.delays[1] <= 0.02
+
+
+async def test_503_after_retries_is_unavailable(sf_provider_factory: Factory, fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.fail(503, times=None)
+    with pytest.raises(ProviderUnavailable) as caught:
+        await collect(sf_provider_factory(max_retries=1, sleep=RecordingSleep()), say())
+    assert type(caught.value) is ProviderUnavailable
+    assert caught.value.params == {"status": 503, "message": "Model service overloaded. Please try again later."}
+    assert len(fake_siliconflow.requests) == 2
+
+
+async def test_504_plain_text_is_retried_then_timeout(sf_provider_factory: Factory,
+                                                      fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.fail(504, times=None)
+    with pytest.raises(ProviderTimeout) as caught:
+        await collect(sf_provider_factory(max_retries=2, sleep=RecordingSleep()), say())
+    assert caught.value.params == {"status": 504, "message": "upstream request timeout"}
+    assert len(fake_siliconflow.requests) == 3
+
+
+async def test_cut_before_the_first_byte_is_retried(sf_provider: SiliconFlowProvider,
+                                                    fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.cut_stream(after_bytes=0)
+    chunks = await collect(sf_provider, say())
+    assert sum(len(c.data) for c in chunks) == 2 * fake_siliconflow.expected_samples("hello there", 24000)
+    assert len(fake_siliconflow.requests) == 2
+
+
+async def test_slow_first_byte_is_retried(sf_provider_factory: Factory, fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.slow_first_byte(5.0)
+    assert await collect(sf_provider_factory(first_byte_timeout=0.3, sleep=RecordingSleep()), say())
+    assert len(fake_siliconflow.requests) == 2
+
+
+async def test_connection_refused_is_retried_then_unavailable(sf_client: httpx.AsyncClient) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sleep = RecordingSleep()
+    provider = SiliconFlowProvider(sf_client, base_url=f"http://127.0.0.1:{port}/v1", api_key=OPERATOR_KEY,
+                                   max_retries=2, sleep=sleep)
+    with pytest.raises(ProviderUnavailable):
+        await collect(provider, say())
+    assert len(sleep.delays) == 2
+
+
+# --- faults: not retried -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "error", "message"), [
+    (401, ProviderAuthError, "Invalid token"),
+    (403, ProviderForbidden, "Forbidden"),
+    (402, ProviderPaymentRequired, "Sorry, your account balance is insufficient"),
+    (404, ProviderNotFound, "404 page not found"),
+])
+async def test_client_errors_are_not_retried(sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow,
+                                             status: int, error: type[ProviderError], message: str) -> None:
+    fake_siliconflow.fail(status, times=None)
+    with pytest.raises(error) as caught:
+        await collect(sf_provider, say())
+    assert type(caught.value) is error
+    assert caught.value.params == {"status": status, "message": message}
+    assert len(fake_siliconflow.requests) == 1
+
+
+async def test_a_refused_key_is_an_auth_error(sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow) -> None:
+    with pytest.raises(ProviderAuthError):
+        await collect(sf_provider, say(), api_key="sk-unknown-to-the-fake")
+    assert len(fake_siliconflow.requests) == 1
+
+
+async def test_400_json_message_is_surfaced(sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow) -> None:
+    with pytest.raises(ProviderBadRequest) as caught:
+        await collect(sf_provider, say(speed=9.0))
+    assert caught.value.params == {"status": 400, "message": "speed must be a number between 0.25 and 4.0"}
+    assert "speed must be a number between 0.25 and 4.0" in str(caught.value)
+    assert len(fake_siliconflow.requests) == 1
+
+
+async def test_long_provider_messages_are_trimmed(sf_provider: SiliconFlowProvider,
+                                                  fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.fail(400, message="x" * 5000)
+    with pytest.raises(ProviderBadRequest) as caught:
+        await collect(sf_provider, say())
+    assert len(caught.value.params["message"]) <= 200
+
+
+async def test_cut_mid_stream_raises_stream_cut_and_is_not_retried(sf_provider: SiliconFlowProvider,
+                                                                   fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.cut_stream(after_bytes=5000)
+    received = 0
+    with pytest.raises(ProviderStreamCut):
+        async for chunk in sf_provider.synthesize(say("a" * 40)):
+            received += len(chunk.data)
+    assert received == 5000
+    assert len(fake_siliconflow.requests) == 1
+
+
+async def test_slow_first_byte_times_out(sf_provider_factory: Factory, fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.slow_first_byte(5.0)
+    with pytest.raises(ProviderTimeout) as caught:
+        await collect(sf_provider_factory(first_byte_timeout=0.3, max_retries=0), say())
+    assert "0.3" in caught.value.params["message"]
+    assert len(fake_siliconflow.requests) == 1
+
+
+async def test_hang_times_out_after_retries(sf_provider_factory: Factory, fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.hang(times=None)
+    with pytest.raises(ProviderTimeout):
+        await collect(sf_provider_factory(first_byte_timeout=0.2, max_retries=1, sleep=RecordingSleep()), say())
+    assert len(fake_siliconflow.requests) == 2
+
+
+async def test_total_timeout_stops_a_slow_stream_without_retry(sf_provider_factory: Factory,
+                                                               fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.realtime_factor = 1.0  # a 3 s clip delivered in real time
+    received = 0
+    with pytest.raises(ProviderTimeout):
+        async for chunk in sf_provider_factory(total_timeout=0.5).synthesize(say("a" * 50)):
+            received += len(chunk.data)
+    assert 0 < received < 2 * fake_siliconflow.expected_samples("a" * 50, 24000)
+    assert len(fake_siliconflow.requests) == 1
+
+
+# --- clone, list, delete, transcribe ----------------------------------------------------------------------
+
+
+async def test_clone_uploads_a_file_part_and_the_voice_works_with_that_key_only(
+        sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow) -> None:
+    voice = await sf_provider.clone(sample_wav(2.0), "ref.wav", "kurisu", "<|zh|>hello world", api_key=USER_KEY)
+    assert voice.name == "kurisu" and voice.uri.startswith("speech:kurisu:") and voice.transcript == "hello world"
+    sent = fake_siliconflow.requests_for("upload")[0]
+    assert sent.files["file"].filename == "ref.wav" and sent.files["file"].data[:4] == b"RIFF"
+    assert sent.form == {"model": MODEL, "customName": "kurisu", "text": "hello world"}
+
+    assert await collect(sf_provider, say(voice=voice.uri), api_key=USER_KEY)
+    with pytest.raises(ProviderBadRequest):
+        await collect(sf_provider, say(voice=voice.uri))  # the operator's key does not own it
+
+
+async def test_clone_refuses_names_the_service_would_reject(sf_provider: SiliconFlowProvider,
+                                                            fake_siliconflow: FakeSiliconFlow) -> None:
+    with pytest.raises(InvalidName):
+        await sf_provider.clone(sample_wav(1.0), "ref.wav", "クリス", "hello")
+    assert fake_siliconflow.requests == []
+
+
+async def test_clone_of_undecodable_audio_is_a_bad_request(sf_provider: SiliconFlowProvider) -> None:
+    with pytest.raises(ProviderBadRequest) as caught:
+        await sf_provider.clone(b"not audio at all" * 20, "x.mp3", "x", "hello")
+    assert "decoded" in caught.value.params["message"]
+
+
+async def test_clone_retries_refusals_but_not_failures_after_sending(sf_provider_factory: Factory,
+                                                                     fake_siliconflow: FakeSiliconFlow) -> None:
+    provider = sf_provider_factory(sleep=RecordingSleep())
+    fake_siliconflow.fail(429, endpoint="upload")
+    fake_siliconflow.fail(503, endpoint="upload")
+    assert (await provider.clone(sample_wav(1.0), "r.wav", "a", "hi")).uri
+    assert len(fake_siliconflow.requests_for("upload")) == 3
+
+    for status, error in ((500, ProviderUnavailable), (504, ProviderTimeout)):
+        fake_siliconflow.reset()
+        fake_siliconflow.fail(status, endpoint="upload")
+        with pytest.raises(error):
+            await provider.clone(sample_wav(1.0), "r.wav", "a", "hi")
+        assert len(fake_siliconflow.requests_for("upload")) == 1
+
+
+async def test_clone_timeout_after_sending_is_not_retried(sf_provider_factory: Factory,
+                                                          fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.hang(endpoint="upload", times=None)
+    with pytest.raises(ProviderTimeout):
+        await sf_provider_factory(total_timeout=0.3).clone(sample_wav(1.0), "r.wav", "a", "hi")
+    assert len(fake_siliconflow.requests_for("upload")) == 1
+
+
+@pytest.mark.parametrize("list_key", ["results", "result", None, "data"])
+async def test_list_voices_parses_every_shape(sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow,
+                                              list_key: str | None) -> None:
+    uri = fake_siliconflow.add_voice(OPERATOR_KEY, "kurisu", text="hello")
+    fake_siliconflow.add_voice(USER_KEY, "someone-else")
+    fake_siliconflow.list_key = list_key
+    assert await sf_provider.list_voices() == [RemoteVoice(name="kurisu", uri=uri, model=MODEL, transcript="hello")]
+
+
+async def test_list_voices_is_retried_and_rejects_garbage(sf_provider_factory: Factory,
+                                                          fake_siliconflow: FakeSiliconFlow) -> None:
+    provider = sf_provider_factory(sleep=RecordingSleep())
+    fake_siliconflow.fail(503, endpoint="list")
+    assert await provider.list_voices() == []
+    assert len(fake_siliconflow.requests_for("list")) == 2
+    fake_siliconflow.fail(200, endpoint="list", body="<html>oops</html>")
+    with pytest.raises(ProviderProtocolError):
+        await provider.list_voices()
+    fake_siliconflow.fail(200, endpoint="list", body={"something": "else"})
+    with pytest.raises(ProviderProtocolError):
+        await provider.list_voices()
+
+
+async def test_delete_voice_and_already_gone_is_fine(sf_provider: SiliconFlowProvider,
+                                                     fake_siliconflow: FakeSiliconFlow) -> None:
+    uri = fake_siliconflow.add_voice(OPERATOR_KEY, "bye")
+    await sf_provider.delete_voice(uri)
+    assert fake_siliconflow.voices(OPERATOR_KEY) == []
+    assert fake_siliconflow.requests[-1].json == {"uri": uri}
+    await sf_provider.delete_voice(uri)  # 400 "Voice not found"
+    fake_siliconflow.fail(404, endpoint="delete")
+    await sf_provider.delete_voice(uri)
+    assert len(fake_siliconflow.requests_for("delete")) == 3
+
+
+async def test_delete_voice_reports_other_errors(sf_provider: SiliconFlowProvider,
+                                                 fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.fail(400, endpoint="delete", message="uri is malformed")
+    with pytest.raises(ProviderBadRequest):
+        await sf_provider.delete_voice("speech:x:y:z")
+    with pytest.raises(ProviderAuthError):
+        await sf_provider.delete_voice("speech:x:y:z", api_key="sk-revoked")
+
+
+async def test_transcribe_strips_rich_tags(sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow) -> None:
+    assert await sf_provider.transcribe(sample_wav(1.0), "note.ogg") == "你好，这是一段测试录音。"
+    sent = fake_siliconflow.requests_for("transcribe")[0]
+    assert sent.form == {"model": "FunAudioLLM/SenseVoiceSmall"} and sent.files["file"].filename == "note.ogg"
+    fake_siliconflow.transcript = "  <|en|><|HAPPY|><|Speech|><|withitn|> Hello, world.  "
+    assert await sf_provider.transcribe(sample_wav(1.0), "note.wav") == "Hello, world."
+
+
+# --- secrets and logs --------------------------------------------------------------------------------------
+
+
+async def test_the_key_never_appears_in_errors_or_logs(sf_provider_factory: Factory, fake_siliconflow: FakeSiliconFlow,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    provider = sf_provider_factory(api_key=OPERATOR_KEY, max_retries=1, first_byte_timeout=0.2,
+                                   sleep=RecordingSleep())
+    errors: list[VoiceBridgeError] = []
+
+    async def attempt(call) -> None:
+        try:
+            await call()
+        except VoiceBridgeError as exc:
+            errors.append(exc)
+
+    fake_siliconflow.fail(400, message=f"key {OPERATOR_KEY} is not allowed here")  # a service echoing the key
+    await attempt(lambda: collect(provider, say()))
+    fake_siliconflow.fail(403, message=f"Forbidden for {OPERATOR_KEY}")
+    await attempt(lambda: provider.list_voices())
+    for status in (401, 402, 429, 503, 504):
+        fake_siliconflow.fail(status, times=None, message=f"{status} {OPERATOR_KEY}")
+        await attempt(lambda: collect(provider, say()))
+        fake_siliconflow.clear_faults()
+    fake_siliconflow.cut_stream(after_bytes=3000)
+    await attempt(lambda: collect(provider, say("a" * 30)))
+    fake_siliconflow.hang(times=None)
+    await attempt(lambda: collect(provider, say()))
+    fake_siliconflow.reset()
+    await attempt(lambda: provider.clone(b"junk" * 10, "x.wav", "x", "hi"))
+
+    assert len(errors) == 10
+    texts = [repr(provider), caplog.text]
+    for err in errors:
+        texts += [str(err), repr(err), repr(err.params), str(err.detail), "".join(traceback.format_exception(err))]
+    for text in texts:
+        assert OPERATOR_KEY not in text
+    assert any("***" in str(err.params.get("message")) for err in errors)
+
+
+async def test_trace_id_is_logged_at_debug(sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="core.providers.siliconflow")
+    await collect(sf_provider, say())
+    await sf_provider.list_voices()
+    for sent in fake_siliconflow.requests:
+        assert sent.trace_id and sent.trace_id in caplog.text
+
+
+# --- retry helpers -------------------------------------------------------------------------------------------
+
+
+def test_parse_retry_after() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(" 0.5 ") == 0.5
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now=now) == 30.0
+    assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now=now) == 0.0
+    assert parse_retry_after("-3") == 0.0
+    for junk in (None, "", "soon", "nan", "inf"):
+        assert parse_retry_after(junk) is None
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
+    assert backoff_delay(1, base=0.5, cap=8, rand=lambda: 0.0) == 0.25
+    assert backoff_delay(1, base=0.5, cap=8, rand=lambda: 1.0) == 0.5
+    assert backoff_delay(4, base=0.5, cap=8, rand=lambda: 1.0) == 4.0
+    assert backoff_delay(50, base=0.5, cap=8, rand=lambda: 1.0) == 8.0
+    assert retry_delay(1, base=0.5, cap=8, retry_after=3, retry_after_max=32, rand=lambda: 1.0) == 3.0
+    assert retry_delay(1, base=0.5, cap=8, retry_after=60, retry_after_max=32) is None
+
+
+def test_strip_control_tokens() -> None:
+    assert strip_control_tokens("a<|endofprompt|>b<|end<|x|>ofprompt|>c") == "abc"
+    assert strip_control_tokens("no tokens: a < b | c > d") == "no tokens: a < b | c > d"
