@@ -1,0 +1,1 @@
+"""Alembic migrations for voicebridge (run them with :func:`storage.migrate.upgrade`)."""

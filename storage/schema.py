@@ -1,0 +1,173 @@
+"""The tables, as SQLAlchemy Core metadata.
+
+Portable types only: every table works the same on SQLite and PostgreSQL. The migrations in
+``storage/migrations/versions`` create exactly these tables; a test compares the two.
+
+Conventions:
+
+* datetimes are stored as UTC and always come back timezone-aware (:class:`UTCDateTime`);
+* names a user types (voices, characters) are unique per owner/scope *case-insensitively*:
+  ``name`` keeps what the user typed, ``name_key`` (``name.casefold()``) carries the unique
+  constraint and the lookups, computed in Python so SQLite and PostgreSQL agree on non-ASCII;
+* integer ids never get reused (``sqlite_autoincrement``; PostgreSQL sequences never reuse).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC that always comes back timezone-aware (UTC).
+
+    PostgreSQL stores ``timestamp with time zone``; SQLite stores the naive UTC text.
+    Naive datetimes handed in are taken to be UTC already.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # defensive: SQLite rows written by hand
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def name_key(name: str) -> str:
+    """The case-insensitive form of a voice or character name (what uniqueness is about)."""
+    return name.casefold()
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String, nullable=False),
+    sa.Column("platform_user_id", sa.String, nullable=False),
+    sa.Column("ui_language", sa.String, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("platform", "platform_user_id", name="uq_users_platform_user"),
+    sqlite_autoincrement=True,
+)
+
+user_settings = sa.Table(
+    "user_settings",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("voice", sa.String, nullable=True),
+    sa.Column("speed", sa.Float, nullable=True),
+    sa.Column("gain", sa.Float, nullable=True),
+    sa.Column("language", sa.String, nullable=True),
+    sa.Column("style", sa.String, nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+scope_settings = sa.Table(
+    "scope_settings",
+    metadata,
+    # "discord:<guild id>" or "telegram:<chat id>" (core.models.UserRef.scope)
+    sa.Column("scope", sa.String, primary_key=True),
+    sa.Column("voice", sa.String, nullable=True),
+    sa.Column("speed", sa.Float, nullable=True),
+    sa.Column("gain", sa.Float, nullable=True),
+    sa.Column("language", sa.String, nullable=True),
+    sa.Column("style", sa.String, nullable=True),
+    # adapter-specific options as a JSON object (text, so both databases store it alike)
+    sa.Column("options", sa.Text, nullable=False, server_default=sa.text("'{}'")),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+voices = sa.Table(
+    "voices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("name_key", sa.String, nullable=False),
+    sa.Column("provider", sa.String, nullable=False),
+    sa.Column("provider_id", sa.String, nullable=False),  # the clone's speech:… URI
+    sa.Column("key_fingerprint", sa.String, nullable=True),  # of the account key that made it
+    sa.Column("transcript", sa.Text, nullable=True),
+    sa.Column("consent_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("owner_id", "name_key", name="uq_voices_owner_name"),
+    sqlite_autoincrement=True,
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ciphertext", sa.Text, nullable=False),  # Fernet token (VOICEBRIDGE_SECRET_KEY)
+    sa.Column("fingerprint", sa.String, nullable=False),
+    sa.Column("hint", sa.String, nullable=False),  # the last 4 characters, for "sk-…abcd"
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+characters = sa.Table(
+    "characters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("scope", sa.String, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("name_key", sa.String, nullable=False),
+    sa.Column("voice", sa.String, nullable=True),
+    sa.Column("speed", sa.Float, nullable=True),
+    sa.Column("gain", sa.Float, nullable=True),
+    sa.Column("language", sa.String, nullable=True),
+    sa.Column("style", sa.String, nullable=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("scope", "name_key", name="uq_characters_scope_name"),
+    sa.Index("ix_characters_owner_id", "owner_id"),
+    sqlite_autoincrement=True,
+)
+
+usage = sa.Table(
+    "usage",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),  # UTC day
+    sa.Column("bytes", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    sa.Column("requests", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+)
+
+#: Every table, parents before children (the order export/import use).
+TABLES: tuple[sa.Table, ...] = (users, user_settings, scope_settings, voices, api_keys, characters, usage)
+
+#: The settings columns shared by user_settings, scope_settings and characters.
+SETTINGS_FIELDS: tuple[str, ...] = ("voice", "speed", "gain", "language", "style")

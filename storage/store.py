@@ -1,0 +1,737 @@
+"""The only object that talks SQL: :class:`Store`.
+
+SQLite (the default): reads use a small pool of connections, while every write goes through one
+writer connection, serialised by an :class:`asyncio.Lock` and begun with ``BEGIN IMMEDIATE``
+(see :mod:`storage.engine`), so concurrent writers queue instead of failing with "database is
+locked". PostgreSQL: one asyncpg pool; concurrent writers rely on row locks and upserts.
+
+Partial updates are single ``INSERT … ON CONFLICT DO UPDATE`` statements that set only the
+columns given, so two adapters changing different fields of one row never lose each other's write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.errors import ConfigError, NameTaken, NotFound
+from core.models import Character, SettingsPatch, Voice
+from storage import schema as t
+from storage.engine import (
+    create_engine,
+    ensure_sqlite_wal,
+    is_sqlite_memory,
+    normalize_url,
+    safe_url,
+)
+from storage.migrate import current_revision, head_revision, upgrade, upgrade_connection
+
+__all__ = ["Store", "secret_key_id", "upgrade"]
+
+log = logging.getLogger("voicebridge.storage")
+
+EXPORT_FORMAT = "voicebridge-export"
+EXPORT_VERSION = 1
+
+_SETTINGS = frozenset(t.SETTINGS_FIELDS)
+_FLOAT_FIELDS = frozenset({"speed", "gain"})
+#: Tables whose integer ``id`` comes from a sequence (exported, and restored by an import).
+_SERIAL_TABLES = (t.users, t.voices, t.characters)
+
+
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def secret_key_id(secret_key: bytes) -> str:
+    """A short, non-reversible id of the Fernet key, so an import can tell whether keys will decrypt."""
+    return hashlib.sha256(b"voicebridge-secret-key-id\x00" + secret_key).hexdigest()[:16]
+
+
+def _clean_settings(fields: Mapping[str, Any], extra: frozenset[str] = frozenset()) -> dict[str, Any]:
+    unknown = set(fields) - _SETTINGS - extra
+    if unknown:
+        raise ValueError(f"unknown settings field(s): {', '.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value is not None and key in _FLOAT_FIELDS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{key} must be a number")
+            value = float(value)
+        elif value is not None and key in _SETTINGS and not isinstance(value, str):
+            raise ValueError(f"{key} must be a string")
+        out[key] = value
+    return out
+
+
+def _patch(row: Any) -> SettingsPatch:
+    if row is None:
+        return SettingsPatch()
+    m = row._mapping
+    return SettingsPatch(**{f: m[f] for f in t.SETTINGS_FIELDS})
+
+
+def _voice(row: Any) -> Voice:
+    m = row._mapping
+    return Voice(
+        name=m["name"], kind="clone", provider_id=m["provider_id"], owner_id=m["owner_id"],
+        key_fingerprint=m["key_fingerprint"], transcript=m["transcript"], consent_at=m["consent_at"],
+        created_at=m["created_at"], id=m["id"],
+    )
+
+
+def _character(row: Any) -> Character:
+    m = row._mapping
+    return Character(scope=m["scope"], name=m["name"], settings=_patch(row), owner_id=m["owner_id"],
+                     created_at=m["created_at"], id=m["id"])
+
+
+def _load_options(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        log.warning("scope options are not valid JSON; treating them as empty")
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _dump_options(options: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(options, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"scope options must be JSON-serialisable: {exc}") from None
+
+
+def _integrity_kind(exc: IntegrityError) -> str:
+    """``unique``, ``foreign_key`` or ``other`` for an IntegrityError from either database."""
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code == "23505":
+        return "unique"
+    if code == "23503":
+        return "foreign_key"
+    message = str(orig).lower()
+    if "unique" in message or "duplicate key" in message:
+        return "unique"
+    if "foreign key" in message:
+        return "foreign_key"
+    return "other"
+
+
+class Store:
+    """Every read and write of voicebridge's state. Open with ``await Store.open(url, secret_key)``."""
+
+    def __init__(self, *, url: str, reader: AsyncEngine, writer: AsyncEngine, secret_key: bytes) -> None:
+        self._url = url
+        self._reader = reader
+        self._writer = writer
+        self._dialect = writer.dialect.name
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if self._dialect == "sqlite" else None
+        self._fernet = Fernet(secret_key)
+        self._secret_key_id = secret_key_id(secret_key)
+        self._closed = False
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, url: str, secret_key: bytes, *, upgrade: bool = True) -> Store:
+        """Connect to ``url`` (applying migrations unless ``upgrade=False``)."""
+        try:
+            Fernet(secret_key)
+        except (ValueError, TypeError):
+            raise ConfigError(name="VOICEBRIDGE_SECRET_KEY",
+                              allowed="a Fernet key (32 url-safe base64-encoded bytes)") from None
+        parsed = normalize_url(url)
+        writer = create_engine(parsed, role="writer")
+        if parsed.get_backend_name() == "sqlite" and not is_sqlite_memory(parsed):
+            reader = create_engine(parsed, role="reader")
+        else:
+            reader = writer
+        store = cls(url=str(url), reader=reader, writer=writer, secret_key=secret_key)
+        try:
+            await ensure_sqlite_wal(writer)
+            if upgrade:
+                async with store._write() as conn:
+                    await upgrade_connection(conn)
+            else:
+                revision = await store.schema_revision()
+                if revision != head_revision():
+                    log.warning("the database schema is at %s, this version expects %s: run `voicebridge db "
+                                "upgrade`", revision or "nothing (empty database)", head_revision())
+        except BaseException:
+            await store.close()
+            raise
+        log.debug("store open on %s", safe_url(parsed))
+        return store
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._reader is not self._writer:
+            await self._reader.dispose()
+        await self._writer.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.close()
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._dialect
+
+    @property
+    def url(self) -> str:
+        """The database URL with the password masked (safe to log)."""
+        return safe_url(self._url)
+
+    async def ping(self) -> None:
+        async with self._read() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def schema_revision(self) -> str | None:
+        async with self._read() as conn:
+            return await current_revision(conn)
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        if self._reader is self._writer and self._write_lock is not None:
+            # in-memory SQLite: one shared connection, so reads queue behind writes too
+            async with self._write() as conn:
+                yield conn
+            return
+        async with self._reader.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction; on SQLite, the only one running in this Store."""
+        if self._write_lock is None:
+            async with self._writer.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self._writer.begin() as conn:
+            yield conn
+
+    def _insert(self, table: sa.Table) -> Any:
+        if self._dialect == "postgresql":
+            return pg.insert(table)
+        return sqlite.insert(table)
+
+    # --- users -----------------------------------------------------------------------------
+
+    async def find_user(self, platform: str, platform_user_id: str) -> int | None:
+        async with self._read() as conn:
+            return await self._find_user(conn, platform, str(platform_user_id))
+
+    @staticmethod
+    async def _find_user(conn: AsyncConnection, platform: str, platform_user_id: str) -> int | None:
+        return (await conn.execute(
+            sa.select(t.users.c.id).where(t.users.c.platform == platform,
+                                          t.users.c.platform_user_id == platform_user_id)
+        )).scalar_one_or_none()
+
+    async def get_or_create_user(self, platform: str, platform_user_id: str) -> int:
+        """The user's id, creating the row on first sight (safe when two calls race)."""
+        platform_user_id = str(platform_user_id)
+        found = await self.find_user(platform, platform_user_id)
+        if found is not None:
+            return found
+        async with self._write() as conn:
+            stmt = self._insert(t.users).values(platform=platform, platform_user_id=platform_user_id,
+                                                created_at=t.utcnow())
+            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["platform", "platform_user_id"]))
+            user_id = await self._find_user(conn, platform, platform_user_id)
+        assert user_id is not None
+        return user_id
+
+    async def get_user(self, user_id: int) -> tuple[str, str] | None:
+        """``(platform, platform_user_id)`` of a user id, or None."""
+        async with self._read() as conn:
+            row = (await conn.execute(
+                sa.select(t.users.c.platform, t.users.c.platform_user_id).where(t.users.c.id == user_id)
+            )).first()
+        return (row[0], row[1]) if row else None
+
+    async def set_ui_language(self, user_id: int, lang: str | None) -> None:
+        async with self._write() as conn:
+            result = await conn.execute(
+                sa.update(t.users).where(t.users.c.id == user_id).values(ui_language=lang))
+        if result.rowcount == 0:
+            raise NotFound(what="user", name=str(user_id))
+
+    async def get_ui_language(self, user_id: int) -> str | None:
+        async with self._read() as conn:
+            return (await conn.execute(
+                sa.select(t.users.c.ui_language).where(t.users.c.id == user_id))).scalar_one_or_none()
+
+    # --- settings --------------------------------------------------------------------------
+
+    async def get_user_settings(self, user_id: int) -> SettingsPatch:
+        async with self._read() as conn:
+            row = (await conn.execute(
+                sa.select(t.user_settings).where(t.user_settings.c.user_id == user_id))).first()
+        return _patch(row)
+
+    async def update_user_settings(self, user_id: int, **fields: Any) -> SettingsPatch:
+        """Change only the given fields (None clears one); returns the whole row afterwards."""
+        values = _clean_settings(fields)
+        if not values:
+            return await self.get_user_settings(user_id)
+        values["updated_at"] = t.utcnow()
+        stmt = self._insert(t.user_settings).values(user_id=user_id, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["user_id"],
+                                          set_={k: stmt.excluded[k] for k in values})
+        try:
+            async with self._write() as conn:
+                await conn.execute(stmt)
+                row = (await conn.execute(
+                    sa.select(t.user_settings).where(t.user_settings.c.user_id == user_id))).first()
+        except IntegrityError:
+            raise NotFound(what="user", name=str(user_id)) from None
+        return _patch(row)
+
+    async def get_scope_settings(self, scope: str) -> SettingsPatch:
+        async with self._read() as conn:
+            row = (await conn.execute(
+                sa.select(t.scope_settings).where(t.scope_settings.c.scope == scope))).first()
+        return _patch(row)
+
+    async def update_scope_settings(self, scope: str, **fields: Any) -> SettingsPatch:
+        values = _clean_settings(fields)
+        if not values:
+            return await self.get_scope_settings(scope)
+        values["updated_at"] = t.utcnow()
+        stmt = self._insert(t.scope_settings).values(scope=scope, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["scope"],
+                                          set_={k: stmt.excluded[k] for k in values})
+        async with self._write() as conn:
+            await conn.execute(stmt)
+            row = (await conn.execute(
+                sa.select(t.scope_settings).where(t.scope_settings.c.scope == scope))).first()
+        return _patch(row)
+
+    async def get_scope_options(self, scope: str) -> dict[str, Any]:
+        async with self._read() as conn:
+            raw = (await conn.execute(
+                sa.select(t.scope_settings.c.options).where(t.scope_settings.c.scope == scope)
+            )).scalar_one_or_none()
+        return _load_options(raw)
+
+    async def update_scope_options(self, scope: str, **options: Any) -> dict[str, Any]:
+        """Merge ``options`` into the scope's options (a None value deletes that key); returns the result."""
+        _dump_options({k: v for k, v in options.items() if v is not None})  # fail before touching the DB
+        async with self._write() as conn:
+            # Make sure the row exists, then lock it (PostgreSQL) for the read-modify-write.
+            # On SQLite the writer lock and BEGIN IMMEDIATE already make this exclusive.
+            await conn.execute(self._insert(t.scope_settings)
+                               .values(scope=scope, options="{}", updated_at=t.utcnow())
+                               .on_conflict_do_nothing(index_elements=["scope"]))
+            query = sa.select(t.scope_settings.c.options).where(t.scope_settings.c.scope == scope)
+            if self._dialect == "postgresql":
+                query = query.with_for_update()
+            current = _load_options((await conn.execute(query)).scalar_one())
+            for key, value in options.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = value
+            await conn.execute(sa.update(t.scope_settings).where(t.scope_settings.c.scope == scope)
+                               .values(options=_dump_options(current), updated_at=t.utcnow()))
+        return current
+
+    async def list_scopes_with_option(self, key: str, *, prefix: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Scopes whose options set ``key`` to a truthy value (e.g. every guild with autoread on),
+        optionally only scopes starting with ``prefix`` (``"discord:"``); sorted by scope."""
+        needle = json.dumps(key, ensure_ascii=False)
+        query = (sa.select(t.scope_settings.c.scope, t.scope_settings.c.options)
+                 .where(t.scope_settings.c.options.contains(needle, autoescape=True))
+                 .order_by(t.scope_settings.c.scope))
+        if prefix:
+            query = query.where(t.scope_settings.c.scope.startswith(prefix, autoescape=True))
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        out = []
+        for scope, raw in rows:
+            options = _load_options(raw)
+            if options.get(key):
+                out.append((scope, options))
+        return out
+
+    # --- voices ----------------------------------------------------------------------------
+
+    async def add_voice(self, owner_id: int, name: str, *, provider: str, provider_id: str,
+                        key_fingerprint: str | None, transcript: str | None,
+                        consent_at: datetime) -> Voice:
+        """Record a clone. Raises NameTaken if the owner already has a voice of that name (any case)."""
+        if consent_at is None:
+            raise ValueError("consent_at is required: a clone is stored only with consent")
+        now = t.utcnow()
+        values = {"owner_id": owner_id, "name": name, "name_key": t.name_key(name), "provider": provider,
+                  "provider_id": provider_id, "key_fingerprint": key_fingerprint, "transcript": transcript,
+                  "consent_at": consent_at, "created_at": now}
+        try:
+            async with self._write() as conn:
+                result = await conn.execute(sa.insert(t.voices).values(**values).returning(t.voices))
+                row = result.one()
+        except IntegrityError as exc:
+            if _integrity_kind(exc) == "unique":
+                raise NameTaken(name=name) from None
+            raise NotFound(what="user", name=str(owner_id)) from None
+        return _voice(row)
+
+    async def list_voices(self, owner_id: int) -> list[Voice]:
+        async with self._read() as conn:
+            rows = (await conn.execute(
+                sa.select(t.voices).where(t.voices.c.owner_id == owner_id)
+                .order_by(t.voices.c.name_key, t.voices.c.id))).all()
+        return [_voice(r) for r in rows]
+
+    async def get_voice(self, owner_id: int, name: str) -> Voice | None:
+        """The owner's voice called ``name`` (case-insensitive)."""
+        async with self._read() as conn:
+            row = (await conn.execute(
+                sa.select(t.voices).where(t.voices.c.owner_id == owner_id,
+                                          t.voices.c.name_key == t.name_key(name)))).first()
+        return _voice(row) if row else None
+
+    async def get_voice_by_id(self, voice_id: int) -> Voice | None:
+        async with self._read() as conn:
+            row = (await conn.execute(sa.select(t.voices).where(t.voices.c.id == voice_id))).first()
+        return _voice(row) if row else None
+
+    async def get_voice_by_provider_id(self, provider_id: str) -> Voice | None:
+        """The stored clone with this ``speech:…`` URI (the oldest, should several users share one)."""
+        async with self._read() as conn:
+            row = (await conn.execute(
+                sa.select(t.voices).where(t.voices.c.provider_id == provider_id)
+                .order_by(t.voices.c.id).limit(1))).first()
+        return _voice(row) if row else None
+
+    async def delete_voice(self, owner_id: int, name: str) -> Voice | None:
+        """Delete the owner's voice called ``name`` (case-insensitive); returns what was deleted."""
+        where = (t.voices.c.owner_id == owner_id, t.voices.c.name_key == t.name_key(name))
+        async with self._write() as conn:
+            row = (await conn.execute(sa.select(t.voices).where(*where))).first()
+            if row is None:
+                return None
+            await conn.execute(sa.delete(t.voices).where(t.voices.c.id == row.id))
+        return _voice(row)
+
+    async def list_all_voices_with_owner(self) -> list[tuple[Voice, str, str]]:
+        """Every stored clone with its owner's ``(platform, platform_user_id)``, by voice id."""
+        query = (sa.select(t.voices, t.users.c.platform, t.users.c.platform_user_id)
+                 .join(t.users, t.users.c.id == t.voices.c.owner_id).order_by(t.voices.c.id))
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [(_voice(r), r.platform, r.platform_user_id) for r in rows]
+
+    # --- API keys --------------------------------------------------------------------------
+
+    async def set_api_key(self, user_id: int, plaintext: str, fingerprint: str) -> None:
+        """Store the user's key, Fernet-encrypted; only the last 4 characters are kept readable."""
+        if not plaintext:
+            raise ValueError("empty API key")
+        ciphertext = self._fernet.encrypt(plaintext.encode()).decode("ascii")
+        hint = plaintext[-4:] if len(plaintext) > 8 else ""
+        now = t.utcnow()
+        stmt = self._insert(t.api_keys).values(user_id=user_id, ciphertext=ciphertext, fingerprint=fingerprint,
+                                               hint=hint, created_at=now, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["user_id"],
+            set_={k: stmt.excluded[k] for k in ("ciphertext", "fingerprint", "hint", "updated_at")})
+        try:
+            async with self._write() as conn:
+                await conn.execute(stmt)
+        except IntegrityError:
+            raise NotFound(what="user", name=str(user_id)) from None
+
+    async def get_api_key(self, user_id: int) -> str | None:
+        """The user's key in plain text, or None (none stored, or it no longer decrypts)."""
+        async with self._read() as conn:
+            ciphertext = (await conn.execute(
+                sa.select(t.api_keys.c.ciphertext).where(t.api_keys.c.user_id == user_id))).scalar_one_or_none()
+        if ciphertext is None:
+            return None
+        try:
+            return self._fernet.decrypt(ciphertext.encode("ascii")).decode()
+        except (InvalidToken, ValueError):
+            log.warning("the stored API key of user %s cannot be decrypted (was VOICEBRIDGE_SECRET_KEY "
+                        "changed?); treating it as absent", user_id)
+            return None
+
+    async def get_api_key_info(self, user_id: int) -> tuple[str, str] | None:
+        """``(fingerprint, hint)`` where hint is the key's last 4 characters ("" for very short keys)."""
+        async with self._read() as conn:
+            row = (await conn.execute(
+                sa.select(t.api_keys.c.fingerprint, t.api_keys.c.hint)
+                .where(t.api_keys.c.user_id == user_id))).first()
+        return (row[0], row[1]) if row else None
+
+    async def clear_api_key(self, user_id: int) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(sa.delete(t.api_keys).where(t.api_keys.c.user_id == user_id))
+        return result.rowcount > 0
+
+    # --- characters ------------------------------------------------------------------------
+
+    async def create_character(self, scope: str, name: str, settings: SettingsPatch,
+                               owner_id: int | None) -> Character:
+        values = _clean_settings(settings.as_dict())
+        now = t.utcnow()
+        try:
+            async with self._write() as conn:
+                row = (await conn.execute(
+                    sa.insert(t.characters).values(scope=scope, name=name, name_key=t.name_key(name),
+                                                   owner_id=owner_id, created_at=now, updated_at=now,
+                                                   **values).returning(t.characters))).one()
+        except IntegrityError as exc:
+            if _integrity_kind(exc) == "unique":
+                raise NameTaken(name=name) from None
+            raise NotFound(what="user", name=str(owner_id)) from None
+        return _character(row)
+
+    async def get_character(self, scope: str, name: str) -> Character | None:
+        async with self._read() as conn:
+            row = (await conn.execute(
+                sa.select(t.characters).where(t.characters.c.scope == scope,
+                                              t.characters.c.name_key == t.name_key(name)))).first()
+        return _character(row) if row else None
+
+    async def list_characters(self, scope: str) -> list[Character]:
+        async with self._read() as conn:
+            rows = (await conn.execute(
+                sa.select(t.characters).where(t.characters.c.scope == scope)
+                .order_by(t.characters.c.name_key, t.characters.c.id))).all()
+        return [_character(r) for r in rows]
+
+    async def update_character(self, scope: str, name: str, **fields: Any) -> Character:
+        """Change the given settings fields (None clears one), ``new_name`` (rename) or ``owner_id``.
+
+        Raises NotFound if there is no such character, NameTaken if a rename collides (any case).
+        """
+        values = _clean_settings(fields, extra=frozenset({"new_name", "owner_id"}))
+        if "new_name" in values:
+            new_name = values.pop("new_name")
+            if not isinstance(new_name, str) or not new_name:
+                raise ValueError("new_name must be a non-empty string")
+            values["name"] = new_name
+            values["name_key"] = t.name_key(new_name)
+        values["updated_at"] = t.utcnow()
+        where = (t.characters.c.scope == scope, t.characters.c.name_key == t.name_key(name))
+        try:
+            async with self._write() as conn:
+                row = (await conn.execute(
+                    sa.update(t.characters).where(*where).values(**values).returning(t.characters))).first()
+        except IntegrityError as exc:
+            if _integrity_kind(exc) == "unique":
+                raise NameTaken(name=values["name"]) from None
+            raise NotFound(what="user", name=str(values.get("owner_id"))) from None
+        if row is None:
+            raise NotFound(what="character", name=name)
+        return _character(row)
+
+    async def delete_character(self, scope: str, name: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(sa.delete(t.characters).where(
+                t.characters.c.scope == scope, t.characters.c.name_key == t.name_key(name)))
+        return result.rowcount > 0
+
+    # --- usage -----------------------------------------------------------------------------
+
+    async def add_usage(self, user_id: int, nbytes: int, *, day: date | None = None, requests: int = 1) -> None:
+        """Add ``nbytes`` billed UTF-8 bytes and ``requests`` requests to the user's (UTC) day."""
+        if nbytes < 0 or requests < 0:
+            raise ValueError("usage cannot be negative")
+        stmt = self._insert(t.usage).values(user_id=user_id, day=day or _utc_today(), bytes=int(nbytes),
+                                            requests=int(requests))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["user_id", "day"],
+            set_={"bytes": t.usage.c.bytes + stmt.excluded.bytes,
+                  "requests": t.usage.c.requests + stmt.excluded.requests})
+        try:
+            async with self._write() as conn:
+                await conn.execute(stmt)
+        except IntegrityError:
+            raise NotFound(what="user", name=str(user_id)) from None
+
+    async def get_usage(self, user_id: int, *, day: date | None = None) -> tuple[int, int, int, int]:
+        """``(today_bytes, today_requests, total_bytes, total_requests)``; "today" is ``day`` or the UTC day."""
+        day = day or _utc_today()
+        async with self._read() as conn:
+            today = (await conn.execute(
+                sa.select(t.usage.c.bytes, t.usage.c.requests)
+                .where(t.usage.c.user_id == user_id, t.usage.c.day == day))).first()
+            total = (await conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(t.usage.c.bytes), 0),
+                          sa.func.coalesce(sa.func.sum(t.usage.c.requests), 0))
+                .where(t.usage.c.user_id == user_id))).one()
+        today_bytes, today_requests = (int(today[0]), int(today[1])) if today else (0, 0)
+        return today_bytes, today_requests, int(total[0]), int(total[1])
+
+    # --- forget ----------------------------------------------------------------------------
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete every row about the user (settings, voices, key, usage, the user itself).
+
+        Characters are the guild's: the user's characters stay, with no owner. Returns the number
+        of rows deleted (characters un-owned are not counted).
+        """
+        deleted = 0
+        async with self._write() as conn:
+            for table, column in ((t.voices, t.voices.c.owner_id), (t.api_keys, t.api_keys.c.user_id),
+                                  (t.user_settings, t.user_settings.c.user_id),
+                                  (t.usage, t.usage.c.user_id)):
+                deleted += (await conn.execute(sa.delete(table).where(column == user_id))).rowcount
+            await conn.execute(sa.update(t.characters).where(t.characters.c.owner_id == user_id)
+                               .values(owner_id=None))
+            deleted += (await conn.execute(sa.delete(t.users).where(t.users.c.id == user_id))).rowcount
+        return deleted
+
+    # --- export / import -------------------------------------------------------------------
+
+    async def export_all(self) -> dict[str, Any]:
+        """Every table as JSON-safe rows (API keys stay encrypted), plus the schema revision."""
+        async with self._read() as conn:
+            if self._dialect == "postgresql":
+                await conn.execution_options(isolation_level="REPEATABLE READ")
+            revision = await current_revision(conn)
+            tables: dict[str, list[dict[str, Any]]] = {}
+            for table in t.TABLES:
+                rows = (await conn.execute(sa.select(table).order_by(*table.primary_key.columns))).all()
+                tables[table.name] = [{c.name: _to_json(c, r._mapping[c.name]) for c in table.columns}
+                                      for r in rows]
+            sequences = {table.name: await self._next_id(conn, table) for table in _SERIAL_TABLES}
+        return {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "schema_revision": revision,
+            "exported_at": t.utcnow().isoformat(),
+            "source_dialect": self._dialect,
+            "secret_key_id": self._secret_key_id,
+            "sequences": sequences,
+            "tables": tables,
+        }
+
+    async def import_all(self, data: Mapping[str, Any], *, allow_other_secret: bool = False) -> None:
+        """Load an :meth:`export_all` dump into this (empty) database, in one transaction.
+
+        Refuses a dump from another schema revision, a non-empty database, and — unless
+        ``allow_other_secret`` — API keys encrypted with a different ``VOICEBRIDGE_SECRET_KEY``
+        (they would never decrypt here).
+        """
+        if data.get("format") != EXPORT_FORMAT or data.get("version") != EXPORT_VERSION:
+            raise ValueError("not a voicebridge export (or from an unsupported version)")
+        head = head_revision()
+        if data.get("schema_revision") != head:
+            raise ValueError(f"the export has schema revision {data.get('schema_revision')!r}; this "
+                             f"version of voicebridge imports {head!r} — upgrade or export with the same version")
+        tables = data.get("tables")
+        if not isinstance(tables, Mapping):
+            raise ValueError("the export has no tables")  # noqa: TRY004 - bad data, not a bad call
+        known = {table.name: table for table in t.TABLES}
+        unknown = set(tables) - set(known)
+        if unknown:
+            raise ValueError(f"the export has unknown tables: {', '.join(sorted(unknown))}")
+        if (tables.get("api_keys") and data.get("secret_key_id") != self._secret_key_id
+                and not allow_other_secret):
+            raise ValueError("the export's API keys were encrypted with a different VOICEBRIDGE_SECRET_KEY; "
+                             "set the same key here (or import anyway and lose the stored keys)")
+        prepared: list[tuple[sa.Table, list[dict[str, Any]]]] = []
+        for table in t.TABLES:
+            rows = tables.get(table.name) or []
+            names = {c.name for c in table.columns}
+            out = []
+            if not isinstance(rows, list):
+                raise ValueError(f"table {table.name} is not a list of rows")  # noqa: TRY004 - bad data
+            for row in rows:
+                if not isinstance(row, Mapping):
+                    raise ValueError(f"a row of {table.name} is not an object")  # noqa: TRY004
+                extra = set(row) - names
+                if extra:
+                    raise ValueError(f"unknown columns in {table.name}: {', '.join(sorted(extra))}")
+                out.append({c.name: _from_json(c, row.get(c.name)) for c in table.columns if c.name in row})
+            prepared.append((table, out))
+
+        async with self._write() as conn:
+            if await current_revision(conn) != head:
+                raise ValueError("the database is not at the current schema; run `voicebridge db upgrade`")
+            for table in t.TABLES:
+                if (await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar_one():
+                    raise ValueError(f"the database is not empty (table {table.name} has rows); "
+                                     "import only into a fresh database")
+            for table, rows in prepared:
+                for start in range(0, len(rows), 500):
+                    await conn.execute(sa.insert(table), rows[start:start + 500])
+            # ids continue where the source left off: an id deleted there is not handed out again
+            sequences = data.get("sequences") or {}
+            imported = dict(prepared)
+            for table in _SERIAL_TABLES:
+                highest = max((row.get("id") or 0 for row in imported[table]), default=0)
+                wanted = max(int(sequences.get(table.name) or 1), highest + 1)
+                await self._set_next_id(conn, table, wanted)
+
+    async def _next_id(self, conn: AsyncConnection, table: sa.Table) -> int:
+        """The id the database will hand out next for ``table``."""
+        if self._dialect == "postgresql":
+            seq = (await conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                                      {"t": table.name})).scalar_one()
+            last, called = (await conn.execute(sa.text(f"SELECT last_value, is_called FROM {seq}"))).one()
+            return int(last) + 1 if called else int(last)
+        seq = (await conn.execute(sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t"),
+                                  {"t": table.name})).scalar_one_or_none()
+        return int(seq or 0) + 1
+
+    async def _set_next_id(self, conn: AsyncConnection, table: sa.Table, next_id: int) -> None:
+        if self._dialect == "postgresql":
+            await conn.execute(sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n, false)"),
+                               {"t": table.name, "n": next_id})
+            return
+        updated = await conn.execute(sa.text("UPDATE sqlite_sequence SET seq = :s WHERE name = :t"),
+                                     {"t": table.name, "s": next_id - 1})
+        if updated.rowcount == 0:
+            await conn.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :s)"),
+                               {"t": table.name, "s": next_id - 1})
+
+
+def _to_json(column: sa.Column, value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _from_json(column: sa.Column, value: Any) -> Any:
+    if value is None:
+        return None
+    ctype = column.type
+    if isinstance(ctype, t.UTCDateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(ctype, sa.Date):
+        return date.fromisoformat(value)
+    if isinstance(ctype, sa.Float):
+        return float(value)
+    if isinstance(ctype, sa.Integer):  # BigInteger is an Integer
+        return int(value)
+    return value
