@@ -62,6 +62,8 @@ class Config(BaseSettings):
     price_per_million_bytes: float = Field(7.15, ge=0, validation_alias=_env("VOICEBRIDGE_PRICE_PER_MILLION_BYTES"))
     currency: str = Field("USD", validation_alias=_env("VOICEBRIDGE_CURRENCY"))
     voice_idle_timeout: float = Field(300.0, ge=0, validation_alias=_env("VOICEBRIDGE_VOICE_IDLE_TIMEOUT"))
+    provider_max_retries: int = Field(3, ge=0, le=10, validation_alias=_env("VOICEBRIDGE_PROVIDER_MAX_RETRIES"))
+    provider_backoff: float = Field(0.5, ge=0, le=30, validation_alias=_env("VOICEBRIDGE_PROVIDER_BACKOFF"))
     http_timeout: float = Field(60.0, gt=0, validation_alias=_env("VOICEBRIDGE_HTTP_TIMEOUT"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias=_env("VOICEBRIDGE_LOG_LEVEL"))
 
@@ -127,11 +129,13 @@ def load_config(**overrides: object) -> Config:
         return Config(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else "?"
-        info = Config.model_fields.get(field)
-        alias = field
-        if info is not None and isinstance(info.validation_alias, AliasChoices):
-            alias = str(info.validation_alias.choices[0])
+        loc = str(err["loc"][0]) if err["loc"] else "?"
+        field, alias = loc, loc
+        for name, info in Config.model_fields.items():
+            choices = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else ()
+            if loc == name or loc in choices:
+                field, alias = name, str(choices[0]) if choices else name
+                break
         allowed = _FIELD_HELP.get(field) or err["msg"].removeprefix("Value error, ")
         raise ConfigError(name=alias, allowed=allowed) from None
 

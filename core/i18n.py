@@ -211,6 +211,21 @@ _CATALOG: dict[str, dict[str, str]] = {
         "zh": "语音服务返回了无法识别的结果。",
         "ja": "音声サービスから理解できない応答がありました。",
     },
+    "notice_style_offline": {
+        "en": "Note: the offline engine can't do speaking styles; your /style is ignored until a SiliconFlow key is used.",
+        "zh": "提示：离线引擎不支持说话风格，在使用 SiliconFlow 密钥之前 /style 设置将被忽略。",
+        "ja": "注意: オフラインエンジンは話し方（/style）に対応していないため、SiliconFlow のキーを使うまで無視されます。",
+    },
+    "notice_fallback": {
+        "en": "The speech service is down, so this was spoken by the offline engine.",
+        "zh": "语音服务暂时不可用，本条由离线引擎朗读。",
+        "ja": "音声サービスが停止中のため、オフラインエンジンで読み上げました。",
+    },
+    "notice_voice_missing": {
+        "en": "Your chosen voice no longer exists; the default voice was used. Pick another with /voices.",
+        "zh": "你选择的音色已不存在，已改用默认音色。请用 /voices 重新选择。",
+        "ja": "選んだ声はもう存在しないため、既定の声を使いました。/voices で選び直してください。",
+    },
 }
 
 
@@ -237,7 +252,7 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     entry = _CATALOG.get(key)
     if entry is None:
         return key
-    template = entry.get(normalize_language(lang)) or entry[DEFAULT_LANGUAGE]
+    template = entry.get(normalize_language(lang)) or entry.get(DEFAULT_LANGUAGE) or next(iter(entry.values()), key)
     return string.Formatter().vformat(template, (), _Lenient(params))
 
 

@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fakes.siliconflow_fixtures",
     "tests.storage.fixtures",
+    "tests.app_fixtures",
 ]

@@ -1,0 +1,78 @@
+"""The composition root: config, store, one HTTP client, providers, cache and service, built once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from core.cache import AudioCache
+from core.config import Config, load_config, load_secret_key
+from core.providers.base import TTSProvider
+from core.providers.local import LocalProvider
+from core.providers.siliconflow import SiliconFlowProvider
+from core.service import VoiceService
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything an adapter needs, shared by all adapters in the process."""
+
+    config: Config
+    store: Store
+    http: httpx.AsyncClient
+    local: TTSProvider
+    remote: TTSProvider | None
+    cache: AudioCache
+    service: VoiceService
+
+    async def aclose(self) -> None:
+        """Close in reverse order of construction; safe to call twice."""
+        for closer in (self.local.aclose, self.remote.aclose if self.remote else None,
+                       self.http.aclose, self.store.close):
+            if closer is None:
+                continue
+            try:
+                await closer()
+            except Exception:  # keep closing the rest
+                log.exception("error while shutting down")
+
+    async def __aenter__(self) -> App:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+async def build_app(config: Config | None = None, *, upgrade: bool = True) -> App:
+    """Build the app from ``config`` (default: the environment). Applies migrations by default."""
+    config = config or load_config()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    secret = load_secret_key(config)
+    store = await Store.open(config.effective_database_url, secret, upgrade=upgrade)
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(config.http_timeout, connect=10.0),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        headers={"User-Agent": "voicebridge/0.1"},
+    )
+    try:
+        local = LocalProvider()
+        # The remote provider exists whenever users may bring their own keys, even when the
+        # operator has none; without keys it is simply never chosen.
+        remote = SiliconFlowProvider(
+            http, base_url=config.siliconflow_base_url, api_key=config.operator_key(),
+            model=config.tts_model, asr_model=config.asr_model,
+            max_retries=config.provider_max_retries, backoff_base=config.provider_backoff,
+        )
+        cache = AudioCache(config.cache_dir, config.cache_max_bytes)
+        service = VoiceService(config=config, store=store, cache=cache, local=local, remote=remote,
+                               secret_key=secret)
+    except BaseException:
+        await http.aclose()
+        await store.close()
+        raise
+    return App(config=config, store=store, http=http, local=local, remote=remote, cache=cache, service=service)

@@ -1,0 +1,804 @@
+"""VoiceService: the one facade both bots and the CLI call.
+
+Adapters parse a command, call one method here and render the result. Everything else —
+settings resolution, quotas, the cache, picking the provider and the API key, cloning rules,
+usage and forgetting — happens here, so Telegram and Discord behave the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import hmac
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from core import audio, text as textmod
+from core.cache import AudioCache
+from core.config import Config
+from core.errors import (
+    AudioEmpty,
+    AudioTooLong,
+    AudioTooShort,
+    Busy,
+    CloningUnsupported,
+    ConsentRequired,
+    EmptyText,
+    InvalidApiKey,
+    InvalidName,
+    InvalidValue,
+    NotFound,
+    OutOfRange,
+    PermissionDenied,
+    PrivateChatOnly,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+    QuotaExceeded,
+    TextTooLong,
+    TooManyRequests,
+    UnknownVoice,
+    VoiceKeyMismatch,
+)
+from core.i18n import normalize_language
+from core.models import (
+    GAIN_RANGE,
+    LANGUAGES,
+    PRESET_LABELS,
+    PRESET_VOICES,
+    SPEED_RANGE,
+    STYLE_ALIASES,
+    STYLE_MAX_CHARS,
+    STYLE_PRESETS,
+    AudioFormat,
+    Character,
+    EncodedAudio,
+    ForgetReport,
+    PCMChunk,
+    SettingsPatch,
+    SynthesisRequest,
+    TTSSettings,
+    UsageReport,
+    UserRef,
+    Voice,
+    VoiceNote,
+    resolve_settings,
+)
+from core.providers.base import TTSProvider
+
+log = logging.getLogger(__name__)
+
+CLONE_PREFIX = "clone:"
+NEUTRAL_INSTRUCTION = "请用自然平稳的语气说。"
+CLONE_MIN_SECONDS = 3.0
+CLONE_MAX_SECONDS = 30.0
+#: Raw uploads may carry silence around the speech; trimmed speech must be 3–30 s.
+CLONE_UPLOAD_MAX_SECONDS = 90.0
+CLONE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+NAME_MAX_CHARS = 32
+#: Text per provider call; the first piece is smaller so speech starts sooner.
+SYNTH_CHUNK_CHARS = 200
+FIRST_CHUNK_CHARS = 80
+#: Text per voice note: long text becomes several notes, sent in order.
+NOTE_MAX_CHARS = 800
+SAMPLE_RATE = 24000
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceList:
+    """What /voices shows: presets, the user's own clones, and clones used by this scope's characters."""
+
+    presets: list[Voice]
+    clones: list[Voice]
+    shared: list[Voice] = field(default_factory=list)
+    current: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsView:
+    """The user's settings: what applies, and which layer set it."""
+
+    effective: TTSSettings
+    user: SettingsPatch
+    scope: SettingsPatch
+    voice_name: str
+    ui_language: str
+    api_key_hint: str | None
+    engine: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloneCheck:
+    """The result of checking reference audio before asking for consent."""
+
+    duration: float
+    speech_duration: float
+
+
+@dataclass(slots=True)
+class Utterance:
+    """Everything needed to synthesize one request; made by :meth:`VoiceService.prepare`."""
+
+    user: UserRef
+    user_id: int
+    text: str
+    settings: TTSSettings
+    voice_id: str  # what the provider gets: a preset name or a clone's provider id
+    voice_name: str  # what people see
+    instruction: str | None
+    provider: TTSProvider
+    api_key: str | None
+    billed: bool  # whether the operator's key pays (counts against the daily quota)
+    notes: list[str]  # the text of each voice note
+    notices: list[str] = field(default_factory=list)  # i18n keys to tell the user once
+    character: str | None = None
+    _released: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakResult:
+    notes: list[VoiceNote]
+    notices: list[str]
+    engine: str
+
+
+class VoiceService:
+    """The facade. Build one per process (see ``bots.app``) and share it between adapters."""
+
+    def __init__(self, *, config: Config, store, cache: AudioCache, local: TTSProvider,
+                 remote: TTSProvider | None, secret_key: bytes,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.store = store
+        self.cache = cache
+        self.local = local
+        self.remote = remote
+        self._secret = secret_key
+        self._clock = clock
+        self._recent: dict[int, collections.deque[float]] = collections.defaultdict(collections.deque)
+        self._in_flight: collections.Counter[int] = collections.Counter()
+        self._told: set[tuple[int, str]] = set()
+        self._user_ids: dict[tuple[str, str], int] = {}
+
+    # --- identity -------------------------------------------------------------------------
+
+    async def user_id(self, user: UserRef) -> int:
+        """The internal id of a platform user, created on first sight."""
+        key = (user.platform, user.user_id)
+        uid = self._user_ids.get(key)
+        if uid is None:
+            uid = await self.store.get_or_create_user(user.platform, user.user_id)
+            self._user_ids[key] = uid
+        return uid
+
+    async def ui_language(self, user: UserRef) -> str:
+        """The language to answer in: the user's choice, else the platform's hint, else English."""
+        uid = await self.user_id(user)
+        chosen = await self.store.get_ui_language(uid)
+        return normalize_language(chosen or user.language_hint)
+
+    async def set_ui_language(self, user: UserRef, lang: str | None) -> str:
+        """Pin the reply language (en, zh, ja) or go back to the platform's (None)."""
+        if lang is not None:
+            lang = lang.strip().lower()
+            if lang not in ("en", "zh", "ja"):
+                raise InvalidValue(name="language", value=lang, allowed="en, zh, ja")
+        await self.store.set_ui_language(await self.user_id(user), lang)
+        return await self.ui_language(user)
+
+    @property
+    def engine(self) -> str:
+        """The engine used for users without a key of their own."""
+        if self.remote is not None and self.config.effective_provider == "siliconflow":
+            return "siliconflow"
+        return "local"
+
+    # --- voices -----------------------------------------------------------------------------
+
+    def presets(self) -> list[Voice]:
+        return [Voice(name=n, kind="preset", label=PRESET_LABELS[n]["en"]) for n in PRESET_VOICES]
+
+    async def voices(self, user: UserRef) -> VoiceList:
+        """Presets, the user's clones, and clones that this chat's or guild's characters use."""
+        uid = await self.user_id(user)
+        clones = await self.store.list_voices(uid)
+        shared: list[Voice] = []
+        if user.scope:
+            seen = {v.id for v in clones}
+            for ch in await self.store.list_characters(user.scope):
+                vid = _clone_id(ch.settings.voice)
+                if vid is not None and vid not in seen:
+                    v = await self.store.get_voice_by_id(vid)
+                    if v is not None:
+                        shared.append(v)
+                        seen.add(vid)
+        view = await self.settings(user)
+        return VoiceList(presets=self.presets(), clones=clones, shared=shared, current=view.voice_name)
+
+    async def _resolve_voice_name(self, uid: int, name: str) -> str:
+        """Map what a user typed to the stored value: a preset name or ``clone:<id>``."""
+        wanted = name.strip()
+        lowered = wanted.lower()
+        if lowered in PRESET_VOICES:
+            return lowered
+        if ":" in lowered and lowered.rsplit(":", 1)[-1] in PRESET_VOICES and not lowered.startswith("speech:"):
+            return lowered.rsplit(":", 1)[-1]  # FunAudioLLM/CosyVoice2-0.5B:alex
+        voice = await self.store.get_voice(uid, wanted)
+        if voice is None:
+            raise UnknownVoice(name=wanted[:64])
+        return f"{CLONE_PREFIX}{voice.id}"
+
+    async def _voice_display(self, stored: str) -> str:
+        vid = _clone_id(stored)
+        if vid is None:
+            return stored
+        voice = await self.store.get_voice_by_id(vid)
+        return voice.name if voice else "?"
+
+    async def set_voice(self, user: UserRef, name: str) -> SettingsView:
+        """Choose a voice by name: a preset or one of the user's clones."""
+        return await self.update_settings(user, voice=name)
+
+    # --- settings ---------------------------------------------------------------------------
+
+    async def settings(self, user: UserRef) -> SettingsView:
+        """The user's effective settings and where each came from."""
+        uid = await self.user_id(user)
+        mine = await self.store.get_user_settings(uid)
+        scope = await self.store.get_scope_settings(user.scope) if user.scope else SettingsPatch()
+        effective = resolve_settings(mine, scope)
+        info = await self.store.get_api_key_info(uid)
+        return SettingsView(
+            effective=effective,
+            user=mine,
+            scope=scope,
+            voice_name=await self._voice_display(effective.voice),
+            ui_language=await self.ui_language(user),
+            api_key_hint=info[1] if info else None,
+            engine="siliconflow" if info and self.remote is not None else self.engine,
+        )
+
+    async def _validated(self, uid: int, fields: Mapping[str, object]) -> dict[str, object]:
+        allowed = {"voice", "speed", "gain", "language", "style"}
+        out: dict[str, object] = {}
+        for name, value in fields.items():
+            if name not in allowed:
+                raise InvalidValue(name=name, value="", allowed=", ".join(sorted(allowed)))
+            if value is None:
+                out[name] = None
+            elif name == "speed":
+                out[name] = _number(name, value, *SPEED_RANGE)
+            elif name == "gain":
+                out[name] = _number(name, value, *GAIN_RANGE)
+            elif name == "language":
+                lang = str(value).strip().lower()
+                if lang not in LANGUAGES:
+                    raise InvalidValue(name="language", value=lang[:16], allowed=", ".join(LANGUAGES))
+                out[name] = lang
+            elif name == "voice":
+                out[name] = await self._resolve_voice_name(uid, str(value))
+            elif name == "style":
+                out[name] = normalize_style(str(value))
+        return out
+
+    async def update_settings(self, user: UserRef, **fields: object) -> SettingsView:
+        """Change some of the user's settings (speed, gain, language, voice, style); None clears one.
+
+        Every value is checked first; on a bad value nothing changes.
+        """
+        uid = await self.user_id(user)
+        clean = await self._validated(uid, fields)
+        if clean:
+            await self.store.update_user_settings(uid, **clean)
+        return await self.settings(user)
+
+    async def set_style(self, user: UserRef, style: str | None) -> SettingsView:
+        """Set how to speak (a preset like 开心/happy, a dialect, or free text), or ``off``."""
+        if style is not None and style.strip().lower() in ("off", "none", "关闭", "オフ", ""):
+            style = None
+        return await self.update_settings(user, style=style)
+
+    async def update_scope_settings(self, user: UserRef, *, is_admin: bool, **fields: object) -> SettingsPatch:
+        """Change the chat's or guild's defaults (Manage Server / group admins only)."""
+        if not user.scope:
+            raise PermissionDenied(action="change server settings outside a server or group")
+        if not is_admin:
+            raise PermissionDenied(action="change server settings")
+        uid = await self.user_id(user)
+        clean = await self._validated(uid, fields)
+        if "voice" in clean and _clone_id(clean["voice"]) is not None:  # type: ignore[arg-type]
+            raise InvalidValue(name="voice", value=fields.get("voice"), allowed="a preset voice")
+        return await self.store.update_scope_settings(user.scope, **clean)
+
+    async def scope_options(self, scope: str) -> dict:
+        """Adapter options of a chat or guild (auto-read channels, join-on-speak …)."""
+        return await self.store.get_scope_options(scope)
+
+    async def update_scope_options(self, scope: str, **options: object) -> dict:
+        return await self.store.update_scope_options(scope, **options)
+
+    # --- API keys ---------------------------------------------------------------------------
+
+    def fingerprint(self, api_key: str) -> str:
+        """A stable, non-reversible id of an API key (HMAC with the service secret)."""
+        return hmac.new(self._secret, api_key.encode(), hashlib.sha256).hexdigest()[:24]
+
+    async def set_api_key(self, user: UserRef, api_key: str) -> str:
+        """Store the user's own SiliconFlow key (private chats only); returns the masked key."""
+        if not user.is_private:
+            raise PrivateChatOnly()
+        key = api_key.strip()
+        if not re.fullmatch(r"[A-Za-z0-9_\-.]{8,200}", key):
+            raise InvalidApiKey()
+        if self.remote is not None:
+            try:
+                await self.remote.list_voices(api_key=key)
+            except ProviderAuthError:
+                raise InvalidApiKey() from None
+            except ProviderError as exc:  # can't verify now; keep it, the next call will tell
+                log.info("could not verify a user's key: %s", type(exc).__name__)
+        uid = await self.user_id(user)
+        await self.store.set_api_key(uid, key, self.fingerprint(key))
+        return mask_key(key)
+
+    async def clear_api_key(self, user: UserRef) -> bool:
+        """Remove the user's own key; True if there was one."""
+        return await self.store.clear_api_key(await self.user_id(user))
+
+    async def _key_for_voice(self, uid: int, voice: Voice) -> str | None:
+        """The key of the account that owns a clone: its owner's key or the operator's."""
+        candidates: list[str] = []
+        if voice.owner_id is not None:
+            own = await self.store.get_api_key(voice.owner_id)
+            if own:
+                candidates.append(own)
+        if uid != voice.owner_id:
+            mine = await self.store.get_api_key(uid)
+            if mine:
+                candidates.append(mine)
+        operator = self.config.operator_key()
+        if operator:
+            candidates.append(operator)
+        for key in candidates:
+            if hmac.compare_digest(self.fingerprint(key), voice.key_fingerprint or ""):
+                return key
+        raise VoiceKeyMismatch(name=voice.name)
+
+    # --- speaking ---------------------------------------------------------------------------
+
+    def _check_rate(self, uid: int) -> None:
+        limit = self.config.requests_per_minute
+        if not limit:
+            return
+        now = self._clock()
+        window = self._recent[uid]
+        while window and now - window[0] >= 60.0:
+            window.popleft()
+        if len(window) >= limit:
+            raise TooManyRequests(retry_after=max(1, int(60.0 - (now - window[0])) + 1))
+        window.append(now)
+
+    async def prepare(self, user: UserRef, text: str, *, character: str | None = None,
+                      override: SettingsPatch | None = None,
+                      names: Mapping[str, str] | None = None) -> Utterance:
+        """Check and resolve one request to speak ``text``; nothing is synthesized yet.
+
+        Raises the user-facing errors (empty or too-long text, unknown character or voice,
+        rate limit, quota, busy) before any provider is called. Release the returned utterance
+        by rendering it (:meth:`render_notes` / :meth:`stream_pcm`) or with :meth:`release`.
+        """
+        uid = await self.user_id(user)
+        cleaned = textmod.clean_for_speech(text or "", names=names)
+        if not cleaned.strip():
+            raise EmptyText()
+        if len(cleaned) > self.config.max_text_chars:
+            raise TextTooLong(length=len(cleaned), limit=self.config.max_text_chars, unit="characters")
+
+        char_obj: Character | None = None
+        if character:
+            if not user.scope:
+                raise NotFound(what="character", name=character[:32])
+            char_obj = await self.store.get_character(user.scope, character)
+            if char_obj is None:
+                raise NotFound(what="character", name=character[:32])
+        mine = await self.store.get_user_settings(uid)
+        scope = await self.store.get_scope_settings(user.scope) if user.scope else SettingsPatch()
+        checked_override = None
+        if override is not None and not override.is_empty():
+            checked_override = SettingsPatch(**await self._validated(uid, override.as_dict()))
+        # A character speaks with its own voice: its settings sit above the user's.
+        layers = [checked_override, char_obj.settings if char_obj else None, mine, scope]
+        settings = resolve_settings(*layers)
+
+        notices: list[str] = []
+        voice_id = settings.voice
+        voice_name = settings.voice
+        api_key: str | None = None
+        provider: TTSProvider = self.local
+        own_key = await self.store.get_api_key(uid)
+        clone_id = _clone_id(settings.voice)
+        if clone_id is not None:
+            voice = await self.store.get_voice_by_id(clone_id)
+            if voice is None:  # deleted clone: fall back to the default voice
+                notices.append("notice_voice_missing")
+                settings = TTSSettings(voice=TTSSettings().voice, speed=settings.speed, gain=settings.gain,
+                                       language=settings.language, style=settings.style)
+                voice_id = voice_name = settings.voice
+            else:
+                if self.remote is None:
+                    raise CloningUnsupported()
+                api_key = await self._key_for_voice(uid, voice)
+                provider = self.remote
+                voice_id = voice.provider_id or ""
+                voice_name = voice.name
+        if provider is self.local:
+            if own_key and self.remote is not None:
+                provider, api_key = self.remote, own_key
+            elif self.engine == "siliconflow":
+                provider, api_key = self.remote, self.config.operator_key()  # type: ignore[assignment]
+        billed = provider is not self.local and api_key == self.config.operator_key()
+
+        instruction = _instruction(settings.style)
+        if instruction is None and clone_id is not None and self.config.neutral_instruction:
+            instruction = NEUTRAL_INSTRUCTION
+        if provider is self.local and settings.style:
+            if settings.style == "粤语":
+                settings = TTSSettings(voice=settings.voice, speed=settings.speed, gain=settings.gain,
+                                       language="yue", style=settings.style)
+            else:
+                notices.append("notice_style_offline")
+            instruction = None
+
+        if self._in_flight[uid] >= self.config.max_queued_per_user:
+            raise Busy(limit=self.config.max_queued_per_user)
+        if billed and self.config.daily_byte_quota:
+            today, _, _, _ = await self.store.get_usage(uid)
+            if today + textmod.utf8_bytes(cleaned) > self.config.daily_byte_quota:
+                raise QuotaExceeded(used=today, limit=self.config.daily_byte_quota)
+        self._check_rate(uid)  # last: a refused request does not use up the user's rate
+        self._in_flight[uid] += 1
+
+        notices = [n for n in notices if (uid, n) not in self._told]
+        self._told.update((uid, n) for n in notices)
+        return Utterance(
+            user=user, user_id=uid, text=cleaned, settings=settings, voice_id=voice_id,
+            voice_name=voice_name, instruction=instruction, provider=provider, api_key=api_key,
+            billed=billed, notes=textmod.chunk_text(cleaned, NOTE_MAX_CHARS), notices=notices,
+            character=char_obj.name if char_obj else None,
+        )
+
+    def release(self, utt: Utterance) -> None:
+        """Free the user's queue slot held by a prepared utterance (idempotent)."""
+        if not utt._released:
+            utt._released = True
+            self._in_flight[utt.user_id] -= 1
+            if self._in_flight[utt.user_id] <= 0:
+                del self._in_flight[utt.user_id]
+
+    def _request(self, utt: Utterance, text: str) -> SynthesisRequest:
+        s = utt.settings
+        return SynthesisRequest(text=text, voice=utt.voice_id, speed=s.speed, gain=s.gain,
+                                language=s.language, instruction=utt.instruction, sample_rate=SAMPLE_RATE)
+
+    async def _pcm(self, utt: Utterance, text: str) -> AsyncIterator[PCMChunk]:
+        """PCM for ``text``, sentence by sentence; falls back to the offline engine for presets
+        when the provider is down before any audio came."""
+        pieces = textmod.chunk_text(text, SYNTH_CHUNK_CHARS, first_max_chars=FIRST_CHUNK_CHARS)
+        for piece in pieces:
+            provider = utt.provider
+            got_audio = False
+            try:
+                async for chunk in provider.synthesize(self._request(utt, piece), api_key=utt.api_key):
+                    got_audio = True
+                    yield chunk
+            except (ProviderUnavailable, ProviderRateLimited) as exc:
+                if got_audio or provider is self.local or _clone_id(utt.settings.voice) is not None:
+                    raise
+                log.warning("provider failed (%s); speaking with the offline engine", type(exc).__name__)
+                if "notice_fallback" not in utt.notices:
+                    utt.notices.append("notice_fallback")
+                utt.provider, utt.api_key, utt.billed = self.local, None, False
+                async for chunk in self.local.synthesize(self._request(utt, piece)):
+                    yield chunk
+            if utt.provider is not self.local:
+                await self.store.add_usage(utt.user_id, textmod.utf8_bytes(piece))
+
+    def _cache_key(self, utt: Utterance, text: str, fmt: str) -> str:
+        s = utt.settings
+        return AudioCache.make_key(provider=utt.provider.name, model=utt.provider.model, voice=utt.voice_id,
+                                   style=utt.instruction, text=text, speed=s.speed, gain=s.gain, fmt=fmt,
+                                   language=s.language)
+
+    async def render_notes(self, utt: Utterance, fmt: AudioFormat = "ogg") -> AsyncIterator[VoiceNote]:
+        """Synthesize an utterance as voice notes (OGG/Opus by default), yielding each when done."""
+        try:
+            total = len(utt.notes)
+            for index, note_text in enumerate(utt.notes):
+                key = self._cache_key(utt, note_text, fmt)
+                hit = await self.cache.get_with_meta(key)
+                if hit is not None and "duration" in hit[1]:
+                    data, meta = hit
+                    encoded = EncodedAudio(data=data, format=fmt, duration=float(meta["duration"]),
+                                           waveform=bytes.fromhex(meta.get("waveform", "")),
+                                           sample_count=int(meta.get("sample_count", 0)))
+                    yield VoiceNote(audio=encoded, text=note_text, index=index, total=total, cached=True)
+                    continue
+                encoder = audio.StreamingNoteEncoder(fmt)
+                async for chunk in self._pcm(utt, note_text):
+                    await asyncio.to_thread(encoder.feed, chunk.data, chunk.sample_rate)
+                encoded = await asyncio.to_thread(encoder.finish)
+                if encoded.sample_count == 0:
+                    raise AudioEmpty()
+                # Audio in a user's cloned voice is personal data: tag it so /forget removes it.
+                tag = f"user:{utt.user_id}" if _clone_id(utt.settings.voice) is not None else None
+                # The key is taken again: a fallback to the offline engine changes the provider.
+                await self.cache.put(self._cache_key(utt, note_text, fmt), encoded.data, tag=tag,
+                                     meta={"duration": encoded.duration, "sample_count": encoded.sample_count,
+                                           "waveform": encoded.waveform.hex()})
+                yield VoiceNote(audio=encoded, text=note_text, index=index, total=total)
+        finally:
+            self.release(utt)
+
+    async def stream_pcm(self, utt: Utterance) -> AsyncIterator[PCMChunk]:
+        """Synthesize an utterance as a PCM stream, for voice channels (playback starts on the first chunk)."""
+        try:
+            async for chunk in self._pcm(utt, utt.text):
+                yield chunk
+        finally:
+            self.release(utt)
+
+    async def speak(self, user: UserRef, text: str, *, character: str | None = None,
+                    override: SettingsPatch | None = None, fmt: AudioFormat = "ogg",
+                    names: Mapping[str, str] | None = None) -> SpeakResult:
+        """Speak ``text`` in the user's voice: one or more finished voice notes."""
+        utt = await self.prepare(user, text, character=character, override=override, names=names)
+        notes = [note async for note in self.render_notes(utt, fmt)]
+        return SpeakResult(notes=notes, notices=list(utt.notices), engine=utt.provider.name)
+
+    # --- cloning ----------------------------------------------------------------------------
+
+    async def check_clone_audio(self, data: bytes, filename: str | None = None) -> CloneCheck:
+        """Check reference audio (decodable, 3–30 s of speech, not silent) before asking for consent."""
+        decoded = await audio.decode_upload(data, max_bytes=CLONE_UPLOAD_MAX_BYTES,
+                                            max_seconds=CLONE_UPLOAD_MAX_SECONDS, sample_rate=SAMPLE_RATE,
+                                            filename=filename)
+        speech = await asyncio.to_thread(audio.trim_silence, decoded.pcm, decoded.sample_rate)
+        speech_seconds = audio.pcm_duration(speech, decoded.sample_rate)
+        if not speech or audio.is_silent(speech, decoded.sample_rate):
+            raise AudioEmpty()
+        if speech_seconds < CLONE_MIN_SECONDS:
+            raise AudioTooShort(duration=round(speech_seconds, 1), minimum=CLONE_MIN_SECONDS)
+        if speech_seconds > CLONE_MAX_SECONDS:
+            raise AudioTooLong(limit=int(CLONE_MAX_SECONDS))
+        return CloneCheck(duration=decoded.duration, speech_duration=speech_seconds)
+
+    def can_clone(self) -> bool:
+        return self.remote is not None and self.remote.supports_cloning
+
+    async def clone(self, user: UserRef, data: bytes, name: str, *, filename: str | None = None,
+                    transcript: str | None = None, consent: bool = False) -> Voice:
+        """Clone a voice from reference audio; the user must have confirmed consent.
+
+        The audio is trimmed of silence and must hold 3–30 s of speech. Without a transcript,
+        SenseVoice transcribes it. The clone belongs to the user and is spoken with the key
+        that created it.
+        """
+        if not consent:
+            raise ConsentRequired()
+        display = validate_name(name)
+        if display.lower() in PRESET_VOICES:
+            raise InvalidName(name=display, rule="that is a preset voice's name")
+        uid = await self.user_id(user)
+        if await self.store.get_voice(uid, display) is not None:
+            from core.errors import NameTaken
+
+            raise NameTaken(name=display)
+        key = await self.store.get_api_key(uid) or self.config.operator_key()
+        if self.remote is None or not self.remote.supports_cloning or not key:
+            raise CloningUnsupported()
+        decoded = await audio.decode_upload(data, max_bytes=CLONE_UPLOAD_MAX_BYTES,
+                                            max_seconds=CLONE_UPLOAD_MAX_SECONDS, sample_rate=SAMPLE_RATE,
+                                            filename=filename)
+        speech = await asyncio.to_thread(audio.trim_silence, decoded.pcm, decoded.sample_rate)
+        seconds = audio.pcm_duration(speech, decoded.sample_rate)
+        if not speech or audio.is_silent(speech, decoded.sample_rate):
+            raise AudioEmpty()
+        if seconds < CLONE_MIN_SECONDS:
+            raise AudioTooShort(duration=round(seconds, 1), minimum=CLONE_MIN_SECONDS)
+        if seconds > CLONE_MAX_SECONDS:
+            raise AudioTooLong(limit=int(CLONE_MAX_SECONDS))
+        wav = await audio.encode(speech, decoded.sample_rate, "wav")
+        text = textmod.strip_control_tokens(transcript or "").strip()
+        if not text:
+            text = (await self.remote.transcribe(wav.data, "reference.wav", api_key=key)).strip()
+            if not text:
+                raise AudioEmpty()
+        remote = await self.remote.clone(wav.data, "reference.wav", provider_name(display, uid), text[:1000],
+                                         api_key=key)
+        try:
+            return await self.store.add_voice(uid, display, provider=self.remote.name, provider_id=remote.uri,
+                                              key_fingerprint=self.fingerprint(key), transcript=text[:1000],
+                                              consent_at=datetime.now(UTC))
+        except Exception:
+            await _quietly(self.remote.delete_voice(remote.uri, api_key=key))
+            raise
+
+    async def delete_voice(self, user: UserRef, name: str) -> Voice:
+        """Delete one of the user's clones, at the provider too."""
+        uid = await self.user_id(user)
+        voice = await self.store.get_voice(uid, name)
+        if voice is None:
+            raise UnknownVoice(name=name[:64])
+        if self.remote is not None and voice.provider_id:
+            key = await self._key_for_voice(uid, voice)
+            await self.remote.delete_voice(voice.provider_id, api_key=key)
+        await self.store.delete_voice(uid, voice.name)
+        await self.cache.purge_tag(f"user:{uid}")
+        return voice
+
+    # --- characters -------------------------------------------------------------------------
+
+    async def create_character(self, user: UserRef, name: str, *, voice: str | None = None,
+                               speed: float | None = None, gain: float | None = None,
+                               language: str | None = None, style: str | None = None) -> Character:
+        """Create a named voice with its own settings in this guild or chat."""
+        if not user.scope:
+            raise PermissionDenied(action="create characters outside a server or group")
+        display = validate_name(name)
+        uid = await self.user_id(user)
+        fields = {k: v for k, v in dict(voice=voice, speed=speed, gain=gain, language=language,
+                                         style=style).items() if v is not None}
+        clean = await self._validated(uid, fields)
+        clean.setdefault("voice", (await self.settings(user)).effective.voice)
+        return await self.store.create_character(user.scope, display, SettingsPatch(**clean), uid)
+
+    async def characters(self, scope: str) -> list[Character]:
+        """Characters of a guild or chat."""
+        return await self.store.list_characters(scope)
+
+    async def character_voice_name(self, character: Character) -> str:
+        return await self._voice_display(character.settings.voice or TTSSettings().voice)
+
+    async def _own_character(self, user: UserRef, name: str, is_admin: bool) -> Character:
+        if not user.scope:
+            raise NotFound(what="character", name=name[:32])
+        char = await self.store.get_character(user.scope, name)
+        if char is None:
+            raise NotFound(what="character", name=name[:32])
+        if not is_admin and char.owner_id != await self.user_id(user):
+            raise PermissionDenied(action="change a character someone else made")
+        return char
+
+    async def update_character(self, user: UserRef, name: str, *, is_admin: bool, **fields: object) -> Character:
+        """Change a character's settings (its creator or a server manager)."""
+        char = await self._own_character(user, name, is_admin)
+        clean = await self._validated(await self.user_id(user), fields)
+        return await self.store.update_character(char.scope, char.name, **clean)
+
+    async def delete_character(self, user: UserRef, name: str, *, is_admin: bool) -> Character:
+        """Delete a character (its creator or a server manager)."""
+        char = await self._own_character(user, name, is_admin)
+        await self.store.delete_character(char.scope, char.name)
+        return char
+
+    # --- usage and forgetting ---------------------------------------------------------------
+
+    async def usage(self, user: UserRef) -> UsageReport:
+        """UTF-8 bytes billed (today and in total) and the estimated cost."""
+        uid = await self.user_id(user)
+        today_b, today_r, total_b, total_r = await self.store.get_usage(uid)
+        return UsageReport(
+            today_bytes=today_b, today_requests=today_r, total_bytes=total_b, total_requests=total_r,
+            daily_limit=self.config.daily_byte_quota or None,
+            estimated_cost=round(total_b * self.config.price_per_million_bytes / 1_000_000, 4),
+            currency=self.config.currency,
+        )
+
+    async def forget(self, user: UserRef) -> ForgetReport:
+        """Delete everything stored about the user, including their clones at the provider.
+
+        If a clone cannot be deleted at the provider, nothing is deleted here (so /forget can be
+        repeated) and the report names it.
+        """
+        report = ForgetReport()
+        uid = await self.store.find_user(user.platform, user.user_id)
+        if uid is None:
+            return report
+        for voice in await self.store.list_voices(uid):
+            if self.remote is None or not voice.provider_id:
+                continue
+            try:
+                key = await self._key_for_voice(uid, voice)
+                await self.remote.delete_voice(voice.provider_id, api_key=key)
+                report.deleted_remote_voices.append(voice.name)
+                await self.store.delete_voice(uid, voice.name)
+            except (ProviderError, VoiceKeyMismatch) as exc:
+                log.warning("could not delete a clone at the provider: %s", type(exc).__name__)
+                report.failed_remote_voices.append(voice.name)
+        if report.failed_remote_voices:
+            return report
+        report.deleted_cache_entries = await self.cache.purge_tag(f"user:{uid}")
+        report.deleted_rows = await self.store.forget_user(uid)
+        self._user_ids.pop((user.platform, user.user_id), None)
+        self._recent.pop(uid, None)
+        return report
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _clone_id(stored: object) -> int | None:
+    if isinstance(stored, str) and stored.startswith(CLONE_PREFIX):
+        try:
+            return int(stored[len(CLONE_PREFIX):])
+        except ValueError:
+            return None
+    return None
+
+
+def _number(name: str, value: object, low: float, high: float) -> float:
+    try:
+        number = float(str(value).strip().replace(",", ".").removesuffix("x").removesuffix("db").removesuffix("dB"))
+    except ValueError:
+        raise OutOfRange(name=name, value=str(value)[:16], low=low, high=high) from None
+    if number != number or not low <= number <= high:  # NaN or out of range
+        raise OutOfRange(name=name, value=str(value)[:16], low=low, high=high)
+    return round(number, 3)
+
+
+def normalize_style(style: str) -> str:
+    """A /style value: a preset key (Chinese or its English alias) or free text of at most 100 characters."""
+    raw = textmod.strip_control_tokens(style).strip()
+    raw = re.sub(r"[<>]", "", raw)
+    if not raw:
+        raise InvalidValue(name="style", value=style[:16], allowed=", ".join(STYLE_PRESETS))
+    alias = STYLE_ALIASES.get(raw.lower())
+    if alias:
+        return alias
+    if len(raw) > STYLE_MAX_CHARS:
+        raise OutOfRange(name="style length", value=len(raw), low=1, high=STYLE_MAX_CHARS)
+    return raw
+
+
+def _instruction(style: str | None) -> str | None:
+    if not style:
+        return None
+    return STYLE_PRESETS.get(style, style)
+
+
+def validate_name(name: str) -> str:
+    """A display name for a voice or character: 1–32 printable characters, no line breaks."""
+    cleaned = unicodedata.normalize("NFC", (name or "").strip())
+    if not cleaned:
+        raise InvalidName(name="", rule="a name is needed")
+    if len(cleaned) > NAME_MAX_CHARS:
+        raise InvalidName(name=cleaned[:NAME_MAX_CHARS] + "…", rule=f"at most {NAME_MAX_CHARS} characters")
+    if any(unicodedata.category(c)[0] == "C" for c in cleaned) or re.search(r"[<>@#`]", cleaned):
+        raise InvalidName(name=cleaned, rule="letters, digits, spaces and simple punctuation only")
+    return cleaned
+
+
+def provider_name(display: str, uid: int) -> str:
+    """The provider's ``customName``: letters, digits, ``_`` and ``-`` only (no Chinese)."""
+    ascii_part = re.sub(r"[^A-Za-z0-9_-]+", "-", unicodedata.normalize("NFKD", display)).strip("-")[:24]
+    digest = hashlib.sha256(f"{uid}:{display}".encode()).hexdigest()[:8]
+    return f"vb{uid}-{ascii_part}-{digest}" if ascii_part else f"vb{uid}-{digest}"
+
+
+def mask_key(key: str) -> str:
+    """Show a key as ``sk-…abcd``: never more than its last four characters."""
+    return f"{key[:3]}…{key[-4:]}" if len(key) > 10 else "…"
+
+
+async def _quietly(coro) -> None:
+    try:
+        await coro
+    except Exception as exc:  # cleanup after a failure: the first error is the one that matters
+        log.warning("cleanup failed: %s", type(exc).__name__)
