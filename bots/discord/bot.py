@@ -1,0 +1,111 @@
+"""The Discord bot: a ``commands.Bot`` holding the shared :class:`~bots.app.App`, with app commands in cogs.
+
+Contract with the voice-channel half (issue 6):
+
+* ``VoiceBridgeBot(app, **kwargs)`` has ``self.app``, ``self.service`` and ``self.voice_manager``
+  (``None`` until the voice cog sets it to an object with ``shares_channel(member) -> bool`` and
+  ``async enqueue_speech(interaction, user, text, *, character=None) -> str``);
+* :data:`COGS` lists the extensions :meth:`VoiceBridgeBot.setup_hook` loads, read when the hook runs, so
+  a module may append to it before the bot starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bots.discord.common import VoiceBridgeTree
+from bots.discord.strings import command_description
+
+if TYPE_CHECKING:
+    from bots.app import App
+    from core.models import UserRef
+
+log = logging.getLogger("bots.discord")
+
+#: Extensions loaded in ``setup_hook``, in order.
+COGS: list[str] = [
+    "bots.discord.cogs.voices",
+    "bots.discord.cogs.speak",
+    "bots.discord.cogs.settings",
+    "bots.discord.cogs.clone",
+    "bots.discord.cogs.server",
+    "bots.discord.cogs.help",
+    "bots.discord.cogs.voice", "bots.discord.cogs.characters",
+]
+
+
+@runtime_checkable
+class VoiceManager(Protocol):
+    """What ``/speak`` needs from the voice-channel half."""
+
+    def shares_channel(self, member: discord.Member) -> bool: ...
+
+    async def enqueue_speech(self, interaction: discord.Interaction, user: UserRef, text: str, *,
+                             character: str | None = None) -> str: ...
+
+
+class DescriptionTranslator(app_commands.Translator):
+    """Chinese and Japanese command descriptions from the ``dc_cmd_<name>`` sentences (English: the docstring).
+
+    Discord shows them to users whose client is set to those languages; applied when commands are synced.
+    """
+
+    LOCALES: ClassVar[dict[discord.Locale, str]] = {discord.Locale.chinese: "zh", discord.Locale.taiwan_chinese: "zh", discord.Locale.japanese: "ja"}
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContext) -> str | None:
+        if context.location not in (app_commands.TranslationContextLocation.command_description,
+                                    app_commands.TranslationContextLocation.group_description):
+            return None
+        lang = self.LOCALES.get(locale)
+        command = context.data
+        if lang is None or command is None:
+            return None
+        return command_description(command.qualified_name, lang)
+
+
+def default_intents() -> discord.Intents:
+    """Guilds, voice states, guild messages and Message Content (auto-read needs the text)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.voice_states = True
+    intents.guild_messages = True
+    intents.message_content = True
+    return intents
+
+
+class VoiceBridgeBot(commands.Bot):
+    """The bot. Build with :func:`bots.discord.runner.run_discord`, or directly in tests."""
+
+    def __init__(self, app: App, *, cogs: list[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("command_prefix", commands.when_mentioned)
+        kwargs.setdefault("intents", default_intents())
+        kwargs.setdefault("tree_cls", VoiceBridgeTree)
+        kwargs.setdefault("help_command", None)
+        kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        kwargs.setdefault("max_messages", 200)
+        super().__init__(**kwargs)
+        self.app = app
+        self.service = app.service
+        self.voice_manager: VoiceManager | None = None
+        self._cogs_override = list(cogs) if cogs is not None else None
+
+    @property
+    def extensions_to_load(self) -> list[str]:
+        return list(self._cogs_override if self._cogs_override is not None else COGS)
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(DescriptionTranslator())
+        for name in self.extensions_to_load:
+            await self.load_extension(name)
+        log.info("loaded %d extensions, %d app commands", len(self.extensions),
+                 len(self.tree.get_commands()))
+
+    async def on_ready(self) -> None:
+        log.info("Discord: logged in as %s (%s) in %d guilds", self.user, getattr(self.user, "id", "?"),
+                 len(self.guilds))

@@ -1,0 +1,234 @@
+"""Personal settings: ``/settings``, ``/speed``, ``/gain``, ``/lang``, ``/style``, ``/uilang``, ``/reset``,
+``/key``, ``/usage`` and ``/forget``. Every answer is ephemeral."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bots.discord.cogs.voices import invalidate_clones
+from bots.discord.common import (
+    ask_confirmation,
+    clip,
+    forget_ui_lang,
+    reply,
+    ui_lang,
+    user_ref,
+)
+from core.i18n import t
+from core.models import (
+    GAIN_RANGE,
+    LANGUAGES,
+    SPEED_RANGE,
+    STYLE_ALIASES,
+    STYLE_PRESETS,
+    SettingsPatch,
+)
+
+log = logging.getLogger("bots.discord.settings")
+
+LANGUAGE_LABELS = {
+    "auto": "auto (detect)", "zh": "中文 Chinese", "en": "English", "ja": "日本語 Japanese",
+    "ko": "한국어 Korean", "yue": "粤语 Cantonese",
+}
+LANGUAGE_CHOICES = [app_commands.Choice(name=LANGUAGE_LABELS[code], value=code) for code in LANGUAGES]
+UI_CHOICES = [
+    app_commands.Choice(name="auto (from Discord)", value="auto"),
+    app_commands.Choice(name="English", value="en"),
+    app_commands.Choice(name="中文", value="zh"),
+    app_commands.Choice(name="日本語", value="ja"),
+]
+RESET_CHOICES = [
+    app_commands.Choice(name=name, value=value) for name, value in (
+        ("voice", "voice"), ("speed", "speed"), ("gain", "gain"), ("language", "language"),
+        ("style", "style"), ("all", "all"))
+]
+_STYLE_ENGLISH = {v: k for k, v in STYLE_ALIASES.items()}
+KEY_CLEAR_WORDS = ("clear", "off", "delete", "remove", "none")
+
+
+def style_choices(current: str, lang: str) -> list[app_commands.Choice[str]]:
+    """Style presets (+ off) filtered by what was typed; free text is offered as typed."""
+    typed = (current or "").strip()
+    low = typed.lower()
+    choices: list[app_commands.Choice[str]] = []
+    off = t("dc_style_off_choice", lang)
+    if not low or "off".startswith(low) or off.lower().startswith(low):
+        choices.append(app_commands.Choice(name=off, value="off"))
+    for key in STYLE_PRESETS:
+        english = _STYLE_ENGLISH.get(key, "")
+        if not low or key.startswith(typed) or english.startswith(low):
+            choices.append(app_commands.Choice(name=f"{key} ({english})" if english else key, value=key))
+    if typed and not any(c.value == typed for c in choices):
+        choices.insert(0, app_commands.Choice(name=typed[:100], value=typed[:100]))
+    return choices[:25]
+
+
+def format_value(field: str, value: object, lang: str) -> str:
+    if value is None or value == "":
+        return t("dc_none", lang)
+    if field == "speed":
+        return f"{float(value):g}×"  # type: ignore[arg-type]
+    if field == "gain":
+        return f"{float(value):+g} dB"  # type: ignore[arg-type]
+    if field == "language":
+        return LANGUAGE_LABELS.get(str(value), str(value))
+    return str(value)
+
+
+def settings_embed(view, lang: str) -> discord.Embed:  # view: core.service.SettingsView
+    """The /settings card: each value and where it comes from (yours, the server's, the default)."""
+    embed = discord.Embed(title=t("dc_settings_title", lang), colour=discord.Colour.blurple())
+    effective = view.effective
+    for field, label_key in (("voice", "dc_field_voice"), ("speed", "dc_field_speed"), ("gain", "dc_field_gain"),
+                             ("language", "dc_field_language"), ("style", "dc_field_style")):
+        value = view.voice_name if field == "voice" else getattr(effective, field)
+        if getattr(view.user, field) is not None:
+            source = t("dc_src_user", lang)
+        elif getattr(view.scope, field) is not None:
+            source = t("dc_src_server", lang)
+        else:
+            source = t("dc_src_default", lang)
+        embed.add_field(name=t(label_key, lang), value=f"{format_value(field, value, lang)} · *{source}*", inline=True)
+    embed.add_field(name=t("dc_field_ui", lang), value=view.ui_language, inline=True)
+    if view.api_key_hint is None:
+        key_text = t("dc_key_operator", lang)
+    else:
+        key_text = f"…{view.api_key_hint}" if view.api_key_hint else "✓"
+    embed.add_field(name=t("dc_field_key", lang), value=key_text, inline=True)
+    embed.add_field(name=t("dc_field_engine", lang), value=view.engine, inline=True)
+    return embed
+
+
+class Settings(commands.Cog):
+    """Your own settings, key, usage and data."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @property
+    def service(self):
+        return self.bot.service  # type: ignore[attr-defined]
+
+    async def _lang(self, interaction: discord.Interaction) -> str:
+        return await ui_lang(self.service, interaction)
+
+    @app_commands.command(name="settings")
+    async def settings(self, interaction: discord.Interaction) -> None:
+        """Show your settings and where each comes from (you, the server, or the default)."""
+        view = await self.service.settings(user_ref(interaction))
+        await reply(interaction, embed=settings_embed(view, await self._lang(interaction)))
+
+    @app_commands.command(name="speed")
+    @app_commands.describe(value="0.25 (slow) to 4.0 (fast); 1.0 is normal")
+    async def speed(self, interaction: discord.Interaction,
+                    value: app_commands.Range[float, SPEED_RANGE[0], SPEED_RANGE[1]]) -> None:
+        """Set how fast you speak (0.25–4.0, normal 1.0)."""
+        view = await self.service.update_settings(user_ref(interaction), speed=value)
+        await reply(interaction, t("dc_speed_set", await self._lang(interaction), value=f"{view.effective.speed:g}"))
+
+    @app_commands.command(name="gain")
+    @app_commands.describe(db="-10 (quieter) to 10 (louder) dB; 0 is unchanged")
+    async def gain(self, interaction: discord.Interaction,
+                   db: app_commands.Range[float, GAIN_RANGE[0], GAIN_RANGE[1]]) -> None:
+        """Set your volume gain in dB (-10 to 10, normal 0)."""
+        view = await self.service.update_settings(user_ref(interaction), gain=db)
+        await reply(interaction, t("dc_gain_set", await self._lang(interaction), value=f"{view.effective.gain:+g}"))
+
+    @app_commands.command(name="lang")
+    @app_commands.describe(language="The language your text is spoken in; auto detects it")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def lang(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+        """Set the speech language: auto, zh, en, ja, ko or yue (Cantonese)."""
+        await self.service.update_settings(user_ref(interaction), language=language.value)
+        await reply(interaction, t("dc_lang_set", await self._lang(interaction), value=language.name))
+
+    @app_commands.command(name="style")
+    @app_commands.describe(style="A preset (happy, sad, whisper, Cantonese, …), your own words, or off")
+    async def style(self, interaction: discord.Interaction, style: app_commands.Range[str, 1, 100]) -> None:
+        """Set how to speak: an emotion, a dialect or your own instruction; or off."""
+        view = await self.service.set_style(user_ref(interaction), style)
+        lang = await self._lang(interaction)
+        if view.user.style is None:
+            await reply(interaction, t("dc_style_off", lang))
+        else:
+            await reply(interaction, t("dc_style_set", lang, value=view.user.style))
+
+    @style.autocomplete("style")
+    async def style_autocomplete(self, interaction: discord.Interaction,
+                                 current: str) -> list[app_commands.Choice[str]]:
+        from core.i18n import normalize_language
+
+        return style_choices(current, normalize_language(str(interaction.locale) if interaction.locale else None))
+
+    @app_commands.command(name="uilang")
+    @app_commands.describe(language="The language I answer you in; auto follows your Discord language")
+    @app_commands.choices(language=UI_CHOICES)
+    async def uilang(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+        """Choose the language I answer you in (English, 中文, 日本語, or auto)."""
+        lang = await self.service.set_ui_language(user_ref(interaction),
+                                                  None if language.value == "auto" else language.value)
+        forget_ui_lang(interaction)
+        await reply(interaction, t("dc_uilang_set", lang))
+
+    @app_commands.command(name="reset")
+    @app_commands.describe(setting="Which of your settings to clear (the server's or the default applies)")
+    @app_commands.choices(setting=RESET_CHOICES)
+    async def reset(self, interaction: discord.Interaction, setting: app_commands.Choice[str]) -> None:
+        """Clear one of your settings, or all of them, so the server default applies."""
+        fields = list(SettingsPatch().__dataclass_fields__) if setting.value == "all" else [setting.value]
+        await self.service.update_settings(user_ref(interaction), **{name: None for name in fields})
+        await reply(interaction, t("dc_reset_done", await self._lang(interaction), field=setting.name))
+
+    @app_commands.command(name="key")
+    @app_commands.describe(key="Your SiliconFlow API key (only you see this), or clear to remove it")
+    async def key(self, interaction: discord.Interaction, key: app_commands.Range[str, 1, 300]) -> None:
+        """Use your own SiliconFlow API key (private to you), or `clear` to remove it."""
+        # Slash-command options are visible only to the invoker and every answer here is ephemeral,
+        # so this is a private exchange even inside a server.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user = user_ref(interaction, is_private=True)
+        lang = await self._lang(interaction)
+        if key.strip().lower() in KEY_CLEAR_WORDS:
+            removed = await self.service.clear_api_key(user)
+            await reply(interaction, t("dc_key_cleared" if removed else "dc_key_none", lang))
+            return
+        masked = await self.service.set_api_key(user, key)
+        await reply(interaction, t("dc_key_saved", lang, masked=masked))
+
+    @app_commands.command(name="usage")
+    async def usage(self, interaction: discord.Interaction) -> None:
+        """Show the bytes of text you had spoken (today and in total) and the estimated cost."""
+        report = await self.service.usage(user_ref(interaction))
+        lang = await self._lang(interaction)
+        limit = t("dc_usage_limit", lang, limit=report.daily_limit) if report.daily_limit else ""
+        await reply(interaction, t("dc_usage", lang, today_bytes=report.today_bytes,
+                                   today_requests=report.today_requests, total_bytes=report.total_bytes,
+                                   total_requests=report.total_requests, cost=f"{report.estimated_cost:.4f}",
+                                   currency=report.currency, limit=limit))
+
+    @app_commands.command(name="forget")
+    async def forget(self, interaction: discord.Interaction) -> None:
+        """Delete everything stored about you, including your cloned voices (asks first)."""
+        lang = await self._lang(interaction)
+        pressed = await ask_confirmation(interaction, t("dc_forget_confirm", lang), lang=lang,
+                                         confirm_label=t("dc_button_delete", lang), danger=True)
+        if pressed is None:
+            return
+        await pressed.response.edit_message(content="…", view=None)
+        user = user_ref(interaction)
+        report = await self.service.forget(user)
+        invalidate_clones(self.bot, user.user_id)
+        forget_ui_lang(interaction)
+        if report.failed_remote_voices:
+            text = t("dc_forget_partial", lang, names=", ".join(report.failed_remote_voices))
+        else:
+            text = t("dc_forget_done", lang, voices=len(report.deleted_remote_voices))
+        await interaction.edit_original_response(content=clip(text), view=None)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Settings(bot))

@@ -1,0 +1,89 @@
+"""``/speak``: a voice message in the channel, or speech in the voice channel the user shares with the bot."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bots.discord.common import clip, mention_names, reply, ui_lang, user_ref
+from bots.discord.strings import notice_text
+from bots.discord.voice_message import Delivery, deliver_notes, private_files
+from core.i18n import t
+from core.models import UserRef
+
+log = logging.getLogger("bots.discord.speak")
+
+
+def delivery_text(delivery: Delivery, notices: list[str], lang: str) -> str:
+    """The ephemeral status after the notes went out."""
+    if delivery.private and not (delivery.voice or delivery.files):
+        lines = [t("dc_sent_private", lang)]
+    elif delivery.total > 1:
+        lines = [t("dc_sent_many", lang, count=delivery.total)]
+    else:
+        lines = [t("dc_sent", lang)]
+    if delivery.files:
+        lines.append(t("dc_sent_as_file", lang))
+    if delivery.private and (delivery.voice or delivery.files):
+        lines.append(t("dc_sent_private", lang))
+    lines.extend(filter(None, (notice_text(n, lang) for n in notices)))
+    return clip("\n".join(lines))
+
+
+async def speak_as_voice_messages(interaction: discord.Interaction, user: UserRef, text: str, *,
+                                  character: str | None = None) -> None:
+    """Render ``text`` and post each note as a voice message; then edit the deferred reply.
+
+    The interaction must already be deferred (ephemerally). Used by ``/speak`` and available to other
+    cogs (e.g. a character speaking outside a voice channel).
+    """
+    service = interaction.client.service  # type: ignore[attr-defined]
+    lang = await ui_lang(service, interaction)
+    names = mention_names(interaction.guild, text,
+                          {interaction.user.id: getattr(interaction.user, "display_name", interaction.user.name)})
+    utt = await service.prepare(user, text, character=character, names=names)
+    notes = service.render_notes(utt)
+    try:
+        async with contextlib.aclosing(notes):
+            delivery = await deliver_notes(interaction, notes)
+    finally:
+        service.release(utt)
+    files = private_files(delivery.private)
+    if files:
+        await interaction.edit_original_response(content=delivery_text(delivery, utt.notices, lang),
+                                                 attachments=files)
+    else:
+        await reply(interaction, delivery_text(delivery, utt.notices, lang))
+
+
+class Speak(commands.Cog):
+    """Speaking text aloud."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="speak")
+    @app_commands.describe(text="What to say (up to 2000 characters)")
+    async def speak(self, interaction: discord.Interaction,
+                    text: app_commands.Range[str, 1, 2000]) -> None:
+        """Say TEXT in your voice: a voice message here, or aloud in the voice channel we share.
+
+        Long text becomes several voice messages, sent in order.
+        """
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user = user_ref(interaction)
+        manager = getattr(self.bot, "voice_manager", None)
+        member = interaction.user
+        if manager is not None and isinstance(member, discord.Member) and manager.shares_channel(member):
+            status = await manager.enqueue_speech(interaction, user, text)
+            await reply(interaction, clip(status or t("dc_sent", await ui_lang(self.bot.service, interaction))))
+            return
+        await speak_as_voice_messages(interaction, user, text)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Speak(bot))

@@ -1,0 +1,209 @@
+"""``/voices`` (list and pick) and ``/voice NAME`` (autocomplete served from memory)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bots.discord.common import OwnerView, ask_confirmation, reply, ui_lang, user_ref
+from core.errors import UnknownVoice
+from core.i18n import t
+from core.models import PRESET_LABELS, PRESET_VOICES
+
+log = logging.getLogger("bots.discord.voices")
+
+MAX_CHOICES = 25
+#: How long a user's clone list is trusted without being reloaded (it is also dropped on clone/forget).
+CACHE_TTL = 600.0
+#: An autocomplete must be answered within 3 s: don't wait longer than this for the store.
+LOAD_TIMEOUT = 1.5
+COG_NAME = "Voices"
+
+
+def preset_label(name: str, lang: str) -> str:
+    labels = PRESET_LABELS.get(name, {})
+    return labels.get(lang) or labels.get("en") or ""
+
+
+class CloneNames:
+    """Per-user clone names, in memory, for autocomplete. Dropped on clone, delete and forget."""
+
+    def __init__(self, ttl: float = CACHE_TTL, max_users: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_users = max_users
+        self._names: dict[str, tuple[float, list[str]]] = {}
+        self._loading: dict[str, asyncio.Task[list[str]]] = {}
+
+    def get(self, user_id: str) -> list[str] | None:
+        entry = self._names.get(user_id)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
+            return None
+        return entry[1]
+
+    def put(self, user_id: str, names: list[str]) -> None:
+        if len(self._names) >= self.max_users and user_id not in self._names:
+            oldest = min(self._names, key=lambda k: self._names[k][0])
+            del self._names[oldest]
+        self._names[user_id] = (time.monotonic(), list(names))
+
+    def invalidate(self, user_id: str) -> None:
+        self._names.pop(user_id, None)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def voice_choices(clones: list[str], current: str, lang: str) -> list[app_commands.Choice[str]]:
+    """At most 25 choices: the user's clones whose name starts with what was typed, then the presets
+    whose name starts with it (or whose description contains it)."""
+    typed = (current or "").strip().lower()
+    choices = [app_commands.Choice(name=name[:100], value=name[:100])
+               for name in clones if name.lower().startswith(typed)]
+    taken = {c.value.lower() for c in choices}
+    for name in PRESET_VOICES:
+        label = preset_label(name, lang)
+        if name in taken:
+            continue
+        if name.startswith(typed) or (typed and typed in label.lower()):
+            choices.append(app_commands.Choice(name=f"{name} — {label}"[:100], value=name))
+    return choices[:MAX_CHOICES]
+
+
+class VoicePicker(discord.ui.Select):
+    def __init__(self, options: list[discord.SelectOption], placeholder: str) -> None:
+        super().__init__(placeholder=placeholder, options=options, min_values=1, max_values=1)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        service = interaction.client.service  # type: ignore[attr-defined]
+        view = await service.set_voice(user_ref(interaction), self.values[0])
+        lang = await ui_lang(service, interaction)
+        await interaction.response.edit_message(content=t("dc_voice_set", lang, name=view.voice_name),
+                                                embed=None, view=None)
+
+
+class Voices(commands.Cog, name=COG_NAME):
+    """Voices: list, choose."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.clone_names = CloneNames()
+
+    @property
+    def service(self):
+        return self.bot.service  # type: ignore[attr-defined]
+
+    async def clones_of(self, user_id: str, interaction: discord.Interaction) -> list[str]:
+        """The user's clone names, from memory; loaded once (briefly awaited) when not cached."""
+        cached = self.clone_names.get(user_id)
+        if cached is not None:
+            return cached
+        try:
+            listing = await asyncio.wait_for(self.service.voices(user_ref(interaction)), LOAD_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - an autocomplete must answer: presets only this time
+            log.warning("could not load clones for autocomplete: %s", type(exc).__name__)
+            return []
+        names = [v.name for v in listing.clones]
+        self.clone_names.put(user_id, names)
+        return names
+
+    def remember(self, user_id: str, clones: list[str]) -> None:
+        self.clone_names.put(user_id, clones)
+
+    def invalidate(self, user_id: str) -> None:
+        self.clone_names.invalidate(user_id)
+
+    @app_commands.command(name="voices")
+    async def voices(self, interaction: discord.Interaction) -> None:
+        """List the preset voices and your clones, and pick one."""
+        user = user_ref(interaction)
+        lang = await ui_lang(self.service, interaction)
+        listing = await self.service.voices(user)
+        self.remember(user.user_id, [v.name for v in listing.clones])
+        embed = discord.Embed(title=t("dc_voices_title", lang),
+                              description=t("dc_voices_current", lang, name=listing.current or "?"),
+                              colour=discord.Colour.blurple())
+        embed.add_field(name=t("dc_voices_presets", lang),
+                        value="\n".join(f"`{p.name}` — {preset_label(p.name, lang)}" for p in listing.presets)[:1024],
+                        inline=False)
+        embed.add_field(name=t("dc_voices_clones", lang),
+                        value=("\n".join(f"`{v.name}`" for v in listing.clones) or t("dc_voices_none", lang))[:1024],
+                        inline=False)
+        if listing.shared:
+            embed.add_field(name=t("dc_voices_shared", lang),
+                            value="\n".join(f"`{v.name}`" for v in listing.shared)[:1024], inline=False)
+        options = [discord.SelectOption(label=v.name[:100], value=v.name[:100], emoji="🎙️",
+                                        default=v.name == listing.current) for v in listing.clones]
+        options += [discord.SelectOption(label=p.name, value=p.name, description=preset_label(p.name, lang)[:100],
+                                         default=p.name == listing.current) for p in listing.presets]
+        view = OwnerView(interaction.user.id, lang=lang, timeout=300)
+        view.add_item(VoicePicker(options[:MAX_CHOICES], t("dc_voices_pick", lang)))
+        await reply(interaction, embed=embed, view=view)
+
+    @app_commands.command(name="voice")
+    @app_commands.describe(name="A preset (alex, anna, …) or one of your clones")
+    async def voice(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+        """Choose the voice you speak with: a preset or one of your clones."""
+        view = await self.service.set_voice(user_ref(interaction), name)
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("dc_voice_set", lang, name=view.voice_name))
+
+    @voice.autocomplete("name")
+    async def voice_autocomplete(self, interaction: discord.Interaction,
+                                 current: str) -> list[app_commands.Choice[str]]:
+        clones = await self.clones_of(str(interaction.user.id), interaction)
+        lang = interaction.extras.get("voicebridge_lang") or _locale_lang(interaction)
+        return voice_choices(clones, current, lang)
+
+
+    @app_commands.command(name="delete_voice")
+    @app_commands.describe(name="One of your cloned voices")
+    async def delete_voice(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+        """Delete one of your cloned voices, at the provider too (asks first)."""
+        lang = await ui_lang(self.service, interaction)
+        user = user_ref(interaction)
+        listing = await self.service.voices(user)
+        if not any(v.name.lower() == name.strip().lower() for v in listing.clones):
+            raise UnknownVoice(name=name[:64])
+        pressed = await ask_confirmation(interaction, t("dc_delete_voice_confirm", lang, name=name), lang=lang,
+                                         confirm_label=t("dc_button_delete_voice", lang), danger=True)
+        if pressed is None:
+            return
+        await pressed.response.edit_message(content="…", view=None)
+        try:
+            voice = await self.service.delete_voice(user, name)
+        finally:
+            self.invalidate(user.user_id)
+        await interaction.edit_original_response(content=t("dc_voice_deleted", lang, name=voice.name), view=None)
+
+    @delete_voice.autocomplete("name")
+    async def delete_voice_autocomplete(self, interaction: discord.Interaction,
+                                        current: str) -> list[app_commands.Choice[str]]:
+        clones = await self.clones_of(str(interaction.user.id), interaction)
+        typed = (current or "").strip().lower()
+        return [app_commands.Choice(name=c[:100], value=c[:100]) for c in clones
+                if c.lower().startswith(typed)][:MAX_CHOICES]
+
+
+def _locale_lang(interaction: discord.Interaction) -> str:
+    from core.i18n import normalize_language
+
+    return normalize_language(str(interaction.locale) if interaction.locale else None)
+
+
+def invalidate_clones(bot: commands.Bot, user_id: str | int) -> None:
+    """Drop a user's cached clone names (call after clone, delete or forget)."""
+    cog = bot.get_cog(COG_NAME)
+    if isinstance(cog, Voices):
+        cog.invalidate(str(user_id))
+
+
+__all__ = ["CloneNames", "Voices", "invalidate_clones", "voice_choices"]
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Voices(bot))

@@ -1,0 +1,65 @@
+"""Fixtures for the Discord text-side tests: the real app on the fake SiliconFlow, and a bot on the fake Discord."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bots.app import App, build_app
+from core.config import load_config
+from tests.fakes.discord import close_bot, make_bot
+from tests.fakes.siliconflow import FakeSiliconFlow
+from tests.fakes.siliconflow_fixtures import FAST_PROVIDER_SETTINGS, OPERATOR_KEY
+
+#: The text-side extensions (the voice-channel cogs are tested in tests/bots/discord/voice).
+TEXT_COGS = [
+    "bots.discord.cogs.voices",
+    "bots.discord.cogs.speak",
+    "bots.discord.cogs.settings",
+    "bots.discord.cogs.clone",
+    "bots.discord.cogs.server",
+    "bots.discord.cogs.help",
+]
+
+
+def make_config(data_dir: Path, fake: FakeSiliconFlow | None, **overrides):
+    settings = {"data_dir": data_dir, "requests_per_minute": 0,
+                "discord_api_base_url": "http://127.0.0.1:9/api/v10"}
+    if fake is not None:
+        settings.update(siliconflow_api_key=OPERATOR_KEY, siliconflow_base_url=fake.base_url, provider="siliconflow")
+    else:
+        settings.update(provider="local")
+    settings.update(overrides)
+    return load_config(**settings)
+
+
+def speed_up(app: App) -> App:
+    """Quick retries on the fake provider (the defaults back off for seconds)."""
+    remote = app.remote
+    if remote is not None:
+        for name, value in FAST_PROVIDER_SETTINGS.items():
+            if hasattr(remote, name):
+                setattr(remote, name, value)
+        if hasattr(remote, "retry_after_max"):
+            remote.retry_after_max = FAST_PROVIDER_SETTINGS["retry_after_max"]
+    return app
+
+
+@pytest.fixture
+async def app(tmp_path: Path, fake_siliconflow: FakeSiliconFlow) -> AsyncIterator[App]:
+    application = speed_up(await build_app(make_config(tmp_path / "data", fake_siliconflow)))
+    try:
+        yield application
+    finally:
+        await application.aclose()
+
+
+@pytest.fixture
+async def bot(app: App):
+    instance = await make_bot(app, cogs=TEXT_COGS)
+    try:
+        yield instance
+    finally:
+        await close_bot(instance)
