@@ -33,6 +33,7 @@ from core.errors import (
     InvalidApiKey,
     InvalidName,
     InvalidValue,
+    NameTaken,
     NotFound,
     OutOfRange,
     PermissionDenied,
@@ -261,7 +262,7 @@ class VoiceService:
             scope=scope,
             voice_name=await self._voice_display(effective.voice),
             ui_language=await self.ui_language(user),
-            api_key_hint=info[1] if info else None,
+            api_key_hint=f"…{info[1]}" if info else None,
             engine="siliconflow" if info and self.remote is not None else self.engine,
         )
 
@@ -579,6 +580,26 @@ class VoiceService:
             raise AudioTooLong(limit=int(CLONE_MAX_SECONDS))
         return CloneCheck(duration=decoded.duration, speech_duration=speech_seconds)
 
+    async def _clone_target(self, user: UserRef, name: str) -> tuple[str, str]:
+        display = validate_name(name)
+        if display.lower() in PRESET_VOICES:
+            raise InvalidName(name=display, rule="that is a preset voice's name")
+        uid = await self.user_id(user)
+        if await self.store.get_voice(uid, display) is not None:
+            raise NameTaken(name=display)
+        key = await self.store.get_api_key(uid) or self.config.operator_key()
+        if self.remote is None or not self.remote.supports_cloning or not key:
+            raise CloningUnsupported()
+        return display, key
+
+    async def check_clone_request(self, user: UserRef, name: str) -> str:
+        """Check a clone's name and that this user can clone at all, before any download or consent.
+
+        Returns the cleaned display name; raises InvalidName, NameTaken or CloningUnsupported.
+        """
+        display, _ = await self._clone_target(user, name)
+        return display
+
     def can_clone(self) -> bool:
         return self.remote is not None and self.remote.supports_cloning
 
@@ -592,17 +613,8 @@ class VoiceService:
         """
         if not consent:
             raise ConsentRequired()
-        display = validate_name(name)
-        if display.lower() in PRESET_VOICES:
-            raise InvalidName(name=display, rule="that is a preset voice's name")
+        display, key = await self._clone_target(user, name)
         uid = await self.user_id(user)
-        if await self.store.get_voice(uid, display) is not None:
-            from core.errors import NameTaken
-
-            raise NameTaken(name=display)
-        key = await self.store.get_api_key(uid) or self.config.operator_key()
-        if self.remote is None or not self.remote.supports_cloning or not key:
-            raise CloningUnsupported()
         decoded = await audio.decode_upload(data, max_bytes=CLONE_UPLOAD_MAX_BYTES,
                                             max_seconds=CLONE_UPLOAD_MAX_SECONDS, sample_rate=SAMPLE_RATE,
                                             filename=filename)
@@ -793,8 +805,8 @@ def provider_name(display: str, uid: int) -> str:
 
 
 def mask_key(key: str) -> str:
-    """Show a key as ``sk-…abcd``: never more than its last four characters."""
-    return f"{key[:3]}…{key[-4:]}" if len(key) > 10 else "…"
+    """Show a key as ``…abcd``: never more than its last four characters (the store keeps only those)."""
+    return f"…{key[-4:]}" if len(key) > 8 else "…"
 
 
 async def _quietly(coro) -> None:

@@ -1,0 +1,107 @@
+"""/key (private chats only), /usage and /forget (with a confirmation button).
+
+The key itself is never logged, never echoed (only ``sk-…abcd``), and never passed on from a group:
+there the message is deleted (when the bot may) and the sender warned.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery
+from telegram.error import TelegramError
+
+from core.errors import PrivateChatOnly
+from core.i18n import error_text, t
+
+from .. import keyboards
+from ..context import Ctx, edit_text, esc, handler, key_hint
+from ..keyboards import Callback
+from .common import answer, callback
+
+log = logging.getLogger(__name__)
+
+CLEAR_WORDS = ("clear", "remove", "delete", "off", "reset")
+
+
+async def _delete_message(ctx: Ctx) -> bool:
+    if ctx.message is None:
+        return False
+    try:
+        return bool(await ctx.context.bot.delete_message(ctx.chat.id, ctx.message.message_id))
+    except TelegramError as exc:
+        log.info("could not delete a message holding a key: %s", type(exc).__name__)
+        return False
+
+
+@handler
+async def key_command(ctx: Ctx) -> None:
+    args = ctx.args
+    if not ctx.is_private:
+        if args and args[0].lower() not in CLEAR_WORDS:
+            deleted = await _delete_message(ctx)
+            warning = esc(error_text(PrivateChatOnly(), ctx.lang))
+            extra = ctx.tr("tg_key_group_deleted" if deleted else "tg_key_group_not_deleted")
+            mention = f'<a href="tg://user?id={ctx.user.id}">{esc(ctx.user.first_name or "")}</a>'
+            await ctx.reply(f"{mention} {warning} {extra}", quote=False)
+        else:
+            await ctx.reply(ctx.tr("tg_key_group_use_private"))
+        return
+    if not args:
+        view = await ctx.service.settings(ctx.ref)
+        hint = key_hint(view)
+        if hint is not None:
+            await ctx.reply(ctx.tr("tg_key_status", hint=hint))
+        else:
+            await ctx.reply(ctx.tr("tg_key_status_none"))
+        return
+    if args[0].lower() in CLEAR_WORDS:
+        cleared = await ctx.service.clear_api_key(ctx.ref)
+        await ctx.reply(ctx.tr("tg_key_cleared" if cleared else "tg_key_none_to_clear"))
+        return
+    # Take the key out of the chat first, whatever happens next.
+    deleted = await _delete_message(ctx)
+    ctx.message = None  # don't reply to (or quote) a message that holds a key
+    masked = await ctx.service.set_api_key(ctx.ref, args[0])
+    note = ctx.tr("tg_key_deleted_msg" if deleted else "tg_key_delete_it")
+    await ctx.reply(ctx.tr("tg_key_saved", masked=masked) + " " + note, quote=False)
+
+
+@handler
+async def usage_command(ctx: Ctx) -> None:
+    report = await ctx.service.usage(ctx.ref)
+    view = await ctx.service.settings(ctx.ref)
+    limit = ctx.tr("tg_usage_limit", limit=report.daily_limit) if report.daily_limit else ""
+    # Numbers only, plus the operator's currency code: t() (not tr()) so ``limit`` keeps its markup.
+    text = t("tg_usage", ctx.lang, today_bytes=report.today_bytes, today_requests=report.today_requests,
+             limit=limit, total_bytes=report.total_bytes, total_requests=report.total_requests,
+             cost=f"{report.estimated_cost:.4f}".rstrip("0").rstrip(".") or "0",
+             currency=esc(report.currency))
+    hint = key_hint(view)
+    if hint is not None:
+        text += ctx.tr("tg_usage_own_key", hint=hint)
+    await ctx.reply(text)
+
+
+@handler
+async def forget_command(ctx: Ctx) -> None:
+    await ctx.reply(ctx.tr("tg_forget_confirm"), reply_markup=keyboards.forget(ctx.user.id, ctx.lang))
+
+
+@callback
+async def on_forget_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
+    """``vb:f:<owner>:ok|no``."""
+    if not cb.args or cb.args[0] != "ok":
+        await answer(query)
+        await edit_text(query.message, ctx.tr("tg_forget_cancelled"))
+        return
+    await answer(query)
+    ctx.deps.clones.drop_user(ctx.user.id)
+    report = await ctx.service.forget(ctx.ref)
+    if report.failed_remote_voices:
+        await edit_text(query.message, ctx.tr("tg_forget_partial", names=", ".join(report.failed_remote_voices)))
+        return
+    text = ctx.tr("tg_forget_done")
+    if report.deleted_remote_voices:
+        text += ctx.tr("tg_forget_voices", names=", ".join(report.deleted_remote_voices))
+    await edit_text(query.message, text)

@@ -1,0 +1,132 @@
+"""/clone NAME [transcript]: as the caption of a voice note/audio file, or as a reply to one.
+
+Everything that can be checked is checked before the user is asked for consent (the name, whether
+cloning is possible at all, the file's size and stated length, then the audio itself after download),
+and nothing goes to the provider until they press the consent button.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, Message
+from telegram.constants import ChatAction
+
+from core.errors import CloningUnsupported, InvalidName, NameTaken, VoiceBridgeError
+from core.i18n import error_text
+from core.models import PRESET_VOICES
+from core.service import validate_name
+
+from .. import keyboards
+from ..context import Ctx, edit_text, handler, remove_keyboard, send_text, tr
+from ..keyboards import Callback
+from ..sending import ChatActionLoop
+from ..uploads import check_before_download, download, download_file, find_audio
+from .common import answer, callback, num
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(text: str) -> tuple[str, str | None]:
+    """``NAME [transcript]``; a name with spaces can be quoted: ``"Kurisu M" hello there``."""
+    text = text.strip()
+    if not text:
+        return "", None
+    for open_q, close_q in (('"', '"'), ("“", "”"), ("'", "'"), ("「", "」")):
+        if text.startswith(open_q):
+            end = text.find(close_q, 1)
+            if end > 0:
+                return text[1:end].strip(), (text[end + 1:].strip() or None)
+    parts = text.split(maxsplit=1)
+    return parts[0], (parts[1].strip() if len(parts) > 1 else None)
+
+
+def _audio_message(ctx: Ctx) -> Message | None:
+    """The message holding the audio: this one (a captioned upload) or the one it replies to."""
+    msg = ctx.message
+    if msg is None:
+        return None
+    if msg.voice or msg.audio or msg.document:
+        return msg
+    replied = msg.reply_to_message
+    if replied is not None and replied.forum_topic_created is None:
+        return replied
+    return None
+
+
+async def _can_clone(ctx: Ctx) -> bool:
+    if not ctx.service.can_clone():
+        return False
+    view = await ctx.service.settings(ctx.ref)
+    return view.api_key_hint is not None or bool(ctx.deps.app.config.operator_key())
+
+
+@handler
+async def clone_command(ctx: Ctx) -> None:
+    name, transcript = parse_args(ctx.text_after_command())
+    target = _audio_message(ctx)
+    upload = find_audio(target) if target is not None else None
+    if not name or upload is None:
+        await ctx.reply(ctx.tr("tg_clone_usage"))
+        return
+    display = validate_name(name)
+    if display.lower() in PRESET_VOICES:  # the service checks this too, but only after consent
+        raise InvalidName(name=display, rule="that is a preset voice's name")
+    listing = await ctx.service.voices(ctx.ref)
+    if any(v.name.lower() == display.lower() for v in listing.clones):
+        raise NameTaken(name=display)
+    if not await _can_clone(ctx):
+        raise CloningUnsupported()
+    options = ctx.deps.options
+    check_before_download(upload, max_bytes=options.max_download_bytes)
+
+    async with (ctx.deps.gate.enter(ctx.user.id),
+                ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.TYPING,
+                               interval=options.chat_action_interval, thread_id=ctx.thread_id())):
+        data = await download(ctx.context.bot, upload, max_bytes=options.max_download_bytes)
+        check = await ctx.service.check_clone_audio(data, upload.filename)
+    token = ctx.deps.clones.add(owner=ctx.user.id, chat_id=ctx.chat.id, name=display, transcript=transcript,
+                                file_id=upload.file_id, filename=upload.filename, data=data)
+    text = ctx.tr("tg_clone_confirm", name=display, speech=num(round(check.speech_duration, 1)),
+                  transcript=transcript or ctx.tr("tg_transcript_auto"))
+    await send_text(ctx.deps, ctx.context.bot, ctx.chat.id, text, reply_to=upload.message_id,
+                    thread_id=ctx.thread_id(), reply_markup=keyboards.clone_consent(ctx.user.id, token, ctx.lang))
+
+
+@callback
+async def on_consent(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
+    """``vb:c:<owner>:ok|no:<token>``: clone (consent given) or cancel."""
+    if len(cb.args) != 2:
+        await answer(query)
+        return
+    decision, token = cb.args
+    pending = ctx.deps.clones.pop(token)
+    if pending is None:  # expired, already used (a double tap), or made before a restart
+        await answer(query, ctx.plain("tg_expired"), alert=True)
+        await remove_keyboard(query.message)
+        return
+    if decision != "ok":
+        await answer(query)
+        await edit_text(query.message, ctx.tr("tg_clone_cancelled"))
+        return
+    await answer(query)
+    await edit_text(query.message, ctx.tr("tg_clone_working", name=pending.name))
+    options = ctx.deps.options
+    try:
+        async with (ctx.deps.gate.enter(ctx.user.id),
+                    ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.TYPING,
+                                   interval=options.chat_action_interval)):
+            data = pending.data
+            if data is None:
+                data = await download_file(ctx.context.bot, pending.file_id, max_bytes=options.max_download_bytes)
+            voice = await ctx.service.clone(ctx.ref, data, pending.name, filename=pending.filename,
+                                            transcript=pending.transcript, consent=True)
+            await ctx.service.set_voice(ctx.ref, voice.name)
+    except VoiceBridgeError as exc:
+        log.info("cloning refused: %s", exc.code)
+        await edit_text(query.message, tr("tg_clone_failed", ctx.lang, error=error_text(exc, ctx.lang)))
+        return
+    except Exception:
+        await edit_text(query.message, tr("tg_clone_failed", ctx.lang, error=error_text(VoiceBridgeError(), ctx.lang)))
+        raise
+    await edit_text(query.message, ctx.tr("tg_clone_done", name=voice.name))

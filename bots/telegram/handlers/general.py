@@ -1,0 +1,34 @@
+"""/start, /help, and what a private chat does with plain text and stray audio."""
+
+from __future__ import annotations
+
+from ..context import Ctx, handler
+from ..sending import speak
+from ..uploads import find_audio
+
+
+@handler
+async def start(ctx: Ctx) -> None:
+    await ctx.reply(ctx.tr("tg_start", name=ctx.user.first_name or ""), quote=False)
+
+
+@handler
+async def help_command(ctx: Ctx) -> None:
+    await ctx.reply(ctx.tr("tg_help"), quote=False)
+
+
+@handler
+async def private_text(ctx: Ctx) -> None:
+    """In a private chat, any text (typed or forwarded) is read aloud, like /speak."""
+    if ctx.message is None:
+        return
+    text = ctx.message.text or ctx.message.caption or ""
+    if text.strip():
+        await speak(ctx, text)
+
+
+@handler
+async def private_audio(ctx: Ctx) -> None:
+    """A voice note or audio file without /clone in a private chat: say how to clone it."""
+    if find_audio(ctx.message) is not None:
+        await ctx.reply(ctx.tr("tg_audio_hint"))

@@ -1,0 +1,23 @@
+"""/speak TEXT, and /speak as a reply: speaks the replied message's text (or caption)."""
+
+from __future__ import annotations
+
+from ..context import Ctx, handler
+from ..sending import speak
+
+
+@handler
+async def speak_command(ctx: Ctx) -> None:
+    text = ctx.text_after_command()
+    replied = ctx.message.reply_to_message if ctx.message else None
+    if replied is not None and replied.forum_topic_created is not None:
+        replied = None  # in a forum topic every message "replies" to the topic's first message
+    if not text and replied is not None:
+        text = (replied.text or replied.caption or "").strip()
+        if not text:
+            await ctx.reply(ctx.tr("tg_speak_no_text"))
+            return
+    if not text:
+        await ctx.reply(ctx.tr("tg_speak_usage"))
+        return
+    await speak(ctx, text)

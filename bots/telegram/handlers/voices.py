@@ -1,0 +1,72 @@
+"""/voices (a list with an inline keyboard to pick) and /voice NAME."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery
+
+from core.errors import UnknownVoice
+from core.models import PRESET_LABELS
+
+from .. import keyboards
+from ..context import Ctx, edit_text, esc, handler
+from ..keyboards import Callback
+from .common import answer, callback
+
+
+async def render(ctx: Ctx) -> tuple[str, keyboards.InlineKeyboardMarkup]:
+    """The /voices message: text and keyboard for the user of ``ctx``."""
+    listing = await ctx.service.voices(ctx.ref)
+    view = await ctx.service.settings(ctx.ref)
+    lines = [ctx.tr("tg_voices_title", current=listing.current or view.voice_name), ""]
+    lines.append(f"<b>{ctx.tr('tg_voices_presets')}</b>")
+    lines.append(", ".join(f"{v.name} ({PRESET_LABELS.get(v.name, {}).get(ctx.lang, v.label or '')})"
+                           for v in listing.presets))
+    lines.append("")
+    lines.append(f"<b>{ctx.tr('tg_voices_clones')}</b>")
+    if listing.clones:
+        lines.append(", ".join(esc(v.name) for v in listing.clones))
+    else:
+        lines.append(ctx.tr("tg_voices_no_clones"))
+    if listing.shared:
+        lines.append("")
+        lines.append(f"<b>{ctx.tr('tg_voices_shared')}</b>")
+        lines.append(", ".join(esc(v.name) for v in listing.shared))
+    keyboard = keyboards.voices(ctx.user.id, listing, view.effective.voice, ctx.lang)
+    return "\n".join(lines), keyboard
+
+
+@handler
+async def voices_command(ctx: Ctx) -> None:
+    text, keyboard = await render(ctx)
+    await ctx.reply(text, reply_markup=keyboard)
+
+
+@handler
+async def voice_command(ctx: Ctx) -> None:
+    name = ctx.text_after_command()
+    if not name:
+        text, keyboard = await render(ctx)
+        await ctx.reply(ctx.tr("tg_voice_usage") + "\n\n" + text, reply_markup=keyboard)
+        return
+    view = await ctx.service.set_voice(ctx.ref, name)
+    await ctx.reply(ctx.tr("tg_voice_set", name=view.voice_name))
+
+
+@callback
+async def on_voice_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
+    """``vb:v:<owner>:p:<preset>`` or ``vb:v:<owner>:c:<clone id>``."""
+    if len(cb.args) != 2:
+        await answer(query)
+        return
+    kind, value = cb.args
+    name = value
+    if kind == "c":
+        listing = await ctx.service.voices(ctx.ref)
+        match = [v for v in listing.clones if str(v.id) == value]
+        if not match:
+            raise UnknownVoice(name="?")
+        name = match[0].name
+    view = await ctx.service.set_voice(ctx.ref, name)
+    await answer(query, ctx.plain("tg_voice_set", name=view.voice_name))
+    text, keyboard = await render(ctx)
+    await edit_text(query.message, text, reply_markup=keyboard)

@@ -1,0 +1,117 @@
+"""Flow control in the adapter: a per-chat send pacer and a per-user cap on requests in progress.
+
+PTB's AIORateLimiter keeps the bot under Telegram's global limits (30/s, 20/min per group) but does
+not pace private chats (≈1 message/s) and cannot keep one chat's messages in order. :class:`ChatPacer`
+does both: one FIFO lock and one token bucket per chat. :class:`UserGate` stops one user from
+occupying more than a few workers with synthesis or cloning (the service has its own cap too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from telegram.ext import AIORateLimiter
+
+from core.errors import Busy
+
+
+class RateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter, except that chat actions don't use up a group's 20 messages a minute.
+
+    ``record_voice`` is repeated every few seconds while synthesizing; counted against the group
+    bucket it would delay the group's real messages. Chat actions still count toward the bot's
+    overall rate and still wait out a RetryAfter. (Only the limiter's view of the request changes;
+    the request itself is sent unchanged.)
+    """
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        if endpoint == "sendChatAction":
+            data = {"chat_id": 0}  # a chat, but not a group
+        return await super().process_request(callback=callback, args=args, kwargs=kwargs, endpoint=endpoint,
+                                              data=data, rate_limit_args=rate_limit_args)
+
+
+@dataclass
+class _Bucket:
+    rate: float  # tokens per second
+    burst: float
+    tokens: float
+    stamp: float
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+class ChatPacer:
+    """Per-chat token bucket: sends to one chat go out in order and at most at the chat's rate."""
+
+    def __init__(self, *, private_per_second: float = 1.0, private_burst: int = 3,
+                 group_per_minute: float = 20.0, group_burst: int = 3,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._private = (private_per_second, float(max(1, private_burst)))
+        self._group = (group_per_minute / 60.0, float(max(1, group_burst)))
+        self._clock = clock
+        self._buckets: dict[int, _Bucket] = {}
+
+    def _bucket(self, chat_id: int) -> _Bucket:
+        bucket = self._buckets.get(chat_id)
+        if bucket is None:
+            if len(self._buckets) > 20_000:
+                self._prune()
+            rate, burst = self._group if chat_id < 0 else self._private
+            bucket = self._buckets[chat_id] = _Bucket(rate=rate, burst=burst, tokens=burst, stamp=self._clock())
+        return bucket
+
+    def _prune(self) -> None:
+        now = self._clock()
+        for chat_id, b in list(self._buckets.items()):
+            if b.users == 0 and b.tokens + (now - b.stamp) * b.rate >= b.burst:
+                del self._buckets[chat_id]
+
+    @asynccontextmanager
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold the chat's turn: waits for earlier sends to this chat and for a token."""
+        bucket = self._bucket(chat_id)
+        bucket.users += 1
+        try:
+            async with bucket.lock:
+                now = self._clock()
+                bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.stamp) * bucket.rate)
+                bucket.stamp = now
+                if bucket.tokens < 1.0:
+                    await asyncio.sleep((1.0 - bucket.tokens) / bucket.rate)
+                    now = self._clock()
+                    bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.stamp) * bucket.rate)
+                    bucket.stamp = now
+                bucket.tokens -= 1.0
+                yield
+        finally:
+            bucket.users -= 1
+
+
+class UserGate:
+    """At most ``limit`` requests of one user in progress; the next gets :class:`core.errors.Busy`."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._active: dict[int, int] = {}
+
+    def active(self, user_id: int) -> int:
+        return self._active.get(user_id, 0)
+
+    @asynccontextmanager
+    async def enter(self, user_id: int) -> AsyncIterator[None]:
+        if self._active.get(user_id, 0) >= self.limit:
+            raise Busy(limit=self.limit)
+        self._active[user_id] = self._active.get(user_id, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._active[user_id] - 1
+            if left:
+                self._active[user_id] = left
+            else:
+                del self._active[user_id]

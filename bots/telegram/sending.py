@@ -1,0 +1,182 @@
+"""Turning text into voice notes in a chat.
+
+:func:`speak` is the whole flow of one request: the per-user gate, ``service.prepare``, the
+``record_voice`` chat action repeated every few seconds while synthesis runs, and each voice note sent
+as soon as ``service.render_notes`` yields it (in order, each replying to the user's message).
+:func:`send_note` sends one note with ``send_voice`` (OGG/Opus, integer ``duration``) and falls back to
+``send_audio`` when the user forbids voice messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from contextlib import aclosing, suppress
+from typing import TYPE_CHECKING, Self
+
+from telegram import Message, ReplyParameters
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from core import audio
+from core.i18n import t
+from core.models import VoiceNote
+
+if TYPE_CHECKING:
+    from .context import Ctx, Deps
+
+log = logging.getLogger(__name__)
+
+#: Telegram's old note: voice notes above 1 MB may arrive as files. 1 MB is ~4 min at 32 kbps.
+CAPTION_LIMIT = 1024
+
+
+class VoiceForbiddenChats:
+    """Chats that refused a voice message recently (Premium users may forbid them)."""
+
+    def __init__(self, ttl: float = 3600.0) -> None:
+        self.ttl = ttl
+        self._until: dict[int, float] = {}
+
+    def add(self, chat_id: int) -> None:
+        if len(self._until) > 50_000:
+            self._until.clear()
+        self._until[chat_id] = time.monotonic() + self.ttl
+
+    def __contains__(self, chat_id: object) -> bool:
+        until = self._until.get(chat_id)  # type: ignore[arg-type]
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del self._until[chat_id]  # type: ignore[arg-type]
+            return False
+        return True
+
+
+class ChatActionLoop:
+    """Send a chat action now and every ``interval`` seconds until closed; :meth:`poke` resends at once."""
+
+    def __init__(self, bot, chat_id: int, action: str = ChatAction.RECORD_VOICE, *, interval: float = 4.0,
+                 thread_id: int | None = None) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+        self._action = action
+        self._interval = interval
+        self._thread_id = thread_id
+        self._poke = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._bot.send_chat_action(self._chat_id, self._action, message_thread_id=self._thread_id)
+            except TelegramError as exc:  # cosmetic: never fail a request over it
+                log.debug("chat action failed: %s", type(exc).__name__)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), self._interval)
+            self._poke.clear()
+
+    def poke(self) -> None:
+        """The status was cleared by a sent message, and more is coming: show it again now."""
+        self._poke.set()
+
+    async def __aenter__(self) -> Self:
+        self._task = asyncio.create_task(self._run(), name=f"chat-action-{self._chat_id}")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+def note_seconds(note: VoiceNote) -> int:
+    """Telegram's ``duration``: whole seconds, rounded up, at least 1."""
+    return max(1, math.ceil(note.audio.duration - 1e-6))
+
+
+def _voice_refused(exc: BadRequest) -> bool:
+    text = exc.message.upper()
+    return "VOICE_MESSAGES_FORBIDDEN" in text or "NOT ENOUGH RIGHTS TO SEND VOICE" in text
+
+
+async def _as_audio_file(note: VoiceNote) -> tuple[bytes, str]:
+    """The note as an MP3 for send_audio (Telegram plays MP3/M4A as audio); the OGG if that fails."""
+    if note.audio.format == "mp3":
+        return note.audio.data, "speech.mp3"
+    try:
+        decoded = await audio.decode_upload(note.audio.data, max_bytes=len(note.audio.data) + 1,
+                                            max_seconds=max(1.0, note.audio.duration + 5.0),
+                                            sample_rate=48000, filename="note.ogg")
+        mp3 = await audio.encode(decoded.pcm, decoded.sample_rate, "mp3")
+        return mp3.data, "speech.mp3"
+    except Exception:  # keep going with the original: Telegram sends it as a file
+        log.warning("could not convert a voice note to MP3", exc_info=True)
+        return note.audio.data, "speech.ogg"
+
+
+async def send_note(deps: Deps, bot, chat_id: int, note: VoiceNote, *, reply_to: int | None,
+                    thread_id: int | None, caption: str | None, lang: str) -> Message:
+    """One voice note: send_voice, or send_audio if this chat refuses voice messages."""
+    reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
+    seconds = note_seconds(note)
+    caption = caption[:CAPTION_LIMIT] if caption else None
+    if chat_id not in deps.voice_forbidden:
+        try:
+            async with deps.pacer.slot(chat_id):
+                return await bot.send_voice(
+                    chat_id, voice=note.audio.data, filename=f"voice-{note.index + 1}.ogg", duration=seconds,
+                    caption=caption, parse_mode=ParseMode.HTML if caption else None,
+                    reply_parameters=reply, message_thread_id=thread_id,
+                )
+        except BadRequest as exc:
+            if not _voice_refused(exc):
+                raise
+            log.info("chat refuses voice messages; sending audio instead")
+            deps.voice_forbidden.add(chat_id)
+    data, filename = await _as_audio_file(note)
+    fallback = t("tg_audio_fallback", lang)
+    caption = f"{caption}\n{fallback}" if caption else fallback
+    async with deps.pacer.slot(chat_id):
+        return await bot.send_audio(
+            chat_id, audio=data, filename=filename, duration=seconds, title=(note.text[:60] or None),
+            performer="voicebridge", caption=caption[:CAPTION_LIMIT], parse_mode=ParseMode.HTML,
+            reply_parameters=reply, message_thread_id=thread_id,
+        )
+
+
+async def speak(ctx: Ctx, text: str) -> list[Message]:
+    """Speak ``text`` for the user of ``ctx``: one or more voice notes, in order, as each is ready."""
+    from .context import tr
+
+    deps, service = ctx.deps, ctx.service
+    sent: list[Message] = []
+    async with deps.gate.enter(ctx.user.id):
+        utt = await service.prepare(ctx.ref, text)
+        try:
+            told: set[str] = set()
+            reply_to = ctx.message.message_id if ctx.message else None
+            async with (ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.RECORD_VOICE,
+                                       interval=deps.options.chat_action_interval,
+                                       thread_id=ctx.thread_id()) as action,
+                        aclosing(service.render_notes(utt)) as notes):
+                async for note in notes:
+                    lines = []
+                    if note.total > 1:
+                        lines.append(tr("tg_part", ctx.lang, index=note.index + 1, total=note.total))
+                    for key in utt.notices:  # the service may add one while rendering (a fallback)
+                        if key not in told:
+                            told.add(key)
+                            lines.append(tr(key, ctx.lang))
+                    sent.append(await send_note(deps, ctx.context.bot, ctx.chat.id, note, reply_to=reply_to,
+                                                thread_id=ctx.thread_id(), caption="\n".join(lines) or None,
+                                                lang=ctx.lang))
+                    if note.index + 1 < note.total:
+                        action.poke()
+        finally:
+            service.release(utt)
+    return sent

@@ -1,0 +1,179 @@
+"""Cloning from a voice note (as caption and as reply), the consent button, and every bad upload."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import CHAT, GROUP, USER, Harness, ogg_voice
+
+MB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def voice_6s() -> bytes:
+    return ogg_voice(6.0)
+
+
+async def _confirm_prompt(bot: Harness, chat: int = CHAT):
+    prompt = bot.last("sendMessage", chat)
+    assert "Only confirm if this is your own voice" in prompt.params["text"]
+    return prompt
+
+
+async def test_clone_from_a_captioned_voice_note_then_speak_with_it(bot: Harness, voice_6s: bytes) -> None:
+    f = bot.tg.add_file(voice_6s)
+    note = await bot.send(None, voice=f.as_voice(6), caption="/clone kurisu")
+    assert bot.tg.calls_to("getFile") and bot.tg.downloads == [f.file_path]
+    prompt = await _confirm_prompt(bot)
+    assert prompt.params["reply_parameters"]["message_id"] == note["message_id"]
+    assert not bot.sf.requests_for("upload")  # nothing leaves before consent
+    await bot.press(bot.button(prompt, "my voice"), prompt.result)
+    uploads = [r for r in bot.sf.requests_for("upload") if r.status == 200]
+    assert len(uploads) == 1
+    assert bot.sf.requests_for("transcribe")  # no transcript given: SenseVoice was asked
+    assert "is ready and is now your voice" in bot.last("editMessageText").params["text"]
+    assert len(bot.tg.downloads) == 1  # the checked bytes were kept, not downloaded again
+    uri = bot.sf.voices("sk-test-operator")[0]["uri"]
+
+    await bot.send("/voice anna")
+    await bot.send("/voice kurisu")
+    assert bot.last_text() == "Your voice is now “kurisu”."
+    await bot.send("/speak El Psy Kongroo")
+    assert bot.speech_requests()[-1].json["voice"] == uri
+    await bot.send("/voices")
+    listing = bot.last("sendMessage")
+    assert "✓ 🎙 kurisu" in str(listing.params["reply_markup"])
+
+
+async def test_clone_as_a_reply_with_a_transcript_in_a_group(bot: Harness, voice_6s: bytes) -> None:
+    f = bot.tg.add_file(voice_6s)
+    note = await bot.send(None, chat=GROUP, voice=f.as_voice(6))
+    await bot.send("/clone Okabe Rintaro speaking here", chat=GROUP, reply_to=note)
+    prompt = await _confirm_prompt(bot, GROUP)
+    assert "Rintaro speaking here" in prompt.params["text"]
+    await bot.press(bot.button(prompt, "my voice"), prompt.result, user=7777)  # someone else
+    assert not bot.sf.requests_for("upload")
+    await bot.press(bot.button(prompt, "my voice"), prompt.result)
+    upload = next(r for r in bot.sf.requests_for("upload") if r.status == 200)
+    fields = upload.json if isinstance(upload.json, dict) else upload.form
+    assert fields["text"] == "Rintaro speaking here"
+    assert not bot.sf.requests_for("transcribe")
+    await bot.send("/speak tuturu", chat=GROUP)
+    assert bot.speech_requests()[-1].json["voice"].startswith("speech:")
+
+
+async def test_cancel_uploads_nothing_and_the_button_then_expires(bot: Harness, voice_6s: bytes) -> None:
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone maybe")
+    prompt = await _confirm_prompt(bot)
+    await bot.press(bot.button(prompt, "Cancel"), prompt.result)
+    assert bot.last("editMessageText").params["text"] == "Cancelled. Nothing was uploaded."
+    await bot.press(bot.button(prompt, "my voice"), prompt.result)
+    assert "expired" in bot.last("answerCallbackQuery").params["text"]
+    assert not bot.sf.requests_for("upload")
+
+
+async def test_clone_usage_and_names(bot: Harness, voice_6s: bytes) -> None:
+    await bot.send("/clone")
+    assert "To clone a voice" in bot.last_text()
+    await bot.send("/clone kurisu")  # no audio anywhere
+    assert "To clone a voice" in bot.last_text()
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone anna")
+    assert "preset" in bot.last_text() or "can't be used" in bot.last_text()
+    await bot.send(None, voice=f.as_voice(6), caption="/clone " + "x" * 40)
+    assert "at most 32 characters" in bot.last_text()
+    assert not bot.tg.calls_to("getFile")
+
+
+@pytest.mark.parametrize("case", ["too_big", "pdf", "too_long_by_metadata", "too_long", "silent", "garbage"])
+async def test_bad_uploads_are_refused_clearly(bot: Harness, case: str) -> None:
+    tg = bot.tg
+    if case == "too_big":
+        f = tg.add_file(b"x", file_size=25 * MB)
+        await bot.send(None, audio=f.as_audio(60), caption="/clone big")
+        expected = "too large (25.0 MB; the limit is 20 MB)"
+    elif case == "pdf":
+        f = tg.add_file(b"%PDF-1.7 ...")
+        await bot.send(None, document=f.as_document(file_name="cv.pdf", mime_type="application/pdf"),
+                       caption="/clone doc")
+        expected = "isn't an audio file"
+    elif case == "too_long_by_metadata":
+        f = tg.add_file(b"OggS fake")
+        await bot.send(None, voice=f.as_voice(600), caption="/clone long")
+        expected = "too long"
+    elif case == "too_long":
+        f = tg.add_file(ogg_voice(40.0))
+        await bot.send(None, voice=f.as_voice(20), caption="/clone long")  # the metadata lies
+        expected = "too long"
+    elif case == "silent":
+        f = tg.add_file(ogg_voice(6.0, silent=True))
+        await bot.send(None, voice=f.as_voice(6), caption="/clone quiet")
+        expected = "empty or silent"
+    else:
+        f = tg.add_file(b"\x00\x01 definitely not audio" * 50)
+        await bot.send(None, document=f.as_document(file_name="a.ogg", mime_type="audio/ogg"), caption="/clone x")
+        expected = "audio"
+    assert expected in bot.last_text()
+    if case in ("too_big", "pdf", "too_long_by_metadata"):
+        assert not tg.calls_to("getFile") and not tg.downloads
+    assert not bot.sf.requests_for("upload")
+    assert "Only confirm" not in " ".join(tg.texts())
+    await bot.send("/speak still working")  # and the bot carries on
+    assert bot.voices_sent()
+
+
+async def test_audio_document_by_mime_type_is_accepted(bot: Harness, voice_6s: bytes) -> None:
+    f = bot.tg.add_file(voice_6s, file_path="documents/file_9.ogg")
+    await bot.send(None, document=f.as_document(file_name="me.ogg", mime_type="audio/ogg"), caption="/clone doc")
+    await _confirm_prompt(bot)
+
+
+async def test_a_voice_note_without_caption_in_private_gets_a_hint(bot: Harness, voice_6s: bytes) -> None:
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6))
+    assert "/clone NAME" in bot.last_text()
+    assert not bot.tg.calls_to("getFile")
+
+
+async def test_offline_engine_cannot_clone_and_says_so(make_bot, voice_6s: bytes) -> None:
+    bot = await make_bot(provider="local")
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone kurisu")
+    assert "Cloning needs the SiliconFlow provider" in bot.last_text()
+    assert not bot.tg.calls_to("getFile")
+    await bot.send("/speak offline works")
+    voice = bot.last("sendVoice")
+    assert voice.upload("voice").data[:4] == b"OggS"
+    await bot.send("/settings")
+    assert "Engine: offline engine" in bot.last_text()
+
+
+async def test_forget_deletes_clones_at_the_provider(bot: Harness, voice_6s: bytes) -> None:
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone gone")
+    prompt = await _confirm_prompt(bot)
+    await bot.press(bot.button(prompt, "my voice"), prompt.result)
+    assert len(bot.sf.voices("sk-test-operator")) == 1
+    await bot.send("/forget")
+    msg = bot.last("sendMessage")
+    await bot.press(bot.button(msg, "Delete everything"), msg.result)
+    assert "Deleted voices: gone" in bot.last("editMessageText").params["text"]
+    assert bot.sf.voices("sk-test-operator") == []
+    assert USER
+
+
+@pytest.mark.parametrize("timedelta_mode", ["true", "false"])
+async def test_durations_work_with_and_without_ptb_timedelta(
+        bot: Harness, monkeypatch: pytest.MonkeyPatch, timedelta_mode: str) -> None:
+    import warnings
+
+    from telegram.warnings import PTBDeprecationWarning
+
+    monkeypatch.setenv("PTB_TIMEDELTA", timedelta_mode)
+    f = bot.tg.add_file(b"OggS fake")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PTBDeprecationWarning)  # we never read a deprecated int duration
+        await bot.send(None, voice=f.as_voice(600), caption="/clone long")
+    assert "too long" in bot.last_text()
+    assert not bot.tg.calls_to("getFile")

@@ -1,0 +1,115 @@
+"""Running for real: settings across a restart, 20 chats at once, long polling and webhook mode."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+
+from bots.telegram.runner import run_telegram, webhook_secret
+from tests.fakes.telegram import FakeTelegram, Updates
+
+from .conftest import CHAT, Harness, close, decode_ogg
+
+
+async def test_settings_survive_a_restart(make_bot, tmp_path) -> None:
+    data_dir = tmp_path / "persist"
+    first = await make_bot(data_dir=data_dir)
+    await first.send("/speed 1.7")
+    await first.send("/voice bella")
+    await first.send("/lang ui zh")
+    await first.send("/style whisper")
+    await close(first)
+
+    second = await make_bot(data_dir=data_dir)
+    await second.send("/settings")
+    text = second.last_text()
+    assert "语速：1.7×" in text and "音色：bella" in text and "风格：耳语" in text
+    await second.send("/speak 你好")
+    spoken = second.speech_requests()[-1].json
+    assert spoken["speed"] == 1.7 and spoken["voice"].endswith(":bella")
+
+
+async def test_twenty_chats_at_once_each_get_their_own_voice_note(bot: Harness) -> None:
+    chats = [5000 + i for i in range(20)]
+    updates = [bot.updates.message(chat, chat, f"/speak message for chat {chat}") for chat in chats]
+    await asyncio.gather(*(bot.feed(u) for u in updates))
+    for chat, update in zip(chats, updates):
+        voices = bot.voices_sent(chat)
+        assert len(voices) == 1, chat
+        assert voices[0].params["reply_parameters"]["message_id"] == update["message"]["message_id"]
+        assert decode_ogg(voices[0].upload("voice").data)[1] == "opus"
+    inputs = sorted(r.json["input"] for r in bot.speech_requests())
+    assert inputs == sorted(f"message for chat {chat}" for chat in chats)
+
+
+async def _wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_long_polling_end_to_end(make_app, tg: FakeTelegram) -> None:
+    app = await make_app()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_telegram(app, stop))
+    await _wait_for(lambda: tg.calls_to("getUpdates"))
+    assert {lang for (_, lang) in tg.commands} == {"", "zh", "ja"}  # the menu was registered at start-up
+    tg.push_update(Updates().message(CHAT, CHAT, "/speak polled"))
+    await _wait_for(lambda: [c for c in tg.calls_to("sendVoice") if c.status == 200])
+    stop.set()
+    await asyncio.wait_for(task, 15)
+    assert not tg.webhook
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_webhook_mode(make_app, tg: FakeTelegram) -> None:
+    port = _free_port()
+    app = await make_app(telegram_webhook_url=f"http://127.0.0.1:{port}/tg/hook", telegram_webhook_listen="127.0.0.1",
+                         telegram_webhook_port=port)
+    secret = webhook_secret(app)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_telegram(app, stop))
+    await _wait_for(lambda: tg.webhook is not None)
+    assert tg.webhook["url"] == f"http://127.0.0.1:{port}/tg/hook"
+    assert tg.webhook["secret_token"] == secret
+    update = Updates().message(CHAT, CHAT, "/speak hooked")
+    async with httpx.AsyncClient() as client:
+        refused = await client.post(f"http://127.0.0.1:{port}/tg/hook", json=update)
+        assert refused.status_code == 403  # no secret token
+        ok = await client.post(f"http://127.0.0.1:{port}/tg/hook", json=update,
+                               headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+        assert ok.status_code == 200
+    await _wait_for(lambda: [c for c in tg.calls_to("sendVoice") if c.status == 200])
+    stop.set()
+    await asyncio.wait_for(task, 15)
+    assert not tg.calls_to("getUpdates")
+
+
+async def test_start_up_waits_for_telegram_and_a_refused_token_is_a_config_error(make_app, tg: FakeTelegram) -> None:
+    from bots.telegram.context import TelegramOptions
+    from core.errors import ConfigError
+
+    tg.fail("getMe", error_code=502, description="Bad Gateway", times=2)
+    app = await make_app()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_telegram(app, stop, options=TelegramOptions(startup_retry_delay=0.05)))
+    await _wait_for(lambda: tg.calls_to("getUpdates"))
+    assert [c.status for c in tg.calls_to("getMe")][:3] == [502, 502, 200]
+    stop.set()
+    await asyncio.wait_for(task, 15)
+
+    bad = await make_app(data_dir=app.config.data_dir.parent / "other", telegram_bot_token="42:" + "x" * 35)
+    try:
+        await asyncio.wait_for(run_telegram(bad, asyncio.Event()), 15)
+    except ConfigError as exc:
+        assert "TELEGRAM_BOT_TOKEN" in str(exc) and "x" * 35 not in str(exc)
+    else:
+        raise AssertionError("a refused token must stop the adapter")
