@@ -18,6 +18,7 @@ from bench.common import report
 #: Benchmark name → module. Order is the order ``python -m bench`` runs them in.
 BENCHES: dict[str, str] = {
     "audio": "bench.audio",
+    "voice": "bench.voice",
 }
 
 

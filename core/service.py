@@ -565,20 +565,28 @@ class VoiceService:
 
     # --- cloning ----------------------------------------------------------------------------
 
-    async def check_clone_audio(self, data: bytes, filename: str | None = None) -> CloneCheck:
-        """Check reference audio (decodable, 3–30 s of speech, not silent) before asking for consent."""
+    async def _reference_speech(self, data: bytes, filename: str | None) -> tuple[float, bytes, int]:
+        """Decode reference audio and trim its silence; (upload seconds, speech PCM, rate).
+
+        Raises the typed audio errors: undecodable, silent, under 3 s or over 30 s of speech.
+        """
         decoded = await audio.decode_upload(data, max_bytes=CLONE_UPLOAD_MAX_BYTES,
                                             max_seconds=CLONE_UPLOAD_MAX_SECONDS, sample_rate=SAMPLE_RATE,
                                             filename=filename)
         speech = await asyncio.to_thread(audio.trim_silence, decoded.pcm, decoded.sample_rate)
-        speech_seconds = audio.pcm_duration(speech, decoded.sample_rate)
+        seconds = audio.pcm_duration(speech, decoded.sample_rate)
         if not speech or audio.is_silent(speech, decoded.sample_rate):
             raise AudioEmpty()
-        if speech_seconds < CLONE_MIN_SECONDS:
-            raise AudioTooShort(duration=round(speech_seconds, 1), minimum=CLONE_MIN_SECONDS)
-        if speech_seconds > CLONE_MAX_SECONDS:
+        if seconds < CLONE_MIN_SECONDS:
+            raise AudioTooShort(duration=round(seconds, 1), minimum=CLONE_MIN_SECONDS)
+        if seconds > CLONE_MAX_SECONDS:
             raise AudioTooLong(limit=int(CLONE_MAX_SECONDS))
-        return CloneCheck(duration=decoded.duration, speech_duration=speech_seconds)
+        return decoded.duration, speech, decoded.sample_rate
+
+    async def check_clone_audio(self, data: bytes, filename: str | None = None) -> CloneCheck:
+        """Check reference audio (decodable, 3–30 s of speech, not silent) before asking for consent."""
+        duration, speech, rate = await self._reference_speech(data, filename)
+        return CloneCheck(duration=duration, speech_duration=audio.pcm_duration(speech, rate))
 
     async def _clone_target(self, user: UserRef, name: str) -> tuple[str, str]:
         display = validate_name(name)
@@ -615,18 +623,8 @@ class VoiceService:
             raise ConsentRequired()
         display, key = await self._clone_target(user, name)
         uid = await self.user_id(user)
-        decoded = await audio.decode_upload(data, max_bytes=CLONE_UPLOAD_MAX_BYTES,
-                                            max_seconds=CLONE_UPLOAD_MAX_SECONDS, sample_rate=SAMPLE_RATE,
-                                            filename=filename)
-        speech = await asyncio.to_thread(audio.trim_silence, decoded.pcm, decoded.sample_rate)
-        seconds = audio.pcm_duration(speech, decoded.sample_rate)
-        if not speech or audio.is_silent(speech, decoded.sample_rate):
-            raise AudioEmpty()
-        if seconds < CLONE_MIN_SECONDS:
-            raise AudioTooShort(duration=round(seconds, 1), minimum=CLONE_MIN_SECONDS)
-        if seconds > CLONE_MAX_SECONDS:
-            raise AudioTooLong(limit=int(CLONE_MAX_SECONDS))
-        wav = await audio.encode(speech, decoded.sample_rate, "wav")
+        _, speech, rate = await self._reference_speech(data, filename)
+        wav = await audio.encode(speech, rate, "wav")
         text = textmod.strip_control_tokens(transcript or "").strip()
         if not text:
             text = (await self.remote.transcribe(wav.data, "reference.wav", api_key=key)).strip()
