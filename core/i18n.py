@@ -252,7 +252,9 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     entry = _CATALOG.get(key)
     if entry is None:
         return key
-    template = entry.get(normalize_language(lang)) or entry.get(DEFAULT_LANGUAGE) or next(iter(entry.values()), key)
+    template = entry.get(normalize_language(lang)) or entry.get(DEFAULT_LANGUAGE)
+    if template is None:
+        return key
     return string.Formatter().vformat(template, (), _Lenient(params))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -323,7 +324,12 @@ class VoiceService:
         return await self.store.get_scope_options(scope)
 
     async def update_scope_options(self, scope: str, **options: object) -> dict:
+        """Merge options into a chat's or guild's options; None removes one."""
         return await self.store.update_scope_options(scope, **options)
+
+    async def scopes_with_option(self, key: str, *, platform: str | None = None) -> list[tuple[str, dict]]:
+        """Every scope (``platform:id``) whose option ``key`` is set, with all its options."""
+        return await self.store.list_scopes_with_option(key, prefix=f"{platform}:" if platform else None)
 
     # --- API keys ---------------------------------------------------------------------------
 
@@ -496,9 +502,11 @@ class VoiceService:
             provider = utt.provider
             got_audio = False
             try:
-                async for chunk in provider.synthesize(self._request(utt, piece), api_key=utt.api_key):
-                    got_audio = True
-                    yield chunk
+                async with contextlib.aclosing(
+                        provider.synthesize(self._request(utt, piece), api_key=utt.api_key)) as stream:
+                    async for chunk in stream:
+                        got_audio = True
+                        yield chunk
             except (ProviderUnavailable, ProviderRateLimited) as exc:
                 if got_audio or provider is self.local or _clone_id(utt.settings.voice) is not None:
                     raise
@@ -506,8 +514,9 @@ class VoiceService:
                 if "notice_fallback" not in utt.notices:
                     utt.notices.append("notice_fallback")
                 utt.provider, utt.api_key, utt.billed = self.local, None, False
-                async for chunk in self.local.synthesize(self._request(utt, piece)):
-                    yield chunk
+                async with contextlib.aclosing(self.local.synthesize(self._request(utt, piece))) as stream:
+                    async for chunk in stream:
+                        yield chunk
             if utt.provider is not self.local:
                 await self.store.add_usage(utt.user_id, textmod.utf8_bytes(piece))
 
@@ -532,8 +541,9 @@ class VoiceService:
                     yield VoiceNote(audio=encoded, text=note_text, index=index, total=total, cached=True)
                     continue
                 encoder = audio.StreamingNoteEncoder(fmt)
-                async for chunk in self._pcm(utt, note_text):
-                    await asyncio.to_thread(encoder.feed, chunk.data, chunk.sample_rate)
+                async with contextlib.aclosing(self._pcm(utt, note_text)) as stream:
+                    async for chunk in stream:
+                        await asyncio.to_thread(encoder.feed, chunk.data, chunk.sample_rate)
                 encoded = await asyncio.to_thread(encoder.finish)
                 if encoded.sample_count == 0:
                     raise AudioEmpty()
@@ -550,8 +560,10 @@ class VoiceService:
     async def stream_pcm(self, utt: Utterance) -> AsyncIterator[PCMChunk]:
         """Synthesize an utterance as a PCM stream, for voice channels (playback starts on the first chunk)."""
         try:
-            async for chunk in self._pcm(utt, utt.text):
-                yield chunk
+            # aclosing: a skip closes the provider's HTTP stream now, not when the GC gets to it.
+            async with contextlib.aclosing(self._pcm(utt, utt.text)) as stream:
+                async for chunk in stream:
+                    yield chunk
         finally:
             self.release(utt)
 

@@ -97,7 +97,7 @@ def settings_embed(view, lang: str) -> discord.Embed:  # view: core.service.Sett
     if view.api_key_hint is None:
         key_text = t("dc_key_operator", lang)
     else:
-        key_text = f"…{view.api_key_hint}" if view.api_key_hint else "✓"
+        key_text = view.api_key_hint if view.api_key_hint.strip("…") else "✓"  # "…abcd", or "…" for short keys
     embed.add_field(name=t("dc_field_key", lang), value=key_text, inline=True)
     embed.add_field(name=t("dc_field_engine", lang), value=view.engine, inline=True)
     return embed

@@ -1,6 +1,6 @@
 """/key (private chats only), /usage and /forget (with a confirmation button).
 
-The key itself is never logged, never echoed (only ``sk-…abcd``), and never passed on from a group:
+The key itself is never logged, never echoed (only ``…abcd``), and never passed on from a group:
 there the message is deleted (when the bot may) and the sender warned.
 """
 

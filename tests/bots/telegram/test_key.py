@@ -54,7 +54,7 @@ async def test_key_in_private_is_stored_masked_used_and_cleared(
     msg = await bot.send(f"/key {USER_KEY}")
     assert (CHAT, msg["message_id"]) in bot.tg.deleted
     saved = bot.last_text()
-    assert "Saved your key sk-…user" in saved and USER_KEY not in saved
+    assert "Saved your key …user" in saved and USER_KEY not in saved
     assert await _hint(bot) is not None
     await bot.send("/speak on my own account")
     assert bot.speech_requests()[-1].api_key == USER_KEY

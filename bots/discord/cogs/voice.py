@@ -1,0 +1,380 @@
+"""Voice channels: ``/join``, ``/leave``, ``/skip``, ``/clear``, ``/autoread on|off``, ``/voiceconfig …``,
+and auto-read (an ``on_message`` listener) of messages from people in the bot's voice channel.
+
+Auto-read reads a message when all of these hold:
+
+* its channel has auto-read on (``/autoread on`` there: a text channel, or a voice channel's own chat);
+* the author is a member in the bot's voice channel (or, with ``/voiceconfig join_on_speak``, in any
+  voice channel the bot may take); bots and webhooks only when "ignore bots" is off;
+* it does not start with the skip prefix (default ``-``), is not sent ``@silent``, and the author does
+  not have the ignored role;
+* it has text left after cleanup (links, mentions → display names, emoji, code: ``core.text``).
+
+It is spoken in the author's own voice and settings (or the channel's character), capped at the
+server's "longest message" in seconds, announced "NAME said" when the speaker changes, and queued
+fairly. Sets ``bot.voice_manager``; the bot's shutdown leaves every voice channel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bots.discord.common import is_manager, member_ref, mention_names, reply, ui_lang
+from bots.discord.voice import strings as _strings  # noqa: F401  (registers dcv_* sentences)
+from bots.discord.voice.manager import (
+    MAX_SECONDS_RANGE,
+    NotConnected,
+    NotInVoice,
+    VoiceManager,
+    VoiceOptions,
+    _member_channel,
+)
+from core.errors import Busy, NotFound, PermissionDenied, VoiceBridgeError
+from core.i18n import t
+
+log = logging.getLogger("bots.discord.voice")
+
+READABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
+                  voice_channel_id: int | None, join_on_speak: bool = False) -> str | None:
+    """Why ``message`` is not read aloud (None: read it). Pure: no I/O, easy to test."""
+    author = message.author
+    if bot_user_id is not None and author.id == bot_user_id:
+        return "self"
+    if str(message.channel.id) not in opts.autoread_channels:
+        return "channel"
+    if getattr(message, "type", discord.MessageType.default) not in READABLE_TYPES:
+        return "type"
+    is_bot = bool(getattr(author, "bot", False) or getattr(message, "webhook_id", None))
+    if is_bot and opts.ignore_bots:
+        return "bot"
+    flags = getattr(message, "flags", None)
+    if flags is not None and getattr(flags, "suppress_notifications", False):
+        return "silent"
+    content = (message.content or "").strip()
+    if not content:
+        return "empty"
+    if opts.skip_prefix and content.startswith(opts.skip_prefix):
+        return "prefix"
+    if opts.ignore_role and any(str(r.id) == opts.ignore_role for r in getattr(author, "roles", []) or []):
+        return "role"
+    if not is_bot:
+        channel = _member_channel(author)
+        if channel is None:
+            return "not in voice"
+        if voice_channel_id is None:
+            if not join_on_speak:
+                return "not connected"
+        elif channel.id != voice_channel_id:
+            return "other voice channel"
+    elif voice_channel_id is None:
+        return "not connected"
+    return None
+
+
+def _require_manager(interaction: discord.Interaction, action_key: str) -> None:
+    if not is_manager(interaction):
+        raise PermissionDenied(action=t(action_key, "en"))
+
+
+def _on_off(value: bool, lang: str) -> str:
+    return t("dcv_on" if value else "dcv_off", lang)
+
+
+class Voice(commands.Cog):
+    """Voice channel control and auto-read."""
+
+    autoread = app_commands.Group(name="autoread", description="Read this channel's messages aloud in voice",
+                                  guild_only=True)
+    voiceconfig = app_commands.Group(
+        name="voiceconfig", description="Voice channel options of this server (Manage Server)",
+        guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
+
+    def __init__(self, bot: commands.Bot, manager: VoiceManager | None = None) -> None:
+        self.bot = bot
+        self.manager = manager or VoiceManager(bot, bot.service)  # type: ignore[attr-defined]
+
+    @property
+    def service(self) -> Any:
+        return self.bot.service  # type: ignore[attr-defined]
+
+    async def cog_load(self) -> None:
+        self.bot.voice_manager = self.manager  # type: ignore[attr-defined]
+
+    async def cog_unload(self) -> None:
+        if getattr(self.bot, "voice_manager", None) is self.manager:
+            self.bot.voice_manager = None  # type: ignore[attr-defined]
+        await self.manager.close()
+
+    # --- connection --------------------------------------------------------------------------------
+
+    @app_commands.command(name="join")
+    @app_commands.guild_only()
+    async def join(self, interaction: discord.Interaction) -> None:
+        """Join your voice channel."""
+        self.manager.require_available()
+        member = interaction.user
+        channel = _member_channel(member)
+        if channel is None:
+            raise NotInVoice()
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        lang = await ui_lang(self.service, interaction)
+        current = self.manager.voice_channel_of(interaction.guild_id)
+        if current is not None and current.id == channel.id:
+            await reply(interaction, t("dcv_already_here", lang, channel=channel.mention))
+            return
+        await self.manager.join(channel, requester=member, force=is_manager(interaction))
+        await reply(interaction, t("dcv_joined", lang, channel=channel.mention))
+
+    @app_commands.command(name="leave")
+    @app_commands.guild_only()
+    async def leave(self, interaction: discord.Interaction) -> None:
+        """Leave the voice channel (anyone in it, or Manage Server)."""
+        self.manager.require_available()
+        channel = self.manager.voice_channel_of(interaction.guild_id)
+        if channel is None:
+            raise NotConnected()
+        theirs = _member_channel(interaction.user)
+        if not is_manager(interaction) and (theirs is None or theirs.id != channel.id):
+            raise PermissionDenied(action=t("dc_action_this", "en"))
+        await self.manager.leave(interaction.guild_id, "leave")  # type: ignore[arg-type]
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("dcv_left", lang, channel=getattr(channel, "mention", "")))
+
+    @app_commands.command(name="skip")
+    @app_commands.guild_only()
+    async def skip(self, interaction: discord.Interaction) -> None:
+        """Skip the message being read (your own, or anyone's with Manage Server)."""
+        self.manager.require_available()
+        player = self.manager.player(interaction.guild_id)
+        lang = await ui_lang(self.service, interaction)
+        if player is None or not player.connected:
+            raise NotConnected()
+        try:
+            player.skip(str(interaction.user.id), is_manager=is_manager(interaction))
+        except NotFound:
+            await reply(interaction, t("dcv_nothing_playing", lang))
+            return
+        except PermissionDenied:
+            raise PermissionDenied(action=t("dcv_action_skip", lang)) from None
+        await reply(interaction, t("dcv_skipped", lang))
+
+    @app_commands.command(name="clear")
+    @app_commands.guild_only()
+    async def clear(self, interaction: discord.Interaction) -> None:
+        """Remove waiting messages: yours, or everyone's with Manage Server."""
+        self.manager.require_available()
+        player = self.manager.player(interaction.guild_id)
+        if player is None or not player.connected:
+            raise NotConnected()
+        author = None if is_manager(interaction) else str(interaction.user.id)
+        removed = player.clear(author)
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("dcv_cleared", lang, count=removed))
+
+    # --- auto-read ----------------------------------------------------------------------------------
+
+    @autoread.command(name="on")
+    @app_commands.describe(character="Read as this character (its voice) instead of each person's own voice")
+    async def autoread_on(self, interaction: discord.Interaction, character: str | None = None) -> None:
+        """Read this channel aloud for people in my voice channel."""
+        self.manager.require_available()
+        self._require_channel_manager(interaction)
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        lang = await ui_lang(self.service, interaction)
+        channel_id = str(interaction.channel_id)
+        name = None
+        if character:
+            name = await self._character_name(guild_id, character)
+        opts = await self.manager.options(guild_id)
+        channels = tuple(dict.fromkeys((*opts.autoread_channels, channel_id)))
+        characters = {k: v for k, v in opts.autoread_characters.items() if k != channel_id}
+        if name:
+            characters[channel_id] = name
+        await self.manager.update_options(guild_id, autoread_channels=channels, autoread_characters=characters)
+        where = f"<#{channel_id}>"
+        lines = [t("dcv_autoread_on_character", lang, channel=where, character=name) if name
+                 else t("dcv_autoread_on", lang, channel=where)]
+        if self.manager.voice_channel_of(guild_id) is None:
+            lines.append(t("dcv_autoread_not_joined", lang))
+        await reply(interaction, "\n".join(lines))
+
+    @autoread.command(name="off")
+    async def autoread_off(self, interaction: discord.Interaction) -> None:
+        """Stop reading this channel aloud."""
+        self.manager.require_available()
+        self._require_channel_manager(interaction)
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        channel_id = str(interaction.channel_id)
+        opts = await self.manager.options(guild_id)
+        await self.manager.update_options(
+            guild_id, autoread_channels=tuple(c for c in opts.autoread_channels if c != channel_id),
+            autoread_characters={k: v for k, v in opts.autoread_characters.items() if k != channel_id})
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("dcv_autoread_off", lang, channel=f"<#{channel_id}>"))
+
+    @autoread_on.autocomplete("character")
+    async def autoread_character_autocomplete(self, interaction: discord.Interaction,
+                                              current: str) -> list[app_commands.Choice[str]]:
+        from bots.discord.cogs.characters import character_choices
+
+        return await character_choices(self.service, interaction, current)
+
+    def _require_channel_manager(self, interaction: discord.Interaction) -> None:
+        perms = interaction.permissions
+        if not (is_manager(interaction) or perms.manage_channels):
+            raise PermissionDenied(action=t("dcv_action_autoread", "en"))
+
+    async def _character_name(self, guild_id: int, name: str) -> str:
+        wanted = name.strip().casefold()
+        for char in await self.service.characters(self.manager.scope(guild_id)):
+            if char.name.casefold() == wanted:
+                return char.name
+        raise NotFound(what="character", name=name[:32])
+
+    # --- options ------------------------------------------------------------------------------------
+
+    @voiceconfig.command(name="show")
+    async def config_show(self, interaction: discord.Interaction) -> None:
+        """Show this server's voice channel options."""
+        lang = await ui_lang(self.service, interaction)
+        opts = await self.manager.options(interaction.guild_id, refresh=True)  # type: ignore[arg-type]
+        await reply(interaction, self.describe(opts, lang))
+
+    def describe(self, opts: VoiceOptions, lang: str) -> str:
+        channels = []
+        for cid in opts.autoread_channels:
+            char = opts.autoread_characters.get(cid)
+            channels.append(f"<#{cid}>" + (f" ({char})" if char else ""))
+        body = t("dcv_options_body", lang,
+                 channels=", ".join(channels) or t("dcv_none", lang),
+                 join=_on_off(opts.join_on_speak, lang), announce=_on_off(opts.announce, lang),
+                 prefix=f"`{opts.skip_prefix}`" if opts.skip_prefix else t("dcv_none", lang),
+                 bots=_on_off(opts.ignore_bots, lang),
+                 role=f"<@&{opts.ignore_role}>" if opts.ignore_role else t("dcv_none", lang),
+                 seconds=f"{opts.max_seconds:g}")
+        return f"**{t('dcv_options_title', lang)}**\n{body}"
+
+    async def _set(self, interaction: discord.Interaction, option: str, shown: str, **changes: Any) -> None:
+        _require_manager(interaction, "dcv_action_voice_options")
+        await self.manager.update_options(interaction.guild_id, **changes)  # type: ignore[arg-type]
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("dcv_option_set", lang, option=option, value=shown))
+
+    @voiceconfig.command(name="join_on_speak")
+    @app_commands.describe(enabled="Join the caller's voice channel on /speak when I'm not in one")
+    async def config_join(self, interaction: discord.Interaction, enabled: bool) -> None:
+        """Join the caller's voice channel on /speak (and on auto-read)."""
+        await self._set(interaction, "join_on_speak", _on_off(enabled, "en"), join_on_speak=enabled)
+
+    @voiceconfig.command(name="announce")
+    @app_commands.describe(enabled="Say \"NAME said\" when the speaker changes")
+    async def config_announce(self, interaction: discord.Interaction, enabled: bool) -> None:
+        """Say "NAME said" before a message when the speaker changes."""
+        await self._set(interaction, "announce", _on_off(enabled, "en"), announce=enabled)
+
+    @voiceconfig.command(name="skip_prefix")
+    @app_commands.describe(prefix="Messages starting with this are not read (e.g. -); 'none' to read everything")
+    async def config_prefix(self, interaction: discord.Interaction,
+                            prefix: app_commands.Range[str, 1, 10]) -> None:
+        """Messages starting with this prefix are not read aloud."""
+        value = "" if prefix.strip().lower() in ("none", "off") else prefix.strip()
+        await self._set(interaction, "skip_prefix", value or "none", skip_prefix=value)
+
+    @voiceconfig.command(name="ignore_bots")
+    @app_commands.describe(enabled="Don't read messages of bots and webhooks")
+    async def config_bots(self, interaction: discord.Interaction, enabled: bool) -> None:
+        """Don't read messages of bots and webhooks."""
+        await self._set(interaction, "ignore_bots", _on_off(enabled, "en"), ignore_bots=enabled)
+
+    @voiceconfig.command(name="ignore_role")
+    @app_commands.describe(role="Members with this role are not read; leave empty to read everyone")
+    async def config_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        """Members with this role are not read aloud."""
+        await self._set(interaction, "ignore_role", role.mention if role else "none",
+                        ignore_role=str(role.id) if role else None)
+
+    @voiceconfig.command(name="max_seconds")
+    @app_commands.describe(seconds="The longest audio one message may take")
+    async def config_max(self, interaction: discord.Interaction,
+                         seconds: app_commands.Range[float, MAX_SECONDS_RANGE[0], MAX_SECONDS_RANGE[1]]) -> None:
+        """The longest a single message may be read, in seconds of audio."""
+        await self._set(interaction, "max_seconds", f"{seconds:g} s", max_seconds=float(seconds))
+
+    # --- listeners ----------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        guild = message.guild
+        if guild is None or not self.manager.available:
+            return
+        try:
+            opts = self.manager.cached_options(guild.id) or await self.manager.options(guild.id)
+        except Exception:
+            log.warning("could not read voice options", exc_info=True)
+            return
+        if str(message.channel.id) not in opts.autoread_channels:
+            return
+        me = getattr(self.bot, "user", None)
+        ours = self.manager.voice_channel_of(guild.id)
+        reason = ignore_reason(message, opts, bot_user_id=me.id if me else None,
+                               voice_channel_id=ours.id if ours is not None else None,
+                               join_on_speak=opts.join_on_speak)
+        if reason is not None:
+            log.debug("auto-read: not reading a message (%s)", reason)
+            return
+        await self.read_message(message, opts)
+
+    async def read_message(self, message: discord.Message, opts: VoiceOptions) -> None:
+        """Queue ``message`` in its author's voice (or the channel's character)."""
+        guild = message.guild
+        assert guild is not None
+        author = message.author
+        extra = {m.id: m.display_name for m in getattr(message, "mentions", [])}
+        names = mention_names(guild, message.content, extra)
+        character = opts.autoread_characters.get(str(message.channel.id))
+        user = member_ref(author, guild.id, locale=str(guild.preferred_locale) if guild.preferred_locale else None)
+        try:
+            await self.manager.enqueue(guild, author, user, message.content, character=character, names=names,
+                                       origin=message, join=opts.join_on_speak)
+        except Busy:
+            with contextlib.suppress(Exception):
+                await message.add_reaction("\N{HOURGLASS WITH FLOWING SAND}")
+        except VoiceBridgeError as exc:
+            log.info("auto-read: message not read: %s", type(exc).__name__)
+        except Exception:
+            log.exception("auto-read failed")
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(self, member: discord.Member, before: discord.VoiceState,
+                                    after: discord.VoiceState) -> None:
+        self.manager.on_voice_state_update(member, before, after)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Load guild options that must be known at once: join-on-speak everywhere, and every guild
+        where people sit in voice."""
+        try:
+            await self.manager.preload_join_on_speak()
+        except Exception as exc:  # the lazy path still loads them on first use
+            log.warning("could not preload join-on-speak options: %s", type(exc).__name__)
+        for guild in getattr(self.bot, "guilds", []):
+            if any(not m.bot for vc in guild.voice_channels for m in vc.members):
+                self.manager.prefetch_options(guild.id)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Voice(bot))
+
+
+__all__ = ["Voice", "ignore_reason"]

@@ -1,0 +1,477 @@
+"""The bot's voice manager: one :class:`GuildPlayer` per guild, guild voice options, and the
+contract the text side's ``/speak`` calls (``shares_channel``, ``enqueue_speech``).
+
+Guild options live in the service's scope options (``service.scope_options(scope)``), under the keys
+of :class:`VoiceOptions`; they are cached here so the synchronous ``shares_channel`` can consult
+``join_on_speak`` (the cache is filled when the bot starts, when someone joins a voice channel, and
+by every command that reads or changes them).
+
+Start-up check: voice needs PyNaCl (transport encryption) and davey (DAVE end-to-end encryption,
+mandatory on Discord since March 2026). Without them :func:`voice_support` says why, the manager
+logs it once, ``shares_channel`` is always False (``/speak`` posts voice messages instead) and the
+voice commands answer "voice is not available: install discord.py[voice]".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+import discord
+
+from bots.discord.voice.connection import Connector, discord_connector
+from bots.discord.voice.player import GuildPlayer, PlayerSettings, Speech
+from bots.discord.voice.queue import QueueItem
+from core.errors import InputError, VoiceBridgeError
+from core.i18n import error_text, t
+from core.models import UserRef
+
+log = logging.getLogger("bots.discord.voice")
+
+PLATFORM = "discord"
+DEFAULT_SKIP_PREFIX = "-"
+DEFAULT_MAX_SECONDS = 30.0
+MAX_SECONDS_RANGE = (3.0, 300.0)
+
+
+class VoiceUnavailable(VoiceBridgeError):
+    """PyNaCl or davey is missing: voice channels cannot be used."""
+
+    code = "dcv_unavailable"
+
+
+class NotInVoice(InputError):
+    code = "dcv_not_in_voice"
+
+
+class NotConnected(InputError):
+    code = "dcv_not_connected"
+
+
+class BusyElsewhere(InputError):
+    """params: channel."""
+
+    code = "dcv_busy_elsewhere"
+
+
+class NoVoicePermission(InputError):
+    """params: channel."""
+
+    code = "dcv_no_voice_permission"
+
+
+class ConnectFailed(VoiceBridgeError):
+    """params: channel."""
+
+    code = "dcv_connect_failed"
+    retryable = True
+
+
+def voice_support() -> tuple[bool, str | None]:
+    """Whether discord.py can do voice here, and if not, the one line that says why."""
+    try:
+        from discord import voice_client, voice_state
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - discord.py itself is broken
+        return False, f"voice is not available: discord.py voice modules failed to import ({exc})"
+    missing = []
+    if not getattr(voice_client, "has_nacl", False):
+        missing.append("PyNaCl")
+    if not getattr(voice_state, "has_dave", False):
+        missing.append("davey")
+    if missing:
+        return False, (f"voice is not available: {' and '.join(missing)} missing; "
+                       "install discord.py[voice] (voice channel commands are disabled)")
+    return True, None
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceOptions:
+    """A guild's voice options (stored in the service's scope options)."""
+
+    autoread_channels: tuple[str, ...] = ()
+    autoread_characters: Mapping[str, str] = field(default_factory=dict)  # channel id → character
+    join_on_speak: bool = False
+    announce: bool = True  # "NAME said" before a new speaker
+    skip_prefix: str = DEFAULT_SKIP_PREFIX  # messages starting with it are not read ("" = none)
+    ignore_bots: bool = True
+    ignore_role: str | None = None  # role id
+    max_seconds: float = DEFAULT_MAX_SECONDS
+
+    #: Storage key of each field (autoread_channels keeps the name the text side may read too).
+    KEYS: ClassVar[dict[str, str]] = {
+        "autoread_channels": "autoread_channels",
+        "autoread_characters": "autoread_characters",
+        "join_on_speak": "voice_join_on_speak",
+        "announce": "voice_announce",
+        "skip_prefix": "voice_skip_prefix",
+        "ignore_bots": "voice_ignore_bots",
+        "ignore_role": "voice_ignore_role",
+        "max_seconds": "voice_max_seconds",
+    }
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None) -> VoiceOptions:
+        options = options or {}
+        default = cls()
+        values: dict[str, Any] = {}
+        for name, key in cls.KEYS.items():
+            if key not in options or options[key] is None:
+                continue
+            raw = options[key]
+            try:
+                if name == "autoread_channels":
+                    values[name] = tuple(str(c) for c in raw)
+                elif name == "autoread_characters":
+                    values[name] = {str(k): str(v) for k, v in dict(raw).items()}
+                elif name in ("join_on_speak", "announce", "ignore_bots"):
+                    values[name] = bool(raw)
+                elif name == "max_seconds":
+                    low, high = MAX_SECONDS_RANGE
+                    values[name] = min(high, max(low, float(raw)))
+                else:
+                    values[name] = str(raw)
+            except (TypeError, ValueError):
+                log.warning("ignoring a malformed voice option %s", key)
+        return replace(default, **values)
+
+    def to_options(self, *names: str) -> dict[str, Any]:
+        """The storage form of the named fields (all if none named); empty lists and maps store None."""
+        out: dict[str, Any] = {}
+        for name in names or tuple(self.KEYS):
+            value = getattr(self, name)
+            if name == "autoread_channels":
+                value = list(value) or None
+            elif name == "autoread_characters":
+                value = dict(value) or None
+            out[self.KEYS[name]] = value
+        return out
+
+
+class VoiceManager:
+    """One per bot: guild id → :class:`GuildPlayer`, plus guild options."""
+
+    def __init__(self, bot: Any, service: Any, *, connector: Connector = discord_connector,
+                 settings: PlayerSettings | None = None, encoder_factory: Callable[[], Any] | None = None,
+                 support: tuple[bool, str | None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.bot = bot
+        self.service = service
+        self.connector = connector
+        config = getattr(service, "config", None)
+        idle = float(getattr(config, "voice_idle_timeout", 300.0)) if config is not None else 300.0
+        self.settings = settings or PlayerSettings(idle_timeout=idle)
+        self.encoder_factory = encoder_factory
+        self.clock = clock
+        self.available, self.unavailable_reason = support if support is not None else voice_support()
+        if not self.available:
+            log.warning("%s", self.unavailable_reason)
+        self.players: dict[int, GuildPlayer] = {}
+        self._options: dict[int, VoiceOptions] = {}
+        self._loading: dict[int, asyncio.Task[VoiceOptions]] = {}
+        self._join_locks: dict[int, asyncio.Lock] = {}
+
+    # --- availability --------------------------------------------------------------------------
+
+    def require_available(self) -> None:
+        if not self.available:
+            raise VoiceUnavailable()
+
+    # --- options -------------------------------------------------------------------------------
+
+    @staticmethod
+    def scope(guild_id: int) -> str:
+        return f"{PLATFORM}:{guild_id}"
+
+    def cached_options(self, guild_id: int) -> VoiceOptions | None:
+        return self._options.get(guild_id)
+
+    async def options(self, guild_id: int, *, refresh: bool = False) -> VoiceOptions:
+        """The guild's voice options (cached)."""
+        if not refresh and guild_id in self._options:
+            return self._options[guild_id]
+        task = self._loading.get(guild_id)
+        if task is None:
+            task = asyncio.ensure_future(self._load_options(guild_id))
+            self._loading[guild_id] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._loading.pop(guild_id, None)
+
+    async def _load_options(self, guild_id: int) -> VoiceOptions:
+        raw = await self.service.scope_options(self.scope(guild_id))
+        opts = VoiceOptions.from_options(raw)
+        self._options[guild_id] = opts
+        return opts
+
+    async def preload_join_on_speak(self) -> int:
+        """Load the options of every guild that turned join-on-speak on; returns how many."""
+        scopes = await self.service.scopes_with_option(VoiceOptions.KEYS["join_on_speak"], platform="discord")
+        for scope, raw in scopes:
+            with contextlib.suppress(ValueError):
+                self._options.setdefault(int(scope.split(":", 1)[1]), VoiceOptions.from_options(raw))
+        return len(scopes)
+
+    def prefetch_options(self, guild_id: int) -> None:
+        """Load a guild's options in the background (so ``shares_channel`` can see join-on-speak)."""
+        if guild_id in self._options or guild_id in self._loading:
+            return
+        task = asyncio.ensure_future(self._load_options(guild_id))
+        self._loading[guild_id] = task
+
+        def done(t: asyncio.Task[VoiceOptions]) -> None:
+            self._loading.pop(guild_id, None)
+            if not t.cancelled() and t.exception() is not None:
+                log.warning("could not load voice options of a guild: %s", type(t.exception()).__name__)
+
+        task.add_done_callback(done)
+
+    async def update_options(self, guild_id: int, **changes: Any) -> VoiceOptions:
+        """Change some options (field names of :class:`VoiceOptions`) and store them."""
+        current = await self.options(guild_id)
+        updated = replace(current, **changes)
+        stored = await self.service.update_scope_options(self.scope(guild_id),
+                                                         **updated.to_options(*changes.keys()))
+        opts = VoiceOptions.from_options(stored)
+        self._options[guild_id] = opts
+        return opts
+
+    # --- players -------------------------------------------------------------------------------
+
+    def player(self, guild_id: int | None) -> GuildPlayer | None:
+        if guild_id is None:
+            return None
+        player = self.players.get(guild_id)
+        if player is not None and player.closed:
+            self.players.pop(guild_id, None)
+            return None
+        return player
+
+    def voice_channel_of(self, guild_id: int | None) -> Any:
+        player = self.player(guild_id)
+        return player.channel if player is not None and player.connected else None
+
+    def shares_channel(self, member: Any) -> bool:
+        """True when ``/speak`` from ``member`` should play in voice: we are in their channel, or the
+        server turned on join-on-speak and they are in a voice channel we may take."""
+        if not self.available:
+            return False
+        channel = _member_channel(member)
+        if channel is None:
+            return False
+        guild_id = member.guild.id
+        ours = self.voice_channel_of(guild_id)
+        if ours is not None and ours.id == channel.id:
+            return True
+        opts = self.cached_options(guild_id)
+        if opts is None:
+            self.prefetch_options(guild_id)
+            return False
+        if not opts.join_on_speak:
+            return False
+        return ours is None or _listeners_except(ours, member.id) == 0
+
+    async def join(self, channel: Any, *, requester: Any = None, force: bool = False) -> GuildPlayer:
+        """Connect to ``channel`` (or move there). Someone else's audience is not taken away unless
+        ``force`` (Manage Server). Raises NoVoicePermission / BusyElsewhere / ConnectFailed."""
+        self.require_available()
+        guild = channel.guild
+        me = getattr(guild, "me", None)
+        if me is not None and hasattr(channel, "permissions_for"):
+            perms = channel.permissions_for(me)
+            if not (perms.connect and perms.speak):
+                raise NoVoicePermission(channel=_channel_name(channel))
+        lock = self._join_locks.setdefault(guild.id, asyncio.Lock())
+        async with lock:
+            player = self.player(guild.id)
+            if player is not None and player.connected:
+                if player.channel is not None and player.channel.id == channel.id:
+                    return player
+                requester_id = getattr(requester, "id", None)
+                if not force and _listeners_except(player.channel, requester_id) > 0:
+                    raise BusyElsewhere(channel=_channel_name(player.channel))
+                try:
+                    await player.connect(channel)  # moves
+                except Exception as exc:  # noqa: BLE001 - any move failure becomes one clear sentence
+                    log.warning("voice %s: move failed: %s", guild.id, type(exc).__name__)
+                    raise ConnectFailed(channel=_channel_name(channel)) from None
+                return player
+            player = self._new_player(guild.id)
+            try:
+                await player.connect(channel)
+            except Exception as exc:  # any connect failure becomes one clear sentence
+                await player.close("connect failed")
+                self.players.pop(guild.id, None)
+                if isinstance(exc, VoiceBridgeError):
+                    raise
+                log.warning("voice %s: could not connect: %s", guild.id, type(exc).__name__)
+                raise ConnectFailed(channel=_channel_name(channel)) from None
+            self.players[guild.id] = player
+            await self.options(guild.id)
+            return player
+
+    def _new_player(self, guild_id: int) -> GuildPlayer:
+        kwargs: dict[str, Any] = {}
+        if self.encoder_factory is not None:
+            kwargs["encoder_factory"] = self.encoder_factory
+        return GuildPlayer(guild_id, service=self.service, connector=self.connector, settings=self.settings,
+                           clock=self.clock, on_close=self._player_closed, on_error=self._report_error,
+                           **kwargs)
+
+    def _player_closed(self, player: GuildPlayer, reason: str) -> None:
+        if self.players.get(player.guild_id) is player:
+            del self.players[player.guild_id]
+
+    async def leave(self, guild_id: int, reason: str = "leave") -> bool:
+        """Disconnect from the guild's voice channel; False if we were not connected."""
+        player = self.players.pop(guild_id, None)
+        if player is None or player.closed:
+            return False
+        await player.close(reason)
+        return True
+
+    async def close(self) -> None:
+        """Leave every voice channel (bot shutdown)."""
+        for guild_id in list(self.players):
+            with contextlib.suppress(Exception):
+                await self.leave(guild_id, "shutdown")
+
+    # --- speaking ------------------------------------------------------------------------------
+
+    async def enqueue(self, guild: Any, member: Any, user: UserRef, text: str, *, character: str | None = None,
+                      names: Mapping[str, str] | None = None, origin: Any = None,
+                      join: bool = False) -> tuple[GuildPlayer, QueueItem[Speech]]:
+        """Prepare ``text`` (errors now, before queueing) and queue it fairly in the guild's player.
+
+        ``join``: connect to the member's channel first if we are not in a voice channel.
+        """
+        self.require_available()
+        player = self.player(guild.id)
+        channel = _member_channel(member)
+        if join and channel is not None and (player is None or not player.connected
+                                             or getattr(player.channel, "id", None) != channel.id):
+            player = await self.join(channel, requester=member)
+        if player is None or not player.connected:
+            if join and channel is None:
+                raise NotInVoice()
+            raise NotConnected()
+        opts = await self.options(guild.id)
+        utt = await self.service.prepare(user, text, character=character, names=names)
+        try:
+            speech = Speech(utt, speaker=_speaker_name(member, user), announce=opts.announce,
+                            max_seconds=opts.max_seconds, origin=origin)
+            item = player.enqueue(user.user_id, speech, label=text[:80])
+        except BaseException:
+            self.service.release(utt)
+            raise
+        return player, item
+
+    async def enqueue_speech(self, interaction: discord.Interaction, user: UserRef, text: str, *,
+                             character: str | None = None) -> str:
+        """What ``/speak`` (and ``/character speak``) call when the invoker shares our voice channel:
+        queue the text and return the status line, in the invoker's language."""
+        from bots.discord.common import mention_names, ui_lang
+
+        self.require_available()
+        member = interaction.user
+        guild = interaction.guild
+        if guild is None:
+            raise NotConnected()
+        ours = self.voice_channel_of(guild.id)
+        theirs = _member_channel(member)
+        join = False
+        if ours is None or theirs is None or ours.id != theirs.id:
+            if theirs is None:
+                raise NotInVoice()
+            opts = await self.options(guild.id)
+            if not opts.join_on_speak:
+                raise NotConnected() if ours is None else BusyElsewhere(channel=_channel_name(ours))
+            join = True  # join() itself refuses to take the bot away from other listeners
+        player, item = await self.enqueue(guild, member, user, text, character=character,
+                                          names=mention_names(guild, text), origin=interaction, join=join)
+        lang = await ui_lang(self.service, interaction)
+        return self.status_line(player, item, lang)
+
+    def status_line(self, player: GuildPlayer, item: QueueItem[Speech], lang: str) -> str:
+        from bots.discord.strings import notice_text
+
+        channel = _channel_name(player.channel)
+        ahead = player.messages_ahead(item)
+        if ahead == 0:
+            line = t("dcv_speaking_now", lang, channel=channel)
+        else:
+            line = t("dcv_queued", lang, channel=channel, ahead=ahead)
+        notices = [n for n in (notice_text(k, lang) for k in getattr(item.payload.utt, "notices", [])) if n]
+        return "\n".join([line, *notices])
+
+    async def _report_error(self, item: QueueItem[Speech], exc: BaseException) -> None:
+        """A queued item failed while being spoken: tell its author where they asked."""
+        origin = item.payload.origin
+        if origin is None:
+            return
+        try:
+            if isinstance(origin, discord.Interaction):
+                if origin.is_expired():
+                    return
+                from bots.discord.common import ui_lang
+
+                lang = await ui_lang(self.service, origin)
+                reason = error_text(exc, lang) if isinstance(exc, VoiceBridgeError) else t("internal", lang)
+                await origin.followup.send(t("dcv_speech_failed", lang, reason=reason), ephemeral=True)
+            elif hasattr(origin, "add_reaction"):
+                await origin.add_reaction("\N{WARNING SIGN}")
+        except Exception as err:  # noqa: BLE001 - reporting is best effort
+            log.info("could not report a failed utterance: %s", type(err).__name__)
+
+    # --- gateway events -------------------------------------------------------------------------
+
+    def on_voice_state_update(self, member: Any, before: Any, after: Any) -> None:
+        """Track drops, moves and listeners (called by the voice cog's listener)."""
+        guild = member.guild
+        if getattr(after, "channel", None) is not None and not getattr(member, "bot", False):
+            self.prefetch_options(guild.id)
+        player = self.player(guild.id)
+        if player is None:
+            return
+        me = getattr(self.bot, "user", None)
+        if me is not None and member.id == me.id:
+            if after.channel is None and before.channel is not None:
+                player.notify_disconnected()
+            elif after.channel is not None and (before.channel is None or before.channel.id != after.channel.id):
+                player.notify_moved(after.channel)
+            return
+        player.notify_members_changed()
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _member_channel(member: Any) -> Any:
+    voice = getattr(member, "voice", None)
+    return getattr(voice, "channel", None) if voice is not None else None
+
+
+def _listeners_except(channel: Any, member_id: int | None) -> int:
+    members = getattr(channel, "members", None) or []
+    return sum(1 for m in members if not getattr(m, "bot", False) and m.id != member_id)
+
+
+def _channel_name(channel: Any) -> str:
+    mention = getattr(channel, "mention", None)
+    if mention:
+        return mention
+    return f"#{getattr(channel, 'name', '?')}"
+
+
+def _speaker_name(member: Any, user: UserRef) -> str:
+    return getattr(member, "display_name", None) or user.display_name or "someone"
+
+
+__all__ = ["BusyElsewhere", "ConnectFailed", "NoVoicePermission", "NotConnected", "NotInVoice", "VoiceManager",
+           "VoiceOptions", "VoiceUnavailable", "voice_support"]

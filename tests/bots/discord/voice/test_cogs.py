@@ -1,0 +1,443 @@
+"""The voice and character cogs on the fake Discord (tests/fakes/discord.py), with the real app on the
+fake SiliconFlow, the real Opus encoder and a fake voice connection running discord.py's player thread."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+
+import discord
+import pytest
+
+from bots.discord.voice.manager import VoiceManager
+from bots.discord.voice.player import PlayerSettings
+from core.audio import OPUS_SILENCE
+from tests.bots.discord.conftest import TEXT_COGS
+from tests.bots.discord.voice.fakes import FakeConnector, wait_for
+from tests.fakes.discord import (
+    BOT_USER_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    MANAGER_PERMISSIONS,
+    OTHER_USER_ID,
+    USER_ID,
+    add_guild,
+    autocomplete,
+    channel_payload,
+    close_bot,
+    make_bot,
+    member_payload,
+    message_payload,
+    run_command,
+    user_payload,
+)
+
+VOICE_ID = 700000000000000050
+OTHER_VOICE_ID = 700000000000000051
+THIRD_USER_ID = 600000000000000003
+ROLE_ID = 500000000000000001
+VOICE_COGS = [*TEXT_COGS, "bots.discord.cogs.voice", "bots.discord.cogs.characters"]
+FAST = PlayerSettings(idle_timeout=0, alone_grace=3600, keepalive_interval=3600, prefetch_seconds=0.02,
+                      reconnect_delay=0.01, stable_after=0)
+
+
+def voice_channel(channel_id: int, name: str) -> dict:
+    return dict(channel_payload(channel_id, GUILD_ID, type=2, name=name), bitrate=64000, user_limit=0,
+                rtc_region=None)
+
+
+def voice_state(user_id: int, channel_id: int | None) -> dict:
+    return {"user_id": str(user_id), "channel_id": str(channel_id) if channel_id else None, "session_id": "s",
+            "deaf": False, "mute": False, "self_deaf": False, "self_mute": False, "self_video": False,
+            "suppress": False, "request_to_speak_timestamp": None}
+
+
+@pytest.fixture
+async def vbot(app) -> AsyncIterator:
+    bot = await make_bot(app, cogs=VOICE_COGS)
+    manager: VoiceManager = bot.voice_manager
+    manager.connector = FakeConnector()
+    manager.settings = FAST
+    add_guild(bot, channels=[channel_payload(CHANNEL_ID, GUILD_ID), voice_channel(VOICE_ID, "Lounge"),
+                             voice_channel(OTHER_VOICE_ID, "Quiet")],
+              members=[member_payload(USER_ID), member_payload(OTHER_USER_ID),
+                       member_payload(THIRD_USER_ID, roles=[ROLE_ID])],
+              roles=[{"id": str(GUILD_ID), "name": "@everyone", "permissions": str(MANAGER_PERMISSIONS.value),
+                      "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
+                      "flags": 0},
+                     {"id": str(ROLE_ID), "name": "muted-reader", "permissions": "0", "position": 1, "color": 0,
+                      "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
+              voice_states=[voice_state(USER_ID, VOICE_ID), voice_state(THIRD_USER_ID, VOICE_ID)])
+    try:
+        yield bot
+    finally:
+        await close_bot(bot)
+
+
+def guild(bot) -> discord.Guild:
+    return bot.get_guild(GUILD_ID)
+
+
+def connection(bot):
+    return bot.voice_manager.connector.last
+
+
+def spoken(bot) -> list[bytes]:
+    """Opus packets longer than silence that went out on the fake voice connection."""
+    return [p for p in connection(bot).packets() if p != OPUS_SILENCE and len(p) > 8]
+
+
+def move(bot, user_id: int, channel_id: int | None) -> None:
+    """Update the cached voice state, as a VOICE_STATE_UPDATE would."""
+    g = guild(bot)
+    g._update_voice_state(voice_state(user_id, channel_id), int(channel_id) if channel_id else None)
+
+
+def message(bot, content: str, *, author_id: int = USER_ID, channel_id: int = CHANNEL_ID, flags: int = 0,
+            bot_author: bool = False, webhook: bool = False, roles: list[int] | None = None) -> discord.Message:
+    data = message_payload(channel_id=channel_id, content=content, guild_id=GUILD_ID, flags=flags,
+                           author=user_payload(author_id, bot=bot_author))
+    if not webhook:
+        member = member_payload(author_id, roles=roles)
+        member.pop("user")
+        data["member"] = member
+    else:
+        data["webhook_id"] = "123"
+    return discord.Message(state=bot._connection, channel=guild(bot).get_channel(channel_id), data=data)
+
+
+async def join(bot) -> None:
+    inter = await run_command(bot, "join")
+    assert "Joined" in bot.fake.last_reply(inter.token).content
+
+
+# --- start-up --------------------------------------------------------------------------------------
+
+
+async def test_cogs_load_and_register_the_commands(vbot) -> None:
+    assert isinstance(vbot.voice_manager, VoiceManager)
+    names = {c.qualified_name for c in vbot.tree.walk_commands()}
+    for expected in ("join", "leave", "skip", "clear", "autoread on", "autoread off", "voiceconfig show",
+                     "voiceconfig join_on_speak", "voiceconfig max_seconds", "character create",
+                     "character speak", "character list", "character edit", "character delete", "speak"):
+        assert expected in names, expected
+
+
+async def test_without_voice_libraries_commands_say_so_and_speak_falls_back(vbot) -> None:
+    manager = vbot.voice_manager
+    manager.available, manager.unavailable_reason = False, "voice is not available: davey missing"
+    inter = await run_command(vbot, "join")
+    assert "install discord.py[voice]" in vbot.fake.last_reply(inter.token).content
+    assert manager.shares_channel(guild(vbot).get_member(USER_ID)) is False
+    await run_command(vbot, "speak", {"text": "still works"})
+    assert vbot.fake.channel_messages()  # a voice message instead
+
+
+def test_startup_check_names_the_missing_library(monkeypatch, caplog) -> None:
+    from discord import voice_client, voice_state
+
+    from bots.discord.voice.manager import voice_support
+
+    assert voice_support() == (True, None)
+    monkeypatch.setattr(voice_state, "has_dave", False)
+    ok, reason = voice_support()
+    assert not ok and "davey" in reason and "discord.py[voice]" in reason
+    monkeypatch.setattr(voice_client, "has_nacl", False)
+    with caplog.at_level("WARNING"):
+        manager = VoiceManager(SimpleNamespace(), SimpleNamespace())
+    assert not manager.available
+    assert [r.message for r in caplog.records if "voice is not available" in r.message] == [manager.unavailable_reason]
+
+
+# --- join, speak, leave ----------------------------------------------------------------------------
+
+
+async def test_join_needs_a_voice_channel(vbot) -> None:
+    inter = await run_command(vbot, "join", user_id=OTHER_USER_ID)
+    assert vbot.fake.last_reply(inter.token).content == "Join a voice channel first."
+    assert not vbot.voice_manager.connector.connections
+
+
+async def test_join_then_speak_plays_in_the_voice_channel(vbot) -> None:
+    await join(vbot)
+    assert connection(vbot).channel.id == VOICE_ID
+    inter = await run_command(vbot, "speak", {"text": "Hello there, voice channel."})
+    assert f"<#{VOICE_ID}>" in vbot.fake.last_reply(inter.token).content
+    assert not vbot.fake.channel_messages()  # no voice message: it is heard in the channel
+    player = vbot.voice_manager.player(GUILD_ID)
+    await wait_for(lambda: player.stats.items_spoken == 1, timeout=10)
+    assert len(spoken(vbot)) > 10
+
+
+async def test_join_is_idempotent_and_leave_disconnects(vbot) -> None:
+    await join(vbot)
+    inter = await run_command(vbot, "join")
+    assert "already" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "leave", user_id=OTHER_USER_ID)  # not in the channel, not a manager
+    assert "permission" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "leave")
+    assert "Left" in vbot.fake.last_reply(inter.token).content
+    assert connection(vbot).disconnected and vbot.voice_manager.player(GUILD_ID) is None
+
+
+async def test_join_does_not_take_the_bot_from_other_listeners(vbot) -> None:
+    await join(vbot)
+    move(vbot, OTHER_USER_ID, OTHER_VOICE_ID)
+    inter = await run_command(vbot, "join", user_id=OTHER_USER_ID)
+    assert "speaking in" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "join", user_id=OTHER_USER_ID, permissions=MANAGER_PERMISSIONS)
+    assert "Joined" in vbot.fake.last_reply(inter.token).content
+    assert ("move", OTHER_VOICE_ID) in connection(vbot).log
+
+
+async def test_speak_joins_the_callers_channel_when_the_server_allows_it(vbot) -> None:
+    manager = vbot.voice_manager
+    member = guild(vbot).get_member(USER_ID)
+    await run_command(vbot, "voiceconfig join_on_speak", {"enabled": True}, permissions=MANAGER_PERMISSIONS)
+    assert manager.shares_channel(member) is True
+    inter = await run_command(vbot, "speak", {"text": "I was not here before."})
+    assert "Speaking in" in vbot.fake.last_reply(inter.token).content
+    assert connection(vbot).channel.id == VOICE_ID
+
+
+async def test_skip_and_clear(vbot) -> None:
+    await join(vbot)
+    player = vbot.voice_manager.player(GUILD_ID)
+    inter = await run_command(vbot, "skip")
+    assert vbot.fake.last_reply(inter.token).content == "Nothing is being read right now."
+    long_text = "This is a rather long sentence that takes a while to say. " * 4
+    await run_command(vbot, "speak", {"text": long_text})
+    await run_command(vbot, "speak", {"text": "Second one."})
+    await run_command(vbot, "speak", {"text": "Third one."})
+    await wait_for(lambda: player.now_playing is not None)
+    inter = await run_command(vbot, "skip", user_id=OTHER_USER_ID)
+    assert "skip someone else's message" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "clear", user_id=OTHER_USER_ID)  # their own: nothing
+    assert vbot.fake.last_reply(inter.token).content == "Removed 0 waiting message(s)."
+    inter = await run_command(vbot, "skip")
+    assert vbot.fake.last_reply(inter.token).content == "Skipped."
+    inter = await run_command(vbot, "clear", permissions=MANAGER_PERMISSIONS)
+    assert "Removed" in vbot.fake.last_reply(inter.token).content
+    await wait_for(lambda: not player.queue.current and len(player.queue) == 0, timeout=10)
+    assert player.stats.items_skipped == 1
+    assert vbot.service._in_flight == {}
+
+
+# --- auto-read -------------------------------------------------------------------------------------
+
+
+async def test_autoread_on_needs_a_manager_and_is_stored(vbot) -> None:
+    inter = await run_command(vbot, "autoread on")
+    assert "permission" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
+    assert "Auto-read is on" in vbot.fake.last_reply(inter.token).content
+    assert "/join" in vbot.fake.last_reply(inter.token).content  # not in voice yet
+    stored = await vbot.service.scope_options(f"discord:{GUILD_ID}")
+    assert stored["autoread_channels"] == [str(CHANNEL_ID)]
+    inter = await run_command(vbot, "autoread off", permissions=MANAGER_PERMISSIONS)
+    assert "off" in vbot.fake.last_reply(inter.token).content
+    stored = await vbot.service.scope_options(f"discord:{GUILD_ID}")
+    assert "autoread_channels" not in stored
+
+
+async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> None:
+    await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
+    await join(vbot)
+    cog = vbot.get_cog("Voice")
+    player = vbot.voice_manager.player(GUILD_ID)
+    prepared: list[str] = []
+    real_prepare = vbot.service.prepare
+
+    async def spy(user, text, **kwargs):
+        utt = await real_prepare(user, text, **kwargs)
+        prepared.append(utt.text)
+        return utt
+
+    vbot.service.prepare = spy
+    mention = f"<@{THIRD_USER_ID}>"
+    for msg in [
+        message(vbot, f"hello {mention}, look at https://example.com/x"),  # read, cleaned
+        message(vbot, "-not this one"),  # skip prefix
+        message(vbot, "quiet please", flags=1 << 12),  # @silent
+        message(vbot, "from a bot", author_id=600000000000000009, bot_author=True),  # bots ignored
+        message(vbot, "from a webhook", webhook=True),
+        message(vbot, "not in voice", author_id=OTHER_USER_ID),  # not in our voice channel
+        message(vbot, "ignored role", author_id=THIRD_USER_ID, roles=[ROLE_ID]),  # not ignored yet
+    ]:
+        await cog.on_message(msg)
+    await run_command(vbot, "voiceconfig ignore_role", {"role": str(ROLE_ID)}, permissions=MANAGER_PERMISSIONS,
+                      resolved={"roles": {str(ROLE_ID): {"id": str(ROLE_ID), "name": "muted-reader",
+                                                          "permissions": "0", "position": 1, "color": 0,
+                                                          "hoist": False, "managed": False, "mentionable": False,
+                                                          "flags": 0}}})
+    await cog.on_message(message(vbot, "ignored now", author_id=THIRD_USER_ID, roles=[ROLE_ID]))
+    assert len(prepared) == 2
+    assert prepared[0].startswith("hello User0003") and "link" in prepared[0] and "example" not in prepared[0]
+    assert prepared[1] == "ignored role"
+    await wait_for(lambda: player.stats.items_spoken == 2, timeout=10)
+
+
+async def test_autoread_as_a_character(vbot) -> None:
+    inter = await run_command(vbot, "character create", {"name": "Kurisu", "voice": "claire", "speed": 1.2})
+    assert "Kurisu" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "autoread on", {"character": "kurisu"}, permissions=MANAGER_PERMISSIONS)
+    assert "as Kurisu" in vbot.fake.last_reply(inter.token).content
+    await join(vbot)
+    player = vbot.voice_manager.player(GUILD_ID)
+    await vbot.get_cog("Voice").on_message(message(vbot, "El Psy Kongroo"))
+    await wait_for(lambda: player.stats.items_spoken == 1, timeout=10)
+    # deleting the character sends the channel back to people's own voices
+    await run_command(vbot, "character delete", {"name": "Kurisu"})
+    opts = await vbot.voice_manager.options(GUILD_ID)
+    assert opts.autoread_channels == (str(CHANNEL_ID),) and dict(opts.autoread_characters) == {}
+
+
+async def test_autoread_character_must_exist(vbot) -> None:
+    inter = await run_command(vbot, "autoread on", {"character": "nobody"}, permissions=MANAGER_PERMISSIONS)
+    assert "No character called" in vbot.fake.last_reply(inter.token).content
+
+
+async def test_voiceconfig_show_and_set(vbot) -> None:
+    inter = await run_command(vbot, "voiceconfig skip_prefix", {"prefix": "!"})
+    assert "permission" in vbot.fake.last_reply(inter.token).content
+    await run_command(vbot, "voiceconfig skip_prefix", {"prefix": "!"}, permissions=MANAGER_PERMISSIONS)
+    await run_command(vbot, "voiceconfig max_seconds", {"seconds": 12.0}, permissions=MANAGER_PERMISSIONS)
+    await run_command(vbot, "voiceconfig announce", {"enabled": False}, permissions=MANAGER_PERMISSIONS)
+    inter = await run_command(vbot, "voiceconfig show", permissions=MANAGER_PERMISSIONS)
+    shown = vbot.fake.last_reply(inter.token).content
+    assert "Skip prefix: `!`" in shown and "12 s" in shown and "\"NAME said\": off" in shown
+    opts = await vbot.voice_manager.options(GUILD_ID)
+    assert (opts.skip_prefix, opts.max_seconds, opts.announce) == ("!", 12.0, False)
+
+
+# --- voice state events ----------------------------------------------------------------------------
+
+
+async def test_reconnects_when_dropped_and_leaves_when_alone(vbot) -> None:
+    await join(vbot)
+    manager = vbot.voice_manager
+    player = manager.player(GUILD_ID)
+    me = guild(vbot).me
+    lounge = guild(vbot).get_channel(VOICE_ID)
+    connection(vbot).drop()  # Discord dropped us
+    manager.on_voice_state_update(me, SimpleNamespace(channel=lounge), SimpleNamespace(channel=None))
+    await wait_for(lambda: len(manager.connector.connections) == 2)
+    assert player.stats.reconnects == 1
+    # everyone leaves: the player notices and leaves (alone_grace 0 here)
+    player.settings = dataclasses.replace(FAST, alone_grace=0.0)
+    for uid in (USER_ID, THIRD_USER_ID):
+        move(vbot, uid, None)
+        member = guild(vbot).get_member(uid)
+        manager.on_voice_state_update(member, SimpleNamespace(channel=lounge), SimpleNamespace(channel=None))
+    await wait_for(lambda: player.closed)
+    assert player.close_reason == "alone" and manager.player(GUILD_ID) is None
+
+
+# --- characters ------------------------------------------------------------------------------------
+
+
+async def test_character_lifecycle_and_permissions(vbot) -> None:
+    inter = await run_command(vbot, "character create", {"name": "Okabe", "voice": "benjamin", "gain": 2.0,
+                                                         "language": "ja"})
+    assert "Okabe" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "character list")
+    listing = vbot.fake.last_reply(inter.token).content
+    assert "**Okabe** — benjamin" in listing and "+2 dB" in listing
+    choices = await autocomplete(vbot, "character speak", {"name": "ok"}, focused="name")
+    assert [c["value"] for c in choices] == ["Okabe"]
+    inter = await run_command(vbot, "character edit", {"name": "Okabe", "speed": 0.9}, user_id=OTHER_USER_ID)
+    assert "permission" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "character edit", {"name": "Okabe", "speed": 0.9})
+    assert "updated" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "character delete", {"name": "Okabe"}, user_id=OTHER_USER_ID,
+                              permissions=MANAGER_PERMISSIONS)
+    assert "deleted" in vbot.fake.last_reply(inter.token).content
+    inter = await run_command(vbot, "character list")
+    assert "No characters yet" in vbot.fake.last_reply(inter.token).content
+
+
+async def test_character_speak_in_voice_or_as_a_voice_message(vbot) -> None:
+    await run_command(vbot, "character create", {"name": "Mayuri", "voice": "diana"})
+    await run_command(vbot, "character speak", {"name": "Mayuri", "text": "Tutturu!"})
+    assert len(vbot.fake.channel_messages()) == 1  # not in voice: a voice message
+    await join(vbot)
+    player = vbot.voice_manager.player(GUILD_ID)
+    inter = await run_command(vbot, "character speak", {"name": "Mayuri", "text": "Tutturu, again!"})
+    assert f"<#{VOICE_ID}>" in vbot.fake.last_reply(inter.token).content
+    await wait_for(lambda: player.stats.items_spoken == 1, timeout=10)
+    assert len(vbot.fake.channel_messages()) == 1
+    assert len(spoken(vbot)) > 5
+
+
+async def test_bot_id_is_the_fakes(vbot) -> None:
+    assert vbot.user.id == BOT_USER_ID
+
+
+# --- pure rules ---------------------------------------------------------------------------------------
+
+
+def test_ignore_rules_in_order() -> None:
+    from bots.discord.cogs.voice import ignore_reason
+    from bots.discord.voice.manager import VoiceOptions
+
+    vc = SimpleNamespace(id=VOICE_ID)
+    member = SimpleNamespace(id=1, bot=False, roles=[SimpleNamespace(id=ROLE_ID)], voice=SimpleNamespace(channel=vc))
+    opts = VoiceOptions(autoread_channels=(str(CHANNEL_ID),))
+
+    def msg(content="hi", author=member, channel=CHANNEL_ID, silent=False, webhook=None, kind=None):
+        return SimpleNamespace(author=author, channel=SimpleNamespace(id=channel), content=content,
+                               flags=SimpleNamespace(suppress_notifications=silent), webhook_id=webhook,
+                               type=kind or discord.MessageType.default)
+
+    def why(m, o=opts, voice=VOICE_ID, join=False):
+        return ignore_reason(m, o, bot_user_id=BOT_USER_ID, voice_channel_id=voice, join_on_speak=join)
+
+    assert why(msg()) is None
+    assert why(msg(channel=1)) == "channel"
+    assert why(msg(author=SimpleNamespace(id=BOT_USER_ID, bot=True))) == "self"
+    assert why(msg(kind=discord.MessageType.pins_add)) == "type"
+    assert why(msg(webhook=5)) == "bot"
+    assert why(msg(silent=True)) == "silent"
+    assert why(msg("   ")) == "empty"
+    assert why(msg("- skip me")) == "prefix"
+    assert why(msg("- read me"), dataclasses.replace(opts, skip_prefix="")) is None
+    assert why(msg(), dataclasses.replace(opts, ignore_role=str(ROLE_ID))) == "role"
+    assert why(msg(author=SimpleNamespace(id=2, bot=False, roles=[], voice=None))) == "not in voice"
+    assert why(msg(), voice=OTHER_VOICE_ID) == "other voice channel"
+    assert why(msg(), voice=None) == "not connected"
+    assert why(msg(), voice=None, join=True) is None  # join-on-speak: the bot will come
+    # with "ignore bots" off, a webhook in an auto-read channel is read while the bot is in voice
+    assert why(msg(webhook=5, author=SimpleNamespace(id=3, bot=True)), dataclasses.replace(opts, ignore_bots=False)) is None
+
+
+async def test_shares_channel_learns_join_on_speak_in_the_background(vbot) -> None:
+    manager = vbot.voice_manager
+    await vbot.service.update_scope_options(f"discord:{GUILD_ID}", voice_join_on_speak=True)
+    member = guild(vbot).get_member(USER_ID)
+    assert manager.shares_channel(member) is False  # not known yet: a voice message this time …
+    await wait_for(lambda: manager.cached_options(GUILD_ID) is not None)
+    assert manager.shares_channel(member) is True  # … and from now on the bot joins
+
+
+async def test_speak_does_not_take_the_bot_from_people_in_another_channel(vbot) -> None:
+    await run_command(vbot, "voiceconfig join_on_speak", {"enabled": True}, permissions=MANAGER_PERMISSIONS)
+    await join(vbot)
+    move(vbot, OTHER_USER_ID, OTHER_VOICE_ID)
+    member = guild(vbot).get_member(OTHER_USER_ID)
+    assert vbot.voice_manager.shares_channel(member) is False  # others listen in the Lounge
+    await run_command(vbot, "speak", {"text": "over here"}, user_id=OTHER_USER_ID)
+    assert len(vbot.fake.channel_messages()) == 1  # a voice message instead
+    assert connection(vbot).channel.id == VOICE_ID
+
+
+async def test_join_on_speak_is_known_from_the_start_after_a_restart(vbot) -> None:
+    """on_ready preloads every guild that turned join-on-speak on, so the first /speak already joins."""
+    manager = vbot.voice_manager
+    await vbot.service.update_scope_options(f"discord:{GUILD_ID}", voice_join_on_speak=True)
+    await vbot.service.update_scope_options("discord:999", voice_announce=False)  # another option only
+    manager._options.clear()  # as after a restart
+    assert await manager.preload_join_on_speak() == 1
+    assert manager.cached_options(GUILD_ID).join_on_speak is True
+    assert manager.cached_options(999) is None
+    assert manager.shares_channel(guild(vbot).get_member(USER_ID)) is True

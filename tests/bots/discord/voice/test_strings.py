@@ -1,0 +1,44 @@
+"""Every dcv_* sentence exists in English, Chinese and Japanese, with the same placeholders."""
+
+from __future__ import annotations
+
+import string
+
+from bots.discord.voice.strings import STRINGS
+from core.i18n import t
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_sentence_in_three_languages_with_the_same_placeholders() -> None:
+    for key, entry in STRINGS.items():
+        assert key.startswith("dcv_"), key
+        assert set(entry) == {"en", "zh", "ja"}, key
+        assert _fields(entry["zh"]) == _fields(entry["en"]) == _fields(entry["ja"]), key
+
+
+def test_registered_with_core_i18n() -> None:
+    assert t("dcv_skipped", "zh") == "已跳过。"
+    assert t("dcv_queued", "ja", channel="#vc", ahead=2) == "#vc のキューに追加しました（前に 2 件）。"
+
+
+async def test_every_voice_command_has_descriptions_that_fit(app) -> None:
+    from bots.discord.strings import command_description
+    from bots.discord.voice.strings import COMMAND_DESCRIPTIONS
+    from tests.bots.discord.voice.test_cogs import VOICE_COGS
+    from tests.fakes.discord import close_bot, make_bot
+
+    bot = await make_bot(app, cogs=VOICE_COGS)
+    try:
+        for cog in ("Voice", "Characters"):
+            for command in bot.get_cog(cog).walk_app_commands():
+                assert 1 <= len(command.description) <= 100, command.qualified_name
+                key = "dc_cmd_" + command.qualified_name.replace(" ", "_")
+                assert key in COMMAND_DESCRIPTIONS, key
+                for lang in ("zh", "ja"):
+                    text = command_description(command.qualified_name, lang)
+                    assert text and len(text) <= 100, (key, lang)
+    finally:
+        await close_bot(bot)
