@@ -344,7 +344,7 @@ def user(uid: int | str, guild: int | str = 1, name: str | None = None) -> UserR
                    display_name=name or f"user{uid}", is_private=False)
 
 
-async def wait_for(predicate: Any, timeout: float = 5.0, interval: float = 0.005) -> None:
+async def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.005) -> None:
     """Poll ``predicate`` until true (fails the test after ``timeout``): waits on events, not on time."""
     deadline = time.monotonic() + timeout
     while not predicate():

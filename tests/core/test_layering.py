@@ -1,0 +1,31 @@
+"""Arrows point one way: bots → core → storage. core never imports a platform library or an adapter."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = {"core": ("discord", "telegram", "bots"), "storage": ("discord", "telegram", "bots")}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_no_platform_imports(package):
+    offenders = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for name in imported_modules(path):
+            if name.split(".")[0] in FORBIDDEN[package]:
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offenders == []
