@@ -11,9 +11,9 @@ from discord.ext import commands
 
 from bots.discord.cogs.voices import invalidate_clones
 from bots.discord.common import ask_confirmation, clip, ui_lang, user_ref
-from core.errors import AudioTooLarge, CloningUnsupported, UnsupportedAudio
+from core.errors import AudioTooLarge, UnsupportedAudio
 from core.i18n import t
-from core.service import CLONE_UPLOAD_MAX_BYTES, validate_name
+from core.service import CLONE_UPLOAD_MAX_BYTES
 
 log = logging.getLogger("bots.discord.clone")
 
@@ -69,9 +69,7 @@ class Clone(commands.Cog):
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         lang = await ui_lang(self.service, interaction)
-        display = validate_name(name)
-        if not self.service.can_clone():
-            raise CloningUnsupported()
+        display = await self.service.check_clone_request(user_ref(interaction), name)  # before any download
         check_attachment(audio)
         data = await audio.read()
         check = await self.service.check_clone_audio(data, audio.filename)

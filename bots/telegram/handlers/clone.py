@@ -12,10 +12,8 @@ import logging
 from telegram import CallbackQuery, Message
 from telegram.constants import ChatAction
 
-from core.errors import CloningUnsupported, InvalidName, NameTaken, VoiceBridgeError
+from core.errors import VoiceBridgeError
 from core.i18n import error_text
-from core.models import PRESET_VOICES
-from core.service import validate_name
 
 from .. import keyboards
 from ..context import Ctx, edit_text, handler, remove_keyboard, send_text, tr
@@ -54,13 +52,6 @@ def _audio_message(ctx: Ctx) -> Message | None:
     return None
 
 
-async def _can_clone(ctx: Ctx) -> bool:
-    if not ctx.service.can_clone():
-        return False
-    view = await ctx.service.settings(ctx.ref)
-    return view.api_key_hint is not None or bool(ctx.deps.app.config.operator_key())
-
-
 @handler
 async def clone_command(ctx: Ctx) -> None:
     name, transcript = parse_args(ctx.text_after_command())
@@ -69,14 +60,7 @@ async def clone_command(ctx: Ctx) -> None:
     if not name or upload is None:
         await ctx.reply(ctx.tr("tg_clone_usage"))
         return
-    display = validate_name(name)
-    if display.lower() in PRESET_VOICES:  # the service checks this too, but only after consent
-        raise InvalidName(name=display, rule="that is a preset voice's name")
-    listing = await ctx.service.voices(ctx.ref)
-    if any(v.name.lower() == display.lower() for v in listing.clones):
-        raise NameTaken(name=display)
-    if not await _can_clone(ctx):
-        raise CloningUnsupported()
+    display = await ctx.service.check_clone_request(ctx.ref, name)  # name, taken, can clone: before download
     options = ctx.deps.options
     check_before_download(upload, max_bytes=options.max_download_bytes)
 

@@ -122,6 +122,21 @@ async def test_bad_name_is_refused_before_download(bot) -> None:
     assert "can't be used" in bot.fake.last_reply(inter.token).content
 
 
+async def test_preset_or_taken_name_is_refused_before_download(bot, fake_siliconflow) -> None:
+    audio = attach(bot, sample_wav(8.0))
+    inter = await run_command(bot, "clone", {"name": "Alex", "audio": audio})
+    assert "preset" in bot.fake.last_reply(inter.token).content
+    inter, task = start_command(bot, "clone", {"name": "mine", "audio": audio})
+    await bot.fake.wait_for(lambda: [c for c in bot.fake.replies(inter.token) if c.components])
+    await press(bot, inter, "vb:confirm")
+    await task
+    downloads = len(bot.fake.downloads)
+    inter = await run_command(bot, "clone", {"name": "MINE", "audio": audio})
+    assert "already have" in bot.fake.last_reply(inter.token).content
+    assert len(bot.fake.downloads) == downloads == 1
+    assert len(fake_siliconflow.requests_for("upload")) == 1
+
+
 async def test_provider_down_during_upload_gives_a_plain_message(bot, app, fake_siliconflow, caplog) -> None:
     caplog.set_level(logging.INFO)
     fake_siliconflow.fail(500, times=None, endpoint="upload")
