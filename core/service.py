@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -435,9 +436,9 @@ class VoiceService:
             voice = await self.store.get_voice_by_id(clone_id)
             if voice is None:  # deleted clone: fall back to the default voice
                 notices.append("notice_voice_missing")
-                settings = TTSSettings(voice=TTSSettings().voice, speed=settings.speed, gain=settings.gain,
-                                       language=settings.language, style=settings.style)
+                settings = dataclasses.replace(settings, voice=TTSSettings().voice)
                 voice_id = voice_name = settings.voice
+                clone_id = None
             else:
                 if self.remote is None:
                     raise CloningUnsupported()
@@ -457,8 +458,7 @@ class VoiceService:
             instruction = NEUTRAL_INSTRUCTION
         if provider is self.local and settings.style:
             if settings.style == "粤语":
-                settings = TTSSettings(voice=settings.voice, speed=settings.speed, gain=settings.gain,
-                                       language="yue", style=settings.style)
+                settings = dataclasses.replace(settings, language="yue")
             else:
                 notices.append("notice_style_offline")
             instruction = None

@@ -366,3 +366,19 @@ async def test_many_users_at_once(local_app):
     users = [UserRef(platform="telegram", user_id=str(5000 + i)) for i in range(8)]
     results = await asyncio.gather(*(local_app.service.speak(u, f"User {i} says hi.") for i, u in enumerate(users)))
     assert all(r.notes[0].audio.duration > 0.2 for r in results)
+
+
+async def test_a_deleted_clone_falls_back_to_the_default_voice_once_noticed(make_app, fake_siliconflow):
+    app = await make_app("siliconflow", neutral_instruction=True)
+    svc = app.service
+    await svc.clone(ALICE, ogg_bytes(speech_like(5)), "gone", transcript="hello", consent=True)
+    await svc.set_voice(ALICE, "gone")
+    await svc.speak(ALICE, "with my clone")
+    assert speech_calls(fake_siliconflow)[-1]["input"].startswith("请用自然平稳的语气说。<|endofprompt|>")
+    await svc.delete_voice(ALICE, "gone")
+    assert (await app.remote.list_voices()) == []
+    result = await svc.speak(ALICE, "after deletion")
+    assert result.notices == ["notice_voice_missing"]
+    body = speech_calls(fake_siliconflow)[-1]
+    assert body["voice"] == "FunAudioLLM/CosyVoice2-0.5B:anna"
+    assert body["input"] == "after deletion"  # no neutral clone instruction for a preset
