@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import av
@@ -17,13 +16,11 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bots.app import App, build_app
+from bots.app import App
 from bots.telegram.context import TelegramOptions
 from bots.telegram.runner import build_application
 from core import audio
-from core.config import load_config
 from tests.fakes.siliconflow import FakeSiliconFlow
-from tests.fakes.siliconflow_fixtures import OPERATOR_KEY
 from tests.fakes.telegram import FakeTelegram, Updates, button_data
 
 USER = 1001
@@ -125,26 +122,23 @@ MakeApp = Callable[..., Awaitable[App]]
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, tg: FakeTelegram, fake_siliconflow: FakeSiliconFlow) -> AsyncIterator[MakeApp]:
-    """``await make_app(provider="siliconflow"|"local", data_dir=None, **config)``: an App on the fakes."""
-    apps: list[App] = []
+def make_app(make_app: MakeApp, tg: FakeTelegram) -> MakeApp:
+    """The shared ``make_app`` (tests/app_fixtures.py) with the bot pointed at the fake Bot API.
 
-    async def make(provider: str = "siliconflow", *, data_dir: Path | None = None, **overrides: Any) -> App:
+    ``await make_app(provider="siliconflow"|"local", data_dir=None, **config)``.
+    """
+
+    async def make(provider: str = "siliconflow", **overrides: Any) -> App:
         settings: dict[str, Any] = {
-            "data_dir": data_dir or tmp_path / "data", "database_url": None, "secret_key": None,
-            "provider": provider, "siliconflow_base_url": fake_siliconflow.base_url,
-            "siliconflow_api_key": OPERATOR_KEY if provider == "siliconflow" else None,
             "telegram_bot_token": tg.token, "telegram_base_url": tg.base_url,
             "telegram_base_file_url": tg.base_file_url, "telegram_webhook_url": None,
+            # Telegram's tests keep the operator defaults for the user rate limit.
+            "requests_per_minute": 20,
         }
         settings.update(overrides)
-        app = await build_app(load_config(**settings))
-        apps.append(app)
-        return app
+        return await make_app(provider, **settings)
 
-    yield make
-    for app in reversed(apps):
-        await app.aclose()
+    return make
 
 
 @pytest.fixture
