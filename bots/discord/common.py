@@ -156,29 +156,18 @@ async def reply(interaction: discord.Interaction, content: str | None = None, *,
     edit that reply. Otherwise: an ephemeral followup.
     """
     content = clip(content) if content is not None else None
-    if not interaction.response.is_done():
-        kwargs: dict[str, Any] = {}
-        if embed is not None:
-            kwargs["embed"] = embed
-        if view is not None:
-            kwargs["view"] = view
-        if file is not None:
-            kwargs["file"] = file
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
-    elif _deferred(interaction):
+    if _deferred(interaction) and interaction.response.is_done():
         edit: dict[str, Any] = {"content": content, "embed": embed, "view": view}
         if file is not None:
             edit["attachments"] = [file]
         await interaction.edit_original_response(**edit)
+        return
+    # A new message (first response or followup) takes only the parts that are set.
+    extras: dict[str, Any] = {k: v for k, v in (("embed", embed), ("view", view), ("file", file)) if v is not None}
+    if not interaction.response.is_done():
+        await interaction.response.send_message(content, ephemeral=True, **extras)
     else:
-        kwargs = {}
-        if embed is not None:
-            kwargs["embed"] = embed
-        if view is not None:
-            kwargs["view"] = view
-        if file is not None:
-            kwargs["file"] = file
-        await interaction.followup.send(content or discord.utils.MISSING, ephemeral=True, **kwargs)
+        await interaction.followup.send(content or discord.utils.MISSING, ephemeral=True, **extras)
 
 
 async def send_error(interaction: discord.Interaction, error: BaseException) -> None:
