@@ -64,6 +64,21 @@ async def test_long_polling_end_to_end(make_app, tg: FakeTelegram) -> None:
     assert not tg.webhook
 
 
+async def _wait_until_listening(port: int, timeout: float = 10.0) -> None:
+    """PTB calls setWebhook before its server listens, so the fake seeing the webhook is not enough."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            assert asyncio.get_running_loop().time() < deadline, "the webhook server never listened"
+            await asyncio.sleep(0.02)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -80,6 +95,7 @@ async def test_webhook_mode(make_app, tg: FakeTelegram) -> None:
     await _wait_for(lambda: tg.webhook is not None)
     assert tg.webhook["url"] == f"http://127.0.0.1:{port}/tg/hook"
     assert tg.webhook["secret_token"] == secret
+    await _wait_until_listening(port)
     update = Updates().message(CHAT, CHAT, "/speak hooked")
     async with httpx.AsyncClient() as client:
         refused = await client.post(f"http://127.0.0.1:{port}/tg/hook", json=update)
