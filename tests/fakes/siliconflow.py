@@ -654,8 +654,9 @@ class FakeSiliconFlow:
             rec.bytes_sent += len(chunk)
             if self.realtime_factor > 0:
                 await asyncio.sleep(seconds * len(chunk) / max(1, len(audio)) * self.realtime_factor)
-        await response.write_eof()
+        # before the terminating chunk: a client that has seen the end must find the request completed
         rec.completed = True
+        await response.write_eof()
         return response
 
     async def _cut(self, request: web.Request, response: web.StreamResponse, rec: RecordedRequest,
