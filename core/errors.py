@@ -99,6 +99,18 @@ class PermissionDenied(InputError):
     code = "permission_denied"
 
 
+class NoPronunciation(InputError):
+    """The dictionary has no entry for that word. params: word."""
+
+    code = "no_pronunciation"
+
+
+class DictionaryFull(InputError):
+    """A pronunciation dictionary already holds its maximum. params: limit."""
+
+    code = "dictionary_full"
+
+
 class PrivateChatOnly(InputError):
     """A secret was sent where others can see it (``/key`` in a group)."""
 

@@ -76,6 +76,16 @@ _CATALOG: dict[str, dict[str, str]] = {
         "zh": "你没有权限执行：{action}。",
         "ja": "{action} の権限がありません。",
     },
+    "no_pronunciation": {
+        "en": "There is no pronunciation for “{word}” in that dictionary.",
+        "zh": "该词典中没有“{word}”的读法。",
+        "ja": "その辞書に「{word}」の読み方はありません。",
+    },
+    "dictionary_full": {
+        "en": "That dictionary is full ({limit} words). Remove one first.",
+        "zh": "该词典已满（{limit} 个词），请先删除一个。",
+        "ja": "その辞書はいっぱいです（{limit} 語）。先にどれかを削除してください。",
+    },
     "private_only": {
         "en": "Send API keys only in a private chat with the bot. If you posted one here, revoke it now.",
         "zh": "请只在与机器人的私聊中发送 API 密钥。若已在此发送，请立即作废该密钥。",

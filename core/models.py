@@ -138,6 +138,14 @@ class Voice:
 
 
 @dataclass(frozen=True, slots=True)
+class Pronunciation:
+    """One entry of a pronunciation dictionary: read ``word`` as ``spoken``."""
+
+    word: str
+    spoken: str
+
+
+@dataclass(frozen=True, slots=True)
 class Character:
     """A named voice with its own settings, scoped to a guild or chat."""
 

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from core import audio, text as textmod
+from core import audio, lexicon, text as textmod
 from core.cache import AudioCache
 from core.config import Config
 from core.errors import (
@@ -36,6 +36,7 @@ from core.errors import (
     InvalidName,
     InvalidValue,
     NameTaken,
+    NoPronunciation,
     NotFound,
     OutOfRange,
     PermissionDenied,
@@ -65,6 +66,7 @@ from core.models import (
     EncodedAudio,
     ForgetReport,
     PCMChunk,
+    Pronunciation,
     SettingsPatch,
     SynthesisRequest,
     TTSSettings,
@@ -404,6 +406,7 @@ class VoiceService:
         """
         uid = await self.user_id(user)
         cleaned = textmod.clean_for_speech(text or "", names=names)
+        cleaned = lexicon.apply(cleaned, await self._dictionary(uid, user.scope))
         if not cleaned.strip():
             raise EmptyText()
         if len(cleaned) > self.config.max_text_chars:
@@ -709,6 +712,47 @@ class VoiceService:
         char = await self._own_character(user, name, is_admin)
         await self.store.delete_character(char.scope, char.name)
         return char
+
+    # --- pronunciation dictionaries ----------------------------------------------------------
+
+    async def _dictionary(self, uid: int, scope: str | None) -> dict[str, tuple[str, str]]:
+        """The entries that apply to ``uid`` speaking in ``scope``: the server's, then the user's own."""
+        layers = [await self.store.list_pronunciations(scope)] if scope else []
+        layers.append(await self.store.list_pronunciations(lexicon.user_owner(uid)))
+        return lexicon.merge(*([(p.word, p.spoken) for p in layer] for layer in layers))
+
+    async def _dictionary_owner(self, user: UserRef, server: bool, *, change: bool, is_admin: bool) -> str:
+        if not server:
+            return lexicon.user_owner(await self.user_id(user))
+        if not user.scope:
+            raise PermissionDenied(action="change server settings outside a server or group")
+        if change and not is_admin:
+            raise PermissionDenied(action="change the server's pronunciations")
+        return user.scope
+
+    async def pronunciations(self, user: UserRef, *, server: bool = False) -> list[Pronunciation]:
+        """The user's own pronunciation dictionary, or (``server=True``) the chat's or guild's."""
+        if server and not user.scope:
+            return []
+        return await self.store.list_pronunciations(
+            await self._dictionary_owner(user, server, change=False, is_admin=False))
+
+    async def set_pronunciation(self, user: UserRef, word: str, spoken: str, *, server: bool = False,
+                                is_admin: bool = False) -> Pronunciation:
+        """Read ``word`` as ``spoken`` from now on, for this user or (``server=True``, admins only)
+        for everyone in the chat or guild. A user's own entry wins over the server's."""
+        word, spoken = lexicon.normalize_entry(word, spoken)
+        owner = await self._dictionary_owner(user, server, change=True, is_admin=is_admin)
+        return await self.store.set_pronunciation(owner, word, spoken, limit=lexicon.MAX_ENTRIES)
+
+    async def remove_pronunciation(self, user: UserRef, word: str, *, server: bool = False,
+                                   is_admin: bool = False) -> Pronunciation:
+        """Forget how to say ``word`` (raises :class:`NoPronunciation` if there is no entry)."""
+        owner = await self._dictionary_owner(user, server, change=True, is_admin=is_admin)
+        removed = await self.store.delete_pronunciation(owner, word)
+        if removed is None:
+            raise NoPronunciation(word=" ".join((word or "").split())[:lexicon.MAX_WORD_CHARS])
+        return removed
 
     # --- usage and forgetting ---------------------------------------------------------------
 

@@ -166,8 +166,20 @@ usage = sa.Table(
     sa.Column("requests", sa.BigInteger, nullable=False, server_default=sa.text("0")),
 )
 
+pronunciations = sa.Table(
+    "pronunciations",
+    metadata,
+    # "user:<users.id>" for a user's own dictionary, or a scope ("discord:<guild id>", "telegram:<chat id>")
+    sa.Column("owner", sa.String, primary_key=True),
+    sa.Column("word_key", sa.String, primary_key=True),  # core.lexicon.word_key(word)
+    sa.Column("word", sa.String, nullable=False),
+    sa.Column("spoken", sa.String, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
 #: Every table, parents before children (the order export/import use).
-TABLES: tuple[sa.Table, ...] = (users, user_settings, scope_settings, voices, api_keys, characters, usage)
+TABLES: tuple[sa.Table, ...] = (users, user_settings, scope_settings, voices, api_keys, characters, usage,
+                                pronunciations)
 
 #: The settings columns shared by user_settings, scope_settings and characters.
 SETTINGS_FIELDS: tuple[str, ...] = ("voice", "speed", "gain", "language", "style")

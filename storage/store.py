@@ -28,8 +28,9 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.errors import ConfigError, NameTaken, NotFound
-from core.models import Character, SettingsPatch, Voice
+from core.errors import ConfigError, DictionaryFull, NameTaken, NotFound
+from core.lexicon import user_owner, word_key
+from core.models import Character, Pronunciation, SettingsPatch, Voice
 from storage import schema as t
 from storage.engine import (
     create_engine,
@@ -594,7 +595,7 @@ class Store:
     # --- forget ----------------------------------------------------------------------------
 
     async def forget_user(self, user_id: int) -> int:
-        """Delete every row about the user (settings, voices, key, usage, the user itself).
+        """Delete every row about the user (settings, voices, key, usage, dictionary, the user itself).
 
         Characters are the guild's: the user's characters stay, with no owner. Returns the number
         of rows deleted (characters un-owned are not counted).
@@ -605,10 +606,53 @@ class Store:
                                   (t.user_settings, t.user_settings.c.user_id),
                                   (t.usage, t.usage.c.user_id)):
                 deleted += (await conn.execute(sa.delete(table).where(column == user_id))).rowcount
+            deleted += (await conn.execute(sa.delete(t.pronunciations)
+                                           .where(t.pronunciations.c.owner == user_owner(user_id)))).rowcount
             await conn.execute(sa.update(t.characters).where(t.characters.c.owner_id == user_id)
                                .values(owner_id=None))
             deleted += (await conn.execute(sa.delete(t.users).where(t.users.c.id == user_id))).rowcount
         return deleted
+
+    # --- pronunciation dictionaries ---------------------------------------------------------
+
+    async def list_pronunciations(self, owner: str) -> list[Pronunciation]:
+        """The dictionary of ``owner`` ("user:<id>" or a scope), sorted by word."""
+        async with self._read() as conn:
+            rows = (await conn.execute(
+                sa.select(t.pronunciations.c.word, t.pronunciations.c.spoken)
+                .where(t.pronunciations.c.owner == owner).order_by(t.pronunciations.c.word_key))).all()
+        return [Pronunciation(word=r.word, spoken=r.spoken) for r in rows]
+
+    async def set_pronunciation(self, owner: str, word: str, spoken: str, *, limit: int) -> Pronunciation:
+        """Add or replace ``owner``'s entry for ``word`` (any case). Raises DictionaryFull when a
+        new word would make the dictionary hold more than ``limit`` entries."""
+        key = word_key(word)
+        table = t.pronunciations
+        where = (table.c.owner == owner, table.c.word_key == key)
+        stmt = self._insert(table).values(owner=owner, word_key=key, word=word, spoken=spoken,
+                                          updated_at=t.utcnow())
+        stmt = stmt.on_conflict_do_update(index_elements=["owner", "word_key"],
+                                          set_={k: stmt.excluded[k] for k in ("word", "spoken", "updated_at")})
+        async with self._write() as conn:
+            exists = (await conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))).scalar_one()
+            if not exists:
+                count = (await conn.execute(sa.select(sa.func.count()).select_from(table)
+                                            .where(table.c.owner == owner))).scalar_one()
+                if count >= limit:
+                    raise DictionaryFull(limit=limit)
+            await conn.execute(stmt)
+        return Pronunciation(word=word, spoken=spoken)
+
+    async def delete_pronunciation(self, owner: str, word: str) -> Pronunciation | None:
+        """Remove ``owner``'s entry for ``word`` (any case); returns what was removed."""
+        table = t.pronunciations
+        where = (table.c.owner == owner, table.c.word_key == word_key(word))
+        async with self._write() as conn:
+            row = (await conn.execute(sa.select(table.c.word, table.c.spoken).where(*where))).first()
+            if row is None:
+                return None
+            await conn.execute(sa.delete(table).where(*where))
+        return Pronunciation(word=row.word, spoken=row.spoken)
 
     # --- export / import -------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ COGS: list[str] = [
     "bots.discord.cogs.settings",
     "bots.discord.cogs.clone",
     "bots.discord.cogs.server",
+    "bots.discord.cogs.pronounce",
     "bots.discord.cogs.help",
     "bots.discord.cogs.voice", "bots.discord.cogs.characters",
 ]

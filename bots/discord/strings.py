@@ -329,6 +329,31 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "`/speak` と入力するとここにボイスメッセージを投稿します（同じボイスチャンネルにいればそこで話します）。"
               "`/voice` で声を選ぶか、`/clone` で自分の声をクローンできます。",
     },
+    # --- /pronounce ------------------------------------------------------------------------------
+    "dc_pron_set": {
+        "en": "From now on I read “{word}” as “{spoken}” for you.",
+        "zh": "以后你说的“{word}”会读作“{spoken}”。",
+        "ja": "今後あなたの「{word}」は「{spoken}」と読みます。",
+    },
+    "dc_pron_server_set": {
+        "en": "In this server I now read “{word}” as “{spoken}” for everyone (members' own entries still win).",
+        "zh": "在本服务器中，“{word}”现在对所有人读作“{spoken}”（成员自己的词条优先）。",
+        "ja": "このサーバーでは全員について「{word}」を「{spoken}」と読みます（メンバー個人の登録が優先）。",
+    },
+    "dc_pron_removed": {
+        "en": "“{word}” is read as written again.",
+        "zh": "“{word}”恢复按原文朗读。",
+        "ja": "「{word}」は書かれたとおりに読みます。",
+    },
+    "dc_pron_title": {"en": "Pronunciations", "zh": "读法词典", "ja": "読み方辞書"},
+    "dc_pron_hint": {
+        "en": "`/pronounce set` adds a word, `/pronounce remove` takes it out. Your own entries win over the server's.",
+        "zh": "用 `/pronounce set` 添加词语，`/pronounce remove` 删除。你自己的词条优先于服务器的。",
+        "ja": "`/pronounce set` で追加、`/pronounce remove` で削除。あなたの登録はサーバーの登録より優先されます。",
+    },
+    "dc_pron_mine": {"en": "Yours", "zh": "你的", "ja": "あなたの"},
+    "dc_pron_server": {"en": "This server's", "zh": "本服务器的", "ja": "このサーバーの"},
+    "dc_pron_none": {"en": "none yet", "zh": "暂无", "ja": "まだありません"},
     "dc_help_commands": {"en": "Commands", "zh": "命令", "ja": "コマンド"},
     "dc_help_voice_commands": {"en": "Voice channel", "zh": "语音频道", "ja": "ボイスチャンネル"},
     "dc_help_server_commands": {
@@ -373,6 +398,10 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "dc_cmd_server_voice": {"zh": "设置服务器默认音色（预设），或清除。", "ja": "サーバー既定の声（プリセット）を設定または消去します。"},
     "dc_cmd_server_speed": {"zh": "设置服务器默认语速（0.25–4.0），或清除。", "ja": "サーバー既定の速さ（0.25〜4.0）を設定または消去します。"},
     "dc_cmd_server_lang": {"zh": "设置服务器默认朗读语言，或清除。", "ja": "サーバー既定の読み上げ言語を設定または消去します。"},
+    "dc_cmd_pronounce": {"zh": "词语的读法：你自己的词典或服务器的词典。", "ja": "単語の読み方: あなたの辞書またはサーバーの辞書。"},
+    "dc_cmd_pronounce_set": {"zh": "按你写的方式朗读某个词或短语。", "ja": "単語やフレーズをここに書いた読み方で読みます。"},
+    "dc_cmd_pronounce_remove": {"zh": "让某个词恢复按原文朗读。", "ja": "単語を書かれたとおりに読むよう戻します。"},
+    "dc_cmd_pronounce_list": {"zh": "你的读法词典和本服务器的。", "ja": "あなたとこのサーバーの読み方辞書。"},
     "dc_cmd_server_show": {"zh": "查看服务器的默认设置。", "ja": "サーバーの既定設定を表示します。"},
 }
 

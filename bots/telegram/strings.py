@@ -70,7 +70,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "/speed 0.25–4 · /gain −10…10 (dB)\n"
                "/lang auto|zh|en|ja|ko|yue — speech language\n"
                "/lang ui en|zh|ja|auto — the language I reply in\n"
-               "/style STYLE — e.g. happy, sad, whisper, 粤语, 四川话, or free text; /style off\n\n"
+               "/style STYLE — e.g. happy, sad, whisper, 粤语, 四川话, or free text; /style off\n"
+               "/pronounce WORD SAY-AS — read a word your way (/pronounce lists them)\n\n"
                "<b>Account</b>\n"
                "/key KEY — use your own SiliconFlow key (private chat only); /key clear\n"
                "/usage — what you have used\n"
@@ -88,7 +89,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "/speed 0.25–4 · /gain −10…10（dB）\n"
                "/lang auto|zh|en|ja|ko|yue——朗读语言\n"
                "/lang ui en|zh|ja|auto——我回复你时使用的语言\n"
-               "/style 风格——如 开心、悲伤、耳语、粤语、四川话，或自由描述；/style off 关闭\n\n"
+               "/style 风格——如 开心、悲伤、耳语、粤语、四川话，或自由描述；/style off 关闭\n"
+               "/pronounce 词 读法——按你的方式读某个词（/pronounce 查看全部）\n\n"
                "<b>账户</b>\n"
                "/key 密钥——使用你自己的 SiliconFlow 密钥（仅限私聊）；/key clear 清除\n"
                "/usage——用量\n"
@@ -106,7 +108,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "/speed 0.25〜4 · /gain −10〜10（dB）\n"
                "/lang auto|zh|en|ja|ko|yue — 読み上げの言語\n"
                "/lang ui en|zh|ja|auto — 返信の言語\n"
-               "/style スタイル — happy、sad、whisper、粤語、四川話 など、または自由記述。/style off で解除\n\n"
+               "/style スタイル — happy、sad、whisper、粤語、四川話 など、または自由記述。/style off で解除\n"
+               "/pronounce 単語 読み方 — 単語の読み方を決める（/pronounce で一覧）\n\n"
                "<b>アカウント</b>\n"
                "/key キー — 自分の SiliconFlow キーを使う（個人チャットのみ）。/key clear で削除\n"
                "/usage — 使用量\n"
@@ -279,6 +282,38 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "群管理员可设置本群默认值：/settings chat voice|speed|gain|language|style 值（值为 reset 时清除）。",
         "ja": "グループ管理者はこのチャットの既定値を設定できます: /settings chat voice|speed|gain|language|style 値（reset で解除）。",
     },
+    # --- /pronounce ------------------------------------------------------------------------------
+    "tg_pron_set": {
+        "en": "From now on I read “{word}” as “{spoken}”.",
+        "zh": "以后“{word}”会读作“{spoken}”。",
+        "ja": "今後「{word}」は「{spoken}」と読みます。",
+    },
+    "tg_pron_chat_set": {
+        "en": "In this chat I now read “{word}” as “{spoken}” for everyone (anyone's own entry still wins).",
+        "zh": "在本群中，“{word}”现在对所有人读作“{spoken}”（个人词典优先）。",
+        "ja": "このチャットでは全員について「{word}」を「{spoken}」と読みます（個人の辞書が優先）。",
+    },
+    "tg_pron_removed": {
+        "en": "“{word}” is read as written again.",
+        "zh": "“{word}”恢复按原文朗读。",
+        "ja": "「{word}」は書かれたとおりに読みます。",
+    },
+    "tg_pron_mine": {"en": "<b>Your pronunciations</b>", "zh": "<b>你的读法词典</b>", "ja": "<b>あなたの読み方辞書</b>"},
+    "tg_pron_chat": {"en": "<b>This chat's pronunciations</b>", "zh": "<b>本群的读法词典</b>",
+                     "ja": "<b>このチャットの読み方辞書</b>"},
+    "tg_pron_entry": {"en": "{word} → {spoken}", "zh": "{word} → {spoken}", "ja": "{word} → {spoken}"},
+    "tg_pron_none": {"en": "none yet", "zh": "暂无", "ja": "まだありません"},
+    "tg_pron_usage": {
+        "en": ("/pronounce WORD SAY-AS reads a word your way, e.g. <code>/pronounce gif jif</code>; for a phrase, "
+               "<code>/pronounce New York = noo york</code>. /pronounce WORD alone removes it. "
+               "Group admins: /pronounce chat WORD SAY-AS sets it for everyone here."),
+        "zh": ("/pronounce 词 读法：按你的方式读某个词，例如 <code>/pronounce gif jif</code>；短语用 "
+               "<code>/pronounce 纽约 = 牛约</code>。只发 /pronounce 词 即删除。"
+               "群管理员：/pronounce chat 词 读法 为本群所有人设置。"),
+        "ja": ("/pronounce 単語 読み方 で単語の読み方を決めます（例 <code>/pronounce gif jif</code>、フレーズは "
+               "<code>/pronounce New York = ニューヨーク</code>）。/pronounce 単語 だけで削除。"
+               "グループ管理者: /pronounce chat 単語 読み方 でこのチャット全員に設定。"),
+    },
     # --- /key -----------------------------------------------------------------------------------
     "tg_key_saved": {
         "en": "Saved your key {masked}. Your requests now use your own SiliconFlow account.",
@@ -379,6 +414,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "tg_cmd_style": {"en": "Emotion or dialect", "zh": "语气或方言", "ja": "感情や方言"},
     "tg_cmd_key": {"en": "Use your own SiliconFlow key", "zh": "使用自己的 SiliconFlow 密钥", "ja": "自分の SiliconFlow キーを使う"},
     "tg_cmd_usage": {"en": "What you have used", "zh": "用量", "ja": "使用量"},
+    "tg_cmd_pronounce": {"en": "How to read a word", "zh": "设置词语读法", "ja": "単語の読み方"},
     "tg_cmd_forget": {"en": "Delete your data", "zh": "删除你的数据", "ja": "データを削除"},
 }
 

@@ -18,7 +18,10 @@ from core.errors import (
     EmptyText,
     InvalidApiKey,
     InvalidName,
+    InvalidValue,
+    DictionaryFull,
     NameTaken,
+    NoPronunciation,
     NotFound,
     OutOfRange,
     PermissionDenied,
@@ -204,6 +207,51 @@ async def test_bad_setting_changes_nothing(sf_app):
     assert view.effective.speed == 1.25 and view.effective.gain == 0.0 and view.effective.voice == "anna"
 
 
+async def test_pronunciations_are_spoken_the_users_over_the_servers(sf_app, fake_siliconflow):
+    service = sf_app.service
+    bob_in_dm = UserRef(platform="discord", user_id="1002")  # the same Discord user, outside the server
+    await service.set_pronunciation(ALICE_IN_GROUP, "sql", "sequel", server=True, is_admin=True)
+    await service.set_pronunciation(ALICE_IN_GROUP, "gif", "gee eye eff", server=True, is_admin=True)
+    await service.set_pronunciation(BOB_IN_GROUP, "GIF", "jif")
+    await service.speak(BOB_IN_GROUP, "A gif about SQL.")
+    await service.speak(ALICE_IN_GROUP, "A gif about SQL.")
+    await service.speak(bob_in_dm, "A gif about SQL.")  # outside the server only Bob's own entry applies
+    assert [c["input"] for c in speech_calls(fake_siliconflow)] == [
+        "A jif about sequel.", "A gee eye eff about sequel.", "A jif about SQL."]
+    assert [(p.word, p.spoken) for p in await service.pronunciations(BOB_IN_GROUP)] == [("GIF", "jif")]
+    assert [p.word for p in await service.pronunciations(BOB_IN_GROUP, server=True)] == ["gif", "sql"]
+    assert await service.pronunciations(bob_in_dm, server=True) == []
+    assert await service.pronunciations(BOB) == []  # Bob on Telegram is another account
+    # what is billed and checked against the limits is what is said
+    usage = await service.usage(bob_in_dm)
+    assert usage.total_bytes == len("A jif about sequel.") + len("A jif about SQL.")
+
+    await service.remove_pronunciation(BOB_IN_GROUP, "gif")
+    with pytest.raises(NoPronunciation):
+        await service.remove_pronunciation(BOB_IN_GROUP, "gif")
+    await service.speak(BOB_IN_GROUP, "gif")
+    assert speech_calls(fake_siliconflow)[-1]["input"] == "gee eye eff"
+
+
+async def test_pronunciation_changes_are_checked_and_change_nothing_when_refused(sf_app):
+    service = sf_app.service
+    with pytest.raises(PermissionDenied):
+        await service.set_pronunciation(BOB_IN_GROUP, "sql", "sequel", server=True, is_admin=False)
+    with pytest.raises(PermissionDenied):
+        await service.remove_pronunciation(BOB_IN_GROUP, "sql", server=True, is_admin=False)
+    with pytest.raises(PermissionDenied):
+        await service.set_pronunciation(BOB, "sql", "sequel", server=True, is_admin=True)
+    with pytest.raises(InvalidValue):
+        await service.set_pronunciation(BOB, "sql", "")
+    assert await service.pronunciations(BOB_IN_GROUP, server=True) == []
+    assert await service.pronunciations(BOB) == []
+    for i in range(100):
+        await service.set_pronunciation(BOB, f"w{i}", "x")
+    with pytest.raises(DictionaryFull):
+        await service.set_pronunciation(BOB, "one more", "x")
+    assert len(await service.pronunciations(BOB)) == 100
+
+
 async def test_scope_settings_need_a_manager(sf_app):
     with pytest.raises(PermissionDenied):
         await sf_app.service.update_scope_settings(BOB_IN_GROUP, is_admin=False, speed=2)
@@ -341,6 +389,7 @@ async def test_forget_deletes_everything_including_remote_clones(sf_app, fake_si
     await svc.update_settings(ALICE, speed=2)
     await svc.clone(ALICE, ogg_bytes(speech_like(5)), "mine", transcript="hello", consent=True)
     await svc.set_voice(ALICE, "mine")
+    await svc.set_pronunciation(ALICE, "gif", "jif")
     await svc.speak(ALICE, "cached in my voice")
     report = await svc.forget(ALICE)
     assert report.deleted_remote_voices == ["mine"] and report.failed_remote_voices == []
@@ -349,6 +398,7 @@ async def test_forget_deletes_everything_including_remote_clones(sf_app, fake_si
     assert remaining == []
     view = await svc.settings(ALICE)
     assert view.effective.speed == 1.0 and (await svc.voices(ALICE)).clones == []
+    assert await svc.pronunciations(ALICE) == []
 
 
 async def test_forget_reports_a_clone_it_could_not_delete_and_keeps_the_rest(sf_app, fake_siliconflow):

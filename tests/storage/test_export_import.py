@@ -48,6 +48,8 @@ async def populate(store: Store) -> dict[str, int]:
     await store.add_usage(alice, 5 * 2**32, day=date(2024, 2, 29), requests=7)
     await store.add_usage(alice, 12)
     await store.add_usage(bob, 3, day=date(2025, 1, 1))
+    await store.set_pronunciation(f"user:{alice}", "Kurisu", "クリス", limit=10)
+    await store.set_pronunciation("discord:42", "gif", "jif", limit=10)
     await store.forget_user(gone)  # the narrator stays, without an owner
     return {"alice": alice, "bob": bob}
 
@@ -70,7 +72,7 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         original = await source.export_all()
         counts = await export_to_file(source, tmp_path / filename)
     assert counts == {name: len(rows) for name, rows in original["tables"].items()}
-    assert counts["users"] == 2 and counts["voices"] == 2 and counts["characters"] == 2
+    assert counts["users"] == 2 and counts["voices"] == 2 and counts["characters"] == 2 and counts["pronunciations"] == 2
     dump = tmp_path / filename
     assert os.stat(dump).st_mode & 0o077 == 0  # private: it holds encrypted keys and everything else
     raw = dump.read_bytes()

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from core.errors import ConfigError, NameTaken, NotFound
-from core.models import Character, SettingsPatch, Voice
+from core.errors import ConfigError, DictionaryFull, NameTaken, NotFound
+from core.lexicon import user_owner
+from core.models import Character, Pronunciation, SettingsPatch, Voice
 from storage import Store, head_revision, upgrade
 from storage.engine import create_engine
 
@@ -369,11 +370,16 @@ async def test_forget_user(store: Store) -> None:
         await store.set_api_key(who, KEY, "fp")
         await store.add_usage(who, 10)
         await store.add_usage(who, 10, day=date(2024, 1, 1))
+        await store.set_pronunciation(user_owner(who), "gif", "jif", limit=10)
     await store.create_character("discord:1", "char", SettingsPatch(voice="anna"), uid)
     await store.create_character("discord:1", "kept", SettingsPatch(), keep)
+    await store.set_pronunciation("discord:1", "sql", "sequel", limit=10)
 
-    # 2 voices + 1 key + 1 settings + 2 usage days + the user row
-    assert await store.forget_user(uid) == 7
+    # 2 voices + 1 key + 1 settings + 2 usage days + 1 pronunciation + the user row
+    assert await store.forget_user(uid) == 8
+    assert await store.list_pronunciations(user_owner(uid)) == []
+    assert await store.list_pronunciations(user_owner(keep)) == [Pronunciation("gif", "jif")]
+    assert await store.list_pronunciations("discord:1") == [Pronunciation("sql", "sequel")]  # the server's stays
     assert await store.find_user("telegram", "1") is None
     assert await store.get_user(uid) is None
     assert await store.list_voices(uid) == []
@@ -390,6 +396,30 @@ async def test_forget_user(store: Store) -> None:
     assert await store.forget_user(uid) == 0
     # coming back creates a fresh user with a new id
     assert await store.get_or_create_user("telegram", "1") != uid
+
+
+async def test_pronunciations(store: Store) -> None:
+    me, guild = user_owner(1), "discord:7"
+    assert await store.list_pronunciations(me) == []
+    await store.set_pronunciation(me, "GIF", "jif", limit=3)
+    await store.set_pronunciation(me, "New York", "noo york", limit=3)
+    await store.set_pronunciation(guild, "gif", "gee eye eff", limit=3)
+    # the same word in another case replaces the entry, keeping the new spelling
+    assert await store.set_pronunciation(me, "gif", "jiff", limit=3) == Pronunciation("gif", "jiff")
+    assert await store.list_pronunciations(me) == [Pronunciation("gif", "jiff"), Pronunciation("New York", "noo york")]
+    assert await store.list_pronunciations(guild) == [Pronunciation("gif", "gee eye eff")]
+
+    await store.set_pronunciation(me, "k8s", "kubernetes", limit=3)
+    with pytest.raises(DictionaryFull):
+        await store.set_pronunciation(me, "sql", "sequel", limit=3)
+    await store.set_pronunciation(me, "K8S", "kates", limit=3)  # replacing needs no room
+    assert len(await store.list_pronunciations(me)) == 3
+
+    assert await store.delete_pronunciation(me, "new york") == Pronunciation("New York", "noo york")
+    assert await store.delete_pronunciation(me, "new york") is None
+    assert await store.delete_pronunciation("discord:8", "gif") is None
+    assert [p.word for p in await store.list_pronunciations(me)] == ["gif", "K8S"]
+    assert await store.list_pronunciations(guild) == [Pronunciation("gif", "gee eye eff")]
 
 
 # --- restart, encryption at rest, migrations ------------------------------------------------

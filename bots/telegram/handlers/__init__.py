@@ -1,9 +1,9 @@
 """Every handler of the bot, registered by :func:`register_handlers`.
 
 One module per command group: ``general`` (/start, /help, private-chat text and audio), ``speak``,
-``voices`` (/voices, /voice), ``clone``, ``settings`` (/settings, /speed, /gain, /lang, /style) and
-``account`` (/key, /usage, /forget). Only new messages are handled (edits are ignored, so editing a
-``/speak`` message doesn't speak it again).
+``voices`` (/voices, /voice), ``clone``, ``settings`` (/settings, /speed, /gain, /lang, /style),
+``pronounce`` and ``account`` (/key, /usage, /forget). Only new messages are handled (edits are ignored,
+so editing a ``/speak`` message doesn't speak it again).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from . import account, clone, general, settings, speak, voices
+from . import account, clone, general, pronounce, settings, speak, voices
 from .common import answer
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE
@@ -63,6 +63,7 @@ def register_handlers(application: Application) -> None:
         "gain": settings.gain_command,
         "lang": settings.lang_command,
         "style": settings.style_command,
+        "pronounce": pronounce.pronounce_command,
         "key": account.key_command,
         "usage": account.usage_command,
         "forget": account.forget_command,

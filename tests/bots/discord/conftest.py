@@ -20,6 +20,7 @@ TEXT_COGS = [
     "bots.discord.cogs.settings",
     "bots.discord.cogs.clone",
     "bots.discord.cogs.server",
+    "bots.discord.cogs.pronounce",
     "bots.discord.cogs.help",
 ]
 

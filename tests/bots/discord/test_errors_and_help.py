@@ -74,7 +74,8 @@ async def test_help_lists_every_command_with_its_docstring(bot) -> None:
     text = str(answer.embeds[0])
     for name in ("/speak text", "/voices", "/voice name", "/clone name audio [transcript]", "/settings",
                  "/speed value", "/gain db", "/lang language", "/style style", "/key key", "/usage", "/forget",
-                 "/help", "/server voice [voice]", "/server show"):
+                 "/help", "/server voice [voice]", "/server show", "/pronounce set word say_as [server]",
+                 "/pronounce list"):
         assert f"`{name}`" in text, name
 
 

@@ -1,0 +1,113 @@
+"""Pronunciation dictionaries: words a user or a server wants read differently.
+
+A dictionary maps a word or phrase to what should be said instead ("gif" → "jif", "k8s" →
+"kubernetes", a nickname spelled out). Matching ignores case and, for words in scripts that put
+spaces between words (Latin, Cyrillic, digits …), only matches whole words, so "cat" does not
+change "concatenate". Chinese, Japanese and Korean have no spaces between words, so their entries
+match anywhere. Longer entries win over shorter ones ("New York City" before "New York").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from core.errors import InvalidValue
+from core.text import strip_control_tokens
+
+MAX_WORD_CHARS = 40
+MAX_SPOKEN_CHARS = 100
+#: Entries per user and per server.
+MAX_ENTRIES = 100
+
+#: Code points from here on (CJK radicals, kana, ideographs, Hangul …) are written without spaces.
+_SPACELESS_FROM = 0x2E80
+_SEPARATORS = ("=", "→", "->", "＝")
+
+
+def user_owner(user_id: int) -> str:
+    """The owner of a user's own dictionary (a server's dictionary is owned by its scope)."""
+    return f"user:{user_id}"
+
+
+def _tidy(text: str) -> str:
+    return " ".join(strip_control_tokens(text).split())
+
+
+def word_key(word: str) -> str:
+    """What makes two entries the same word (case-insensitive, spacing-insensitive)."""
+    return _tidy(word).casefold()
+
+
+def normalize_entry(word: str, spoken: str) -> tuple[str, str]:
+    """Check and tidy one entry; raises :class:`InvalidValue` with the rule that was broken."""
+    word, spoken = _tidy(word or ""), _tidy(spoken or "")
+    if not word or len(word) > MAX_WORD_CHARS:
+        raise InvalidValue(name="word", value=word[:MAX_WORD_CHARS] or "",
+                           allowed=f"1–{MAX_WORD_CHARS} characters")
+    if not any(ch.isalnum() for ch in word):
+        raise InvalidValue(name="word", value=word, allowed="a word with at least one letter or digit")
+    if not spoken or len(spoken) > MAX_SPOKEN_CHARS:
+        raise InvalidValue(name="pronunciation", value=spoken[:MAX_SPOKEN_CHARS] or "",
+                           allowed=f"1–{MAX_SPOKEN_CHARS} characters")
+    return word, spoken
+
+
+def parse_entry(text: str) -> tuple[str, str | None]:
+    """Split what a user typed into ``(word, spoken)``.
+
+    ``WORD SPOKEN…`` or ``PHRASE = SPOKEN…`` (also ``→``/``->``); a lone word gives ``(word, None)``.
+    """
+    text = (text or "").strip()
+    for sep in _SEPARATORS:
+        if sep in text:
+            word, _, spoken = text.partition(sep)
+            return word.strip(), spoken.strip() or None
+    word, _, spoken = text.partition(" ")
+    return word.strip(), spoken.strip() or None
+
+
+def _needs_boundary(ch: str) -> bool:
+    return (ch.isalnum() or ch == "_") and ord(ch) < _SPACELESS_FROM
+
+
+def _pattern_for(word: str) -> str:
+    body = r"\s+".join(re.escape(part) for part in word.split())
+    if _needs_boundary(word[0]):
+        body = r"(?<!\w)" + body
+    if _needs_boundary(word[-1]):
+        body += r"(?!\w)"
+    return body
+
+
+@lru_cache(maxsize=512)
+def _compiled(entries: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    ordered = sorted(entries, key=lambda e: (-len(e[0]), e[0]))
+    pattern = re.compile("|".join(_pattern_for(word) for word, _ in ordered), re.IGNORECASE)
+    return pattern, {word_key(word): spoken for word, spoken in ordered}
+
+
+def merge(*layers: Iterable[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Entries of several dictionaries by :func:`word_key`; later layers win (the user's over the server's)."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for word, spoken in layer:
+            merged[word_key(word)] = (word, spoken)
+    return merged
+
+
+def apply(text: str, entries: Mapping[str, tuple[str, str]] | Iterable[tuple[str, str]]) -> str:
+    """``text`` with every dictionary word replaced by its pronunciation, in one pass.
+
+    A replacement is never matched again, so "a" → "b" and "b" → "a" swap rather than loop.
+    """
+    items = tuple(entries.values()) if isinstance(entries, Mapping) else tuple(entries)
+    if not items or not text:
+        return text
+    pattern, spoken_by_key = _compiled(tuple(sorted(items)))
+
+    def replace(match: re.Match[str]) -> str:
+        return spoken_by_key.get(word_key(match.group(0)), match.group(0))
+
+    return pattern.sub(replace, text)
