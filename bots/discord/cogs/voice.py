@@ -1,4 +1,4 @@
-"""Voice channels: ``/join``, ``/leave``, ``/skip``, ``/clear``, ``/autoread on|off``, ``/voiceconfig …``,
+"""Voice channels: ``/join``, ``/leave``, ``/skip``, ``/clear``, ``/autoread on|off|mute|unmute``, ``/voiceconfig …``,
 and auto-read (an ``on_message`` listener) of messages from people in the bot's voice channel.
 
 Auto-read reads a message when all of these hold:
@@ -6,8 +6,8 @@ Auto-read reads a message when all of these hold:
 * its channel has auto-read on (``/autoread on`` there: a text channel, or a voice channel's own chat);
 * the author is a member in the bot's voice channel (or, with ``/voiceconfig join_on_speak``, in any
   voice channel the bot may take); bots and webhooks only when "ignore bots" is off;
-* it does not start with the skip prefix (default ``-``), is not sent ``@silent``, and the author does
-  not have the ignored role;
+* it does not start with the skip prefix (default ``-``), is not sent ``@silent``, the author does
+  not have the ignored role and is not muted (``/autoread mute``: by themselves, or by a moderator);
 * it has text left after cleanup (links, mentions → display names, emoji, code: ``core.text``).
 
 It is spoken in the author's own voice and settings (or the channel's character), capped at the
@@ -51,6 +51,8 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
         return "self"
     if str(message.channel.id) not in opts.autoread_channels:
         return "channel"
+    if str(author.id) in opts.muted:
+        return "muted"
     if getattr(message, "type", discord.MessageType.default) not in READABLE_TYPES:
         return "type"
     is_bot = bool(getattr(author, "bot", False) or getattr(message, "webhook_id", None))
@@ -78,6 +80,12 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
     elif voice_channel_id is None:
         return "not connected"
     return None
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    """Manage Server, Mute Members or Timeout Members: who may mute someone else in auto-read."""
+    perms = interaction.permissions
+    return is_manager(interaction) or bool(perms.mute_members or perms.moderate_members)
 
 
 def _require_manager(interaction: discord.Interaction, action_key: str) -> None:
@@ -223,6 +231,53 @@ class Voice(commands.Cog):
         lang = await ui_lang(self.service, interaction)
         await reply(interaction, t("dcv_autoread_off", lang, channel=f"<#{channel_id}>"))
 
+    @autoread.command(name="mute")
+    @app_commands.describe(member="Whose messages not to read; leave empty for yourself "
+                                  "(others need Manage Server or Mute Members)")
+    async def autoread_mute(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        """Stop reading someone's messages aloud in this server (or your own)."""
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        target = member or interaction.user
+        own = target.id == interaction.user.id
+        if not own and not is_moderator(interaction):
+            raise PermissionDenied(action=t("dcv_action_mute", "en"))
+        opts = await self.manager.options(guild_id)
+        muted = dict(opts.muted)
+        if muted.get(str(target.id)) != "mod":  # a moderator's mute is not turned into a self-mute
+            muted[str(target.id)] = "self" if own else "mod"
+        await self.manager.update_options(guild_id, muted=muted)
+        player = self.manager.player(guild_id)
+        if player is not None:  # their waiting and playing messages go too
+            player.clear(str(target.id))
+            with contextlib.suppress(NotFound, PermissionDenied):
+                player.skip(str(target.id))
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("dcv_muted_self", lang) if own
+                    else t("dcv_muted", lang, member=target.mention))
+
+    @autoread.command(name="unmute")
+    @app_commands.describe(member="Whose messages to read again; leave empty for yourself")
+    async def autoread_unmute(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        """Read someone's messages aloud again (or your own, unless a moderator muted you)."""
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        target = member or interaction.user
+        own = target.id == interaction.user.id
+        opts = await self.manager.options(guild_id)
+        muted = dict(opts.muted)
+        how = muted.get(str(target.id))
+        lang = await ui_lang(self.service, interaction)
+        if how is None:
+            await reply(interaction, t("dcv_not_muted", lang, member=target.mention))
+            return
+        if not is_moderator(interaction) and not (own and how == "self"):
+            raise PermissionDenied(action=t("dcv_action_unmute", "en"))
+        del muted[str(target.id)]
+        await self.manager.update_options(guild_id, muted=muted)
+        await reply(interaction, t("dcv_unmuted_self", lang) if own
+                    else t("dcv_unmuted", lang, member=target.mention))
+
     @autoread_on.autocomplete("character")
     async def autoread_character_autocomplete(self, interaction: discord.Interaction,
                                               current: str) -> list[app_commands.Choice[str]]:
@@ -262,7 +317,9 @@ class Voice(commands.Cog):
                  prefix=f"`{opts.skip_prefix}`" if opts.skip_prefix else t("dcv_none", lang),
                  bots=_on_off(opts.ignore_bots, lang),
                  role=f"<@&{opts.ignore_role}>" if opts.ignore_role else t("dcv_none", lang),
-                 seconds=f"{opts.max_seconds:g}")
+                 seconds=f"{opts.max_seconds:g}",
+                 muted=" ".join(f"<@{uid}>" for uid in list(opts.muted)[:20]) + (
+                     f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("dcv_none", lang))
         return f"**{t('dcv_options_title', lang)}**\n{body}"
 
     async def _set(self, interaction: discord.Interaction, option: str, shown: str, **changes: Any) -> None:

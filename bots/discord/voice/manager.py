@@ -101,6 +101,8 @@ class VoiceOptions:
     ignore_bots: bool = True
     ignore_role: str | None = None  # role id
     max_seconds: float = DEFAULT_MAX_SECONDS
+    #: Members whose messages are not read: user id → "self" (they asked) or "mod" (a moderator did).
+    muted: Mapping[str, str] = field(default_factory=dict)
 
     #: Storage key of each field (autoread_channels keeps the name the text side may read too).
     KEYS: ClassVar[dict[str, str]] = {
@@ -112,6 +114,7 @@ class VoiceOptions:
         "ignore_bots": "voice_ignore_bots",
         "ignore_role": "voice_ignore_role",
         "max_seconds": "voice_max_seconds",
+        "muted": "voice_muted",
     }
 
     @classmethod
@@ -128,6 +131,8 @@ class VoiceOptions:
                     values[name] = tuple(str(c) for c in raw)
                 elif name == "autoread_characters":
                     values[name] = {str(k): str(v) for k, v in dict(raw).items()}
+                elif name == "muted":
+                    values[name] = {str(k): "self" if v == "self" else "mod" for k, v in dict(raw).items()}
                 elif name in ("join_on_speak", "announce", "ignore_bots"):
                     values[name] = bool(raw)
                 elif name == "max_seconds":
@@ -146,7 +151,7 @@ class VoiceOptions:
             value = getattr(self, name)
             if name == "autoread_channels":
                 value = list(value) or None
-            elif name == "autoread_characters":
+            elif name in ("autoread_characters", "muted"):
                 value = dict(value) or None
             out[self.KEYS[name]] = value
         return out

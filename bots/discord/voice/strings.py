@@ -91,6 +91,41 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "已在 {channel} 排队：前面还有 {ahead} 条消息。",
         "ja": "{channel} のキューに追加しました（前に {ahead} 件）。",
     },
+    "dcv_action_mute": {
+        "en": "mute someone else (needs Manage Server or Mute Members)",
+        "zh": "静音其他人（需要“管理服务器”或“将成员静音”权限）",
+        "ja": "他の人のミュート（「サーバー管理」または「メンバーをミュート」権限が必要）",
+    },
+    "dcv_action_unmute": {
+        "en": "unmute this member (a moderator muted them; needs Manage Server or Mute Members)",
+        "zh": "取消此成员的静音（由管理员静音；需要“管理服务器”或“将成员静音”权限）",
+        "ja": "このメンバーのミュート解除（モデレーターがミュート済み。「サーバー管理」または「メンバーをミュート」権限が必要）",
+    },
+    "dcv_muted_self": {
+        "en": "I won't read your messages aloud in this server. `/autoread unmute` brings them back.",
+        "zh": "在本服务器中我不会再朗读你的消息。用 `/autoread unmute` 恢复。",
+        "ja": "このサーバーではあなたのメッセージを読み上げません。`/autoread unmute` で元に戻せます。",
+    },
+    "dcv_muted": {
+        "en": "I won't read {member}'s messages aloud in this server.",
+        "zh": "在本服务器中我不会再朗读 {member} 的消息。",
+        "ja": "このサーバーでは {member} さんのメッセージを読み上げません。",
+    },
+    "dcv_unmuted_self": {
+        "en": "I'll read your messages aloud again.",
+        "zh": "我会重新朗读你的消息。",
+        "ja": "あなたのメッセージをまた読み上げます。",
+    },
+    "dcv_unmuted": {
+        "en": "I'll read {member}'s messages aloud again.",
+        "zh": "我会重新朗读 {member} 的消息。",
+        "ja": "{member} さんのメッセージをまた読み上げます。",
+    },
+    "dcv_not_muted": {
+        "en": "{member} is not muted.",
+        "zh": "{member} 没有被静音。",
+        "ja": "{member} さんはミュートされていません。",
+    },
     "dcv_skipped": {
         "en": "Skipped.",
         "zh": "已跳过。",
@@ -146,13 +181,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "dcv_options_body": {
         "en": ("Auto-read channels: {channels}\nJoin on /speak: {join}\nAnnounce \"NAME said\": {announce}\n"
                "Skip prefix: {prefix} (and @silent messages)\nIgnore bots: {bots}\nIgnored role: {role}\n"
-               "Longest message: {seconds} s of audio"),
+               "Longest message: {seconds} s of audio\nMuted: {muted}"),
         "zh": ("自动朗读频道：{channels}\n/speak 时自动加入：{join}\n播报“某某说”：{announce}\n"
                "跳过前缀：{prefix}（以及 @silent 消息）\n忽略机器人：{bots}\n忽略的身份组：{role}\n"
-               "每条消息最长：{seconds} 秒音频"),
+               "每条消息最长：{seconds} 秒音频\n已静音：{muted}"),
         "ja": ("自動読み上げチャンネル: {channels}\n/speak で自動参加: {join}\n「○○さん」の読み上げ: {announce}\n"
                "スキップ接頭辞: {prefix}（@silent メッセージも）\nボットを無視: {bots}\n無視するロール: {role}\n"
-               "1 メッセージの最長: 音声 {seconds} 秒"),
+               "1 メッセージの最長: 音声 {seconds} 秒\nミュート: {muted}"),
     },
     "dcv_on": {"en": "on", "zh": "开", "ja": "オン"},
     "dcv_off": {"en": "off", "zh": "关", "ja": "オフ"},
@@ -234,6 +269,16 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "en": "Read this channel aloud for people in my voice channel.",
         "zh": "为我所在语音频道里的人朗读本频道的消息。",
         "ja": "同じボイスチャンネルにいる人のメッセージを読み上げます。",
+    },
+    "dc_cmd_autoread_mute": {
+        "en": "Stop reading someone's messages aloud in this server (or your own).",
+        "zh": "在本服务器中不再朗读某人（或你自己）的消息。",
+        "ja": "このサーバーで誰か（または自分）のメッセージを読み上げないようにします。",
+    },
+    "dc_cmd_autoread_unmute": {
+        "en": "Read someone's messages aloud again (or your own, unless a moderator muted you).",
+        "zh": "重新朗读某人（或你自己，除非是管理员静音的）的消息。",
+        "ja": "誰か（または自分。モデレーターのミュートを除く）のメッセージをまた読み上げます。",
     },
     "dc_cmd_autoread_off": {
         "en": "Stop reading this channel aloud.",

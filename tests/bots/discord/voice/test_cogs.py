@@ -241,11 +241,8 @@ async def test_autoread_on_needs_a_manager_and_is_stored(vbot) -> None:
     assert "autoread_channels" not in stored
 
 
-async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> None:
-    await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
-    await join(vbot)
-    cog = vbot.get_cog("Voice")
-    player = vbot.voice_manager.player(GUILD_ID)
+def spy_on_prepare(vbot) -> list[str]:
+    """The cleaned text of every utterance the service prepares from now on."""
     prepared: list[str] = []
     real_prepare = vbot.service.prepare
 
@@ -255,6 +252,15 @@ async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> N
         return utt
 
     vbot.service.prepare = spy
+    return prepared
+
+
+async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> None:
+    await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
+    await join(vbot)
+    cog = vbot.get_cog("Voice")
+    player = vbot.voice_manager.player(GUILD_ID)
+    prepared = spy_on_prepare(vbot)
     mention = f"<@{THIRD_USER_ID}>"
     for msg in [
         message(vbot, f"hello {mention}, look at https://example.com/x"),  # read, cleaned
@@ -276,6 +282,68 @@ async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> N
     assert prepared[0].startswith("hello User0003") and "link" in prepared[0] and "example" not in prepared[0]
     assert prepared[1] == "ignored role"
     await wait_for(lambda: player.stats.items_spoken == 2, timeout=10)
+
+
+def resolved_member(user_id: int) -> dict:
+    payload = member_payload(user_id)
+    user = payload.pop("user")
+    return {"members": {str(user_id): payload}, "users": {str(user_id): user}}
+
+
+async def test_mute_yourself_or_others_as_a_moderator(vbot) -> None:
+    await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
+    await join(vbot)
+    cog = vbot.get_cog("Voice")
+    prepared = spy_on_prepare(vbot)
+    # a member mutes themselves, and can undo it
+    inter = await run_command(vbot, "autoread mute")
+    assert "won't read your messages" in vbot.fake.last_reply(inter.token).content
+    await cog.on_message(message(vbot, "not read"))
+    inter = await run_command(vbot, "autoread unmute")
+    assert vbot.fake.last_reply(inter.token).content == "I'll read your messages aloud again."
+    await cog.on_message(message(vbot, "read again"))
+    assert prepared == ["read again"]
+
+    # muting someone else needs a moderator
+    other = {"member": str(THIRD_USER_ID)}
+    inter = await run_command(vbot, "autoread mute", other, resolved=resolved_member(THIRD_USER_ID))
+    assert "permission" in vbot.fake.last_reply(inter.token).content
+    moderator = discord.Permissions(mute_members=True)
+    inter = await run_command(vbot, "autoread mute", other, resolved=resolved_member(THIRD_USER_ID),
+                              permissions=moderator)
+    assert vbot.fake.last_reply(inter.token).content == f"I won't read <@{THIRD_USER_ID}>'s messages aloud in this server."
+    await cog.on_message(message(vbot, "muted by a moderator", author_id=THIRD_USER_ID))
+    # … and the muted member can't lift a moderator's mute, nor turn it into a self-mute
+    inter = await run_command(vbot, "autoread mute", user_id=THIRD_USER_ID)
+    inter = await run_command(vbot, "autoread unmute", user_id=THIRD_USER_ID)
+    assert "permission" in vbot.fake.last_reply(inter.token).content
+    assert dict((await vbot.voice_manager.options(GUILD_ID, refresh=True)).muted) == {str(THIRD_USER_ID): "mod"}
+    inter = await run_command(vbot, "voiceconfig show", permissions=MANAGER_PERMISSIONS)
+    assert f"Muted: <@{THIRD_USER_ID}>" in vbot.fake.last_reply(inter.token).content
+    await run_command(vbot, "autoread unmute", other, resolved=resolved_member(THIRD_USER_ID),
+                      permissions=MANAGER_PERMISSIONS)
+    await cog.on_message(message(vbot, "back", author_id=THIRD_USER_ID))
+    assert prepared == ["read again", "back"]
+    inter = await run_command(vbot, "autoread unmute", other, resolved=resolved_member(THIRD_USER_ID),
+                              permissions=MANAGER_PERMISSIONS)
+    assert vbot.fake.last_reply(inter.token).content == f"<@{THIRD_USER_ID}> is not muted."
+
+
+async def test_muting_drops_what_the_member_has_waiting(vbot) -> None:
+    await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
+    await join(vbot)
+    player = vbot.voice_manager.player(GUILD_ID)
+    cog = vbot.get_cog("Voice")
+    for i in range(3):
+        await cog.on_message(message(vbot, f"long message number {i} " * 20, author_id=THIRD_USER_ID))
+    theirs = str(THIRD_USER_ID)
+    assert player.queue.waiting(theirs) + len(player.queue.current) == 3
+    await run_command(vbot, "autoread mute", {"member": theirs}, resolved=resolved_member(THIRD_USER_ID),
+                      permissions=MANAGER_PERMISSIONS)
+    assert player.queue.waiting(theirs) == 0
+    assert all(item.skipped for item in player.queue.current if item.author == theirs)
+    await wait_for(lambda: not player.queue.current, timeout=10)
+    assert player.stats.items_spoken < 3
 
 
 async def test_autoread_as_a_character(vbot) -> None:
@@ -403,6 +471,7 @@ def test_ignore_rules_in_order() -> None:
     assert why(msg("- skip me")) == "prefix"
     assert why(msg("- read me"), dataclasses.replace(opts, skip_prefix="")) is None
     assert why(msg(), dataclasses.replace(opts, ignore_role=str(ROLE_ID))) == "role"
+    assert why(msg(), dataclasses.replace(opts, muted={"1": "self"})) == "muted"
     assert why(msg(author=SimpleNamespace(id=2, bot=False, roles=[], voice=None))) == "not in voice"
     assert why(msg(), voice=OTHER_VOICE_ID) == "other voice channel"
     assert why(msg(), voice=None) == "not connected"
