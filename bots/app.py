@@ -9,6 +9,7 @@ import httpx
 
 from core.cache import AudioCache
 from core.config import Config, load_config, load_secret_key
+from core.metrics import Metrics
 from core.providers.base import TTSProvider
 from core.providers.local import LocalProvider
 from core.providers.siliconflow import SiliconFlowProvider
@@ -29,6 +30,7 @@ class App:
     remote: TTSProvider | None
     cache: AudioCache
     service: VoiceService
+    metrics: Metrics
 
     async def aclose(self) -> None:
         """Close in reverse order of construction; safe to call twice."""
@@ -69,10 +71,12 @@ async def build_app(config: Config | None = None, *, upgrade: bool = True) -> Ap
             max_retries=config.provider_max_retries, backoff_base=config.provider_backoff,
         )
         cache = AudioCache(config.cache_dir, config.cache_max_bytes)
+        metrics = Metrics()
         service = VoiceService(config=config, store=store, cache=cache, local=local, remote=remote,
-                               secret_key=secret)
+                               secret_key=secret, metrics=metrics)
     except BaseException:
         await http.aclose()
         await store.close()
         raise
-    return App(config=config, store=store, http=http, local=local, remote=remote, cache=cache, service=service)
+    return App(config=config, store=store, http=http, local=local, remote=remote, cache=cache, service=service,
+               metrics=metrics)

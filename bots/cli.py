@@ -33,6 +33,20 @@ def _setup_logging(config: Config | None) -> None:
 # --- commands -------------------------------------------------------------------------------
 
 
+def _start_metrics(app):
+    """The ``/metrics`` server when VOICEBRIDGE_METRICS_PORT is set (None otherwise)."""
+    config = app.config
+    if config.metrics_port is None:
+        return None
+    from core.metrics import start_exporter
+
+    try:
+        return start_exporter(app.metrics, config.metrics_host, config.metrics_port)
+    except OSError as exc:
+        raise CLIError(f"VOICEBRIDGE_METRICS_PORT: can't listen on {config.metrics_host}:{config.metrics_port} "
+                       f"({exc.strerror or exc})") from None
+
+
 async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """Run every adapter that has a token until Ctrl-C or SIGTERM."""
     from bots.app import build_app
@@ -57,10 +71,15 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     async with await build_app(config) as app:
         log.info("engine for users without a key: %s; adapters: %s", app.service.engine,
                  ", ".join(name for name, _ in runners))
-        tasks = [asyncio.create_task(run(app, stop), name=name) for name, run in runners]
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        stop.set()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
+        exporter = _start_metrics(app)
+        try:
+            tasks = [asyncio.create_task(run(app, stop), name=name) for name, run in runners]
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            stop.set()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            if exporter is not None:
+                exporter.close()
     failed = [(t.get_name(), r) for t, r in zip(tasks, results, strict=True) if isinstance(r, BaseException)]
     for name, exc in failed:
         log.error("%s adapter stopped: %s", name, exc)

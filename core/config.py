@@ -66,6 +66,8 @@ class Config(BaseSettings):
     provider_backoff: float = Field(0.5, ge=0, le=30, validation_alias=_env("VOICEBRIDGE_PROVIDER_BACKOFF"))
     http_timeout: float = Field(60.0, gt=0, validation_alias=_env("VOICEBRIDGE_HTTP_TIMEOUT"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias=_env("VOICEBRIDGE_LOG_LEVEL"))
+    metrics_port: int | None = Field(None, ge=0, le=65535, validation_alias=_env("VOICEBRIDGE_METRICS_PORT"))
+    metrics_host: str = Field("127.0.0.1", validation_alias=_env("VOICEBRIDGE_METRICS_HOST"))
 
     @field_validator("discord_guild_ids", mode="before")
     @classmethod
@@ -76,7 +78,7 @@ class Config(BaseSettings):
 
     @field_validator("provider", "database_url", "siliconflow_api_key", "telegram_bot_token",
                      "discord_bot_token", "secret_key", "telegram_base_url", "telegram_base_file_url",
-                     "telegram_webhook_url", mode="before")
+                     "telegram_webhook_url", "metrics_port", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -32,6 +32,7 @@ from core.errors import (
     CloningUnsupported,
     ConsentRequired,
     EmptyText,
+    InputError,
     InvalidApiKey,
     InvalidName,
     InvalidValue,
@@ -46,12 +47,14 @@ from core.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
     QuotaExceeded,
+    VoiceBridgeError,
     TextTooLong,
     TooManyRequests,
     UnknownVoice,
     VoiceKeyMismatch,
 )
 from core.i18n import normalize_language
+from core.metrics import Metrics
 from core.models import (
     GAIN_RANGE,
     LANGUAGES,
@@ -158,9 +161,10 @@ class VoiceService:
     """The facade. Build one per process (see ``bots.app``) and share it between adapters."""
 
     def __init__(self, *, config: Config, store, cache: AudioCache, local: TTSProvider,
-                 remote: TTSProvider | None, secret_key: bytes,
+                 remote: TTSProvider | None, secret_key: bytes, metrics: Metrics | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
+        self.metrics = metrics or Metrics()
         self.store = store
         self.cache = cache
         self.local = local
@@ -404,6 +408,14 @@ class VoiceService:
         rate limit, quota, busy) before any provider is called. Release the returned utterance
         by rendering it (:meth:`render_notes` / :meth:`stream_pcm`) or with :meth:`release`.
         """
+        try:
+            return await self._prepare(user, text, character=character, override=override, names=names)
+        except InputError as exc:
+            self.metrics.refusals.labels(exc.code).inc()
+            raise
+
+    async def _prepare(self, user: UserRef, text: str, *, character: str | None,
+                       override: SettingsPatch | None, names: Mapping[str, str] | None) -> Utterance:
         uid = await self.user_id(user)
         cleaned = textmod.clean_for_speech(text or "", names=names)
         cleaned = lexicon.apply(cleaned, await self._dictionary(uid, user.scope))
@@ -504,16 +516,20 @@ class VoiceService:
         for piece in pieces:
             provider = utt.provider
             got_audio = False
+            started = time.monotonic()
             try:
                 async with contextlib.aclosing(
                         provider.synthesize(self._request(utt, piece), api_key=utt.api_key)) as stream:
                     async for chunk in stream:
+                        if not got_audio:
+                            self.metrics.first_audio.labels(provider.name).observe(time.monotonic() - started)
                         got_audio = True
                         yield chunk
             except (ProviderUnavailable, ProviderRateLimited) as exc:
                 if got_audio or provider is self.local or _clone_id(utt.settings.voice) is not None:
                     raise
                 log.warning("provider failed (%s); speaking with the offline engine", type(exc).__name__)
+                self.metrics.fallbacks.inc()
                 if "notice_fallback" not in utt.notices:
                     utt.notices.append("notice_fallback")
                 utt.provider, utt.api_key, utt.billed = self.local, None, False
@@ -521,7 +537,9 @@ class VoiceService:
                     async for chunk in stream:
                         yield chunk
             if utt.provider is not self.local:
-                await self.store.add_usage(utt.user_id, textmod.utf8_bytes(piece))
+                nbytes = textmod.utf8_bytes(piece)
+                self.metrics.provider_bytes.labels("operator" if utt.billed else "user").inc(nbytes)
+                await self.store.add_usage(utt.user_id, nbytes)
 
     def _cache_key(self, utt: Utterance, text: str, fmt: str) -> str:
         s = utt.settings
@@ -531,11 +549,13 @@ class VoiceService:
 
     async def render_notes(self, utt: Utterance, fmt: AudioFormat = "ogg") -> AsyncIterator[VoiceNote]:
         """Synthesize an utterance as voice notes (OGG/Opus by default), yielding each when done."""
+        outcome = "cancelled"  # a consumer that stops early (GeneratorExit) or a cancelled task
         try:
             total = len(utt.notes)
             for index, note_text in enumerate(utt.notes):
                 key = self._cache_key(utt, note_text, fmt)
                 hit = await self.cache.get_with_meta(key)
+                self.metrics.cache_lookups.labels("hit" if hit is not None else "miss").inc()
                 if hit is not None and "duration" in hit[1]:
                     data, meta = hit
                     encoded = EncodedAudio(data=data, format=fmt, duration=float(meta["duration"]),
@@ -557,17 +577,28 @@ class VoiceService:
                                      meta={"duration": encoded.duration, "sample_count": encoded.sample_count,
                                            "waveform": encoded.waveform.hex()})
                 yield VoiceNote(audio=encoded, text=note_text, index=index, total=total)
+            outcome = "ok"
+        except Exception as exc:
+            outcome = _outcome(exc)
+            raise
         finally:
+            self.metrics.utterances.labels(utt.provider.name, "note", outcome).inc()
             self.release(utt)
 
     async def stream_pcm(self, utt: Utterance) -> AsyncIterator[PCMChunk]:
         """Synthesize an utterance as a PCM stream, for voice channels (playback starts on the first chunk)."""
+        outcome = "cancelled"  # skipped (the consumer closed the stream) or a cancelled task
         try:
             # aclosing: a skip closes the provider's HTTP stream now, not when the GC gets to it.
             async with contextlib.aclosing(self._pcm(utt, utt.text)) as stream:
                 async for chunk in stream:
                     yield chunk
+            outcome = "ok"
+        except Exception as exc:
+            outcome = _outcome(exc)
+            raise
         finally:
+            self.metrics.utterances.labels(utt.provider.name, "stream", outcome).inc()
             self.release(utt)
 
     async def speak(self, user: UserRef, text: str, *, character: str | None = None,
@@ -634,6 +665,16 @@ class VoiceService:
         SenseVoice transcribes it. The clone belongs to the user and is spoken with the key
         that created it.
         """
+        try:
+            voice = await self._clone(user, data, name, filename=filename, transcript=transcript, consent=consent)
+        except Exception as exc:
+            self.metrics.clones.labels(_outcome(exc)).inc()
+            raise
+        self.metrics.clones.labels("ok").inc()
+        return voice
+
+    async def _clone(self, user: UserRef, data: bytes, name: str, *, filename: str | None,
+                     transcript: str | None, consent: bool) -> Voice:
         if not consent:
             raise ConsentRequired()
         display, key = await self._clone_target(user, name)
@@ -798,6 +839,11 @@ class VoiceService:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _outcome(exc: BaseException) -> str:
+    """A metrics label for a failure: the error's code, or ``error`` for an unexpected one."""
+    return exc.code if isinstance(exc, VoiceBridgeError) else "error"
 
 
 def _clone_id(stored: object) -> int | None:

@@ -114,12 +114,24 @@ class Voice(commands.Cog):
     def service(self) -> Any:
         return self.bot.service  # type: ignore[attr-defined]
 
+    @property
+    def metrics(self) -> Any:
+        return getattr(getattr(self.bot, "app", None), "metrics", None)
+
     async def cog_load(self) -> None:
         self.bot.voice_manager = self.manager  # type: ignore[attr-defined]
+        if self.metrics is not None:
+            self.metrics.watch("voicebridge_voice_connections", "Discord voice channels the bot is in",
+                               self.manager.connection_count)
+            self.metrics.watch("voicebridge_voice_queue_depth", "Messages waiting in Discord voice queues",
+                               self.manager.queue_depth)
 
     async def cog_unload(self) -> None:
         if getattr(self.bot, "voice_manager", None) is self.manager:
             self.bot.voice_manager = None  # type: ignore[attr-defined]
+        if self.metrics is not None:
+            self.metrics.unwatch("voicebridge_voice_connections")
+            self.metrics.unwatch("voicebridge_voice_queue_depth")
         await self.manager.close()
 
     # --- connection --------------------------------------------------------------------------------

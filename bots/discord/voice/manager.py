@@ -249,6 +249,14 @@ class VoiceManager:
 
     # --- players -------------------------------------------------------------------------------
 
+    def connection_count(self) -> int:
+        """Voice channels the bot is in now (a metrics gauge: may be read from another thread)."""
+        return sum(1 for p in list(self.players.values()) if not p.closed and p.connected)
+
+    def queue_depth(self) -> int:
+        """Messages waiting in every guild's queue (a metrics gauge)."""
+        return sum(p.queue.waiting() for p in list(self.players.values()) if not p.closed)
+
     def player(self, guild_id: int | None) -> GuildPlayer | None:
         if guild_id is None:
             return None

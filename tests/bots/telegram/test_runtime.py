@@ -129,3 +129,37 @@ async def test_start_up_waits_for_telegram_and_a_refused_token_is_a_config_error
         assert "TELEGRAM_BOT_TOKEN" in str(exc) and "x" * 35 not in str(exc)
     else:
         raise AssertionError("a refused token must stop the adapter")
+
+
+async def test_voicebridge_run_serves_the_bot_and_metrics_until_sigterm(tg: FakeTelegram, tmp_path) -> None:
+    """The real console entry point as a subprocess: Telegram on the fake Bot API, metrics on loopback."""
+    import signal
+    import sys
+    from pathlib import Path
+
+    from tests.bots.test_cli import CLEAN_ENV
+
+    port = _free_port()
+    env = {**CLEAN_ENV, "VOICEBRIDGE_DATA_DIR": str(tmp_path / "data"), "VOICEBRIDGE_PROVIDER": "local",
+           "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_BASE_URL": tg.base_url,
+           "TELEGRAM_BASE_FILE_URL": tg.base_file_url, "VOICEBRIDGE_METRICS_PORT": str(port)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", "run", env=env, cwd=Path(__file__).resolve().parents[3],
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await _wait_for(lambda: tg.calls_to("getUpdates"), timeout=60)
+        tg.push_update(Updates().message(CHAT, CHAT, "/speak counted"))
+        await _wait_for(lambda: [c for c in tg.calls_to("sendVoice") if c.status == 200], timeout=60)
+        async with httpx.AsyncClient(timeout=5) as client:
+            scraped = (await client.get(f"http://127.0.0.1:{port}/metrics")).text.splitlines()
+        assert 'voicebridge_utterances_total{engine="local",kind="note",outcome="ok"} 1.0' in scraped
+        assert 'voicebridge_first_audio_seconds_count{engine="local"} 1.0' in scraped
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, stderr.decode()
+        assert "Telegram: long polling" in stderr.decode()
+        assert tg.token not in stderr.decode()  # the token never reaches a log line
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

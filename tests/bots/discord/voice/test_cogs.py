@@ -284,6 +284,22 @@ async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> N
     await wait_for(lambda: player.stats.items_spoken == 2, timeout=10)
 
 
+async def test_voice_gauges_follow_connections_and_the_queue(vbot) -> None:
+    registry = vbot.app.metrics.registry
+    assert registry.get_sample_value("voicebridge_voice_connections") == 0
+    await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
+    await join(vbot)
+    assert registry.get_sample_value("voicebridge_voice_connections") == 1
+    cog = vbot.get_cog("Voice")
+    for i in range(3):
+        await cog.on_message(message(vbot, f"long message number {i} " * 20, author_id=THIRD_USER_ID))
+    queue = vbot.voice_manager.player(GUILD_ID).queue
+    assert queue.waiting() + len(queue.current) == 3 and queue.waiting() >= 1
+    assert registry.get_sample_value("voicebridge_voice_queue_depth") == queue.waiting()
+    await run_command(vbot, "leave")
+    assert registry.get_sample_value("voicebridge_voice_connections") == 0
+
+
 def resolved_member(user_id: int) -> dict:
     payload = member_payload(user_id)
     user = payload.pop("user")
