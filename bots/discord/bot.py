@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from bots.discord.common import VoiceBridgeTree
 from bots.discord.strings import command_description
+from core.i18n import t
 
 if TYPE_CHECKING:
     from bots.app import App
@@ -51,7 +52,8 @@ class VoiceManager(Protocol):
 
 
 class DescriptionTranslator(app_commands.Translator):
-    """Chinese and Japanese command descriptions from the ``dc_cmd_<name>`` sentences (English: the docstring).
+    """Chinese and Japanese command descriptions from the ``dc_cmd_<name>`` sentences (English: the docstring),
+    and message-menu entry names from ``dc_menu_<name>``.
 
     Discord shows them to users whose client is set to those languages; applied when commands are synced.
     """
@@ -60,12 +62,18 @@ class DescriptionTranslator(app_commands.Translator):
 
     async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
                         context: app_commands.TranslationContext) -> str | None:
-        if context.location not in (app_commands.TranslationContextLocation.command_description,
-                                    app_commands.TranslationContextLocation.group_description):
-            return None
         lang = self.LOCALES.get(locale)
         command = context.data
         if lang is None or command is None:
+            return None
+        if context.location is app_commands.TranslationContextLocation.command_name:
+            if isinstance(command, app_commands.ContextMenu):  # menu entries show their name only
+                key = "dc_menu_" + command.name.lower().replace(" ", "_")
+                text = t(key, lang)
+                return None if text == key else text
+            return None
+        if context.location not in (app_commands.TranslationContextLocation.command_description,
+                                    app_commands.TranslationContextLocation.group_description):
             return None
         return command_description(command.qualified_name, lang)
 

@@ -323,12 +323,16 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "dc_help_intro": {
         "en": "Type `/speak` and I post a voice message here, or say it in the voice channel we share. "
-              "Pick a voice with `/voice`, or clone your own with `/clone`.",
+              "Pick a voice with `/voice`, or clone your own with `/clone`. "
+              "To hear any message, right-click it → Apps → **Read aloud**.",
         "zh": "输入 `/speak`，我会在这里发送语音消息；如果我们在同一个语音频道，就直接在频道里说。"
-              "用 `/voice` 选择音色，或用 `/clone` 克隆自己的声音。",
+              "用 `/voice` 选择音色，或用 `/clone` 克隆自己的声音。"
+              "想听某条消息：右键点击它 → 应用 → **朗读**。",
         "ja": "`/speak` と入力するとここにボイスメッセージを投稿します（同じボイスチャンネルにいればそこで話します）。"
-              "`/voice` で声を選ぶか、`/clone` で自分の声をクローンできます。",
+              "`/voice` で声を選ぶか、`/clone` で自分の声をクローンできます。"
+              "メッセージを聞くには、右クリック → アプリ → **読み上げる**。",
     },
+    "dc_menu_read_aloud": {"en": "Read aloud", "zh": "朗读", "ja": "読み上げる"},
     # --- /pronounce ------------------------------------------------------------------------------
     "dc_pron_set": {
         "en": "From now on I read “{word}” as “{spoken}” for you.",

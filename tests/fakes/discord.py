@@ -606,22 +606,27 @@ def make_interaction(bot: Any, command_name: str, options: Mapping[str, Any] | l
                      app_permissions: discord.Permissions | int | None = None,
                      resolved: dict[str, Any] | None = None, locale: str = "en-US",
                      focused: str | None = None, channel_type: int = 0,
-                     filesize_limit: int = DEFAULT_FILESIZE_LIMIT, user_name: str | None = None) -> discord.Interaction:
+                     filesize_limit: int = DEFAULT_FILESIZE_LIMIT, user_name: str | None = None,
+                     target_message: dict[str, Any] | None = None) -> discord.Interaction:
     """An application-command (or, with ``focused=``, autocomplete) interaction from a raw payload.
 
     ``command_name`` may name a subcommand: ``"server voice"``. ``options`` maps option names to values;
     an attachment option takes an :func:`attachment_payload` dict (it is put into ``resolved``).
     ``guild_id=None`` makes a DM. ``permissions`` are the member's, ``app_permissions`` the bot's.
+    ``target_message`` (a :func:`message_payload`) makes it the message menu's entry ``command_name``.
     """
     if channel_id is None:
         channel_id = CHANNEL_ID if guild_id is not None else DM_CHANNEL_ID
     parts = command_name.split()
-    command = _find_command(bot, command_name, guild_id)
     resolved = dict(resolved or {})
     opts: list[dict[str, Any]]
-    if isinstance(options, list):
+    if target_message is not None:
+        parts, opts = [command_name], []
+        resolved.setdefault("messages", {})[target_message["id"]] = target_message
+    elif isinstance(options, list):
         opts = options
     else:
+        command = _find_command(bot, command_name, guild_id)
         opts = []
         for name, value in (options or {}).items():
             otype = _option_type(command, name, value)
@@ -637,6 +642,8 @@ def make_interaction(bot: Any, command_name: str, options: Mapping[str, Any] | l
     for sub in reversed(parts[1:]):
         opts = [{"name": sub, "type": 1, "options": opts}]
     data: dict[str, Any] = {"id": str(snowflake()), "name": parts[0], "type": 1, "options": opts}
+    if target_message is not None:
+        data.update(type=3, target_id=target_message["id"])
     if resolved:
         data["resolved"] = resolved
     app_perms = BOT_PERMISSIONS if app_permissions is None else app_permissions

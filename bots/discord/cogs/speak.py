@@ -1,4 +1,8 @@
-"""``/speak``: a voice message in the channel, or speech in the voice channel the user shares with the bot."""
+"""``/speak``: a voice message in the channel, or speech in the voice channel the user shares with the bot.
+
+Also the message menu's **Read aloud** (right-click a message → Apps): the message in the invoker's voice,
+aloud in the voice channel they share with the bot, else as audio only they receive.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,14 @@ from discord.ext import commands
 
 from bots.discord.common import clip, mention_names, reply, ui_lang, user_ref
 from bots.discord.strings import notice_text
-from bots.discord.voice_message import Delivery, deliver_notes, private_files
+from bots.discord.voice_message import Delivery, Target, deliver_notes, private_files
 from core.i18n import t
 from core.models import UserRef
 
 log = logging.getLogger("bots.discord.speak")
+
+#: The message menu entry (Discord allows up to 32 characters, any case and spaces).
+READ_ALOUD = "Read aloud"
 
 
 def delivery_text(delivery: Delivery, notices: list[str], lang: str) -> str:
@@ -35,21 +42,27 @@ def delivery_text(delivery: Delivery, notices: list[str], lang: str) -> str:
 
 
 async def speak_as_voice_messages(interaction: discord.Interaction, user: UserRef, text: str, *,
-                                  character: str | None = None) -> None:
+                                  character: str | None = None, private: bool = False,
+                                  names: dict[str, str] | None = None) -> None:
     """Render ``text`` and post each note as a voice message; then edit the deferred reply.
 
-    The interaction must already be deferred (ephemerally). Used by ``/speak`` and available to other
-    cogs (e.g. a character speaking outside a voice channel).
+    The interaction must already be deferred (ephemerally). ``private`` hands the audio to the invoker
+    only, in the ephemeral reply. Used by ``/speak`` and available to other cogs (e.g. a character
+    speaking outside a voice channel).
     """
     service = interaction.client.service  # type: ignore[attr-defined]
     lang = await ui_lang(service, interaction)
-    names = mention_names(interaction.guild, text,
-                          {interaction.user.id: getattr(interaction.user, "display_name", interaction.user.name)})
+    if names is None:
+        names = mention_names(interaction.guild, text, {
+            interaction.user.id: getattr(interaction.user, "display_name", interaction.user.name)})
     utt = await service.prepare(user, text, character=character, names=names)
     notes = service.render_notes(utt)
+    target = Target.of(interaction)
+    if private:
+        target.can_post = target.voice_ok = False
     try:
         async with contextlib.aclosing(notes):
-            delivery = await deliver_notes(interaction, notes)
+            delivery = await deliver_notes(interaction, notes, target=target)
     finally:
         service.release(utt)
     files = private_files(delivery.private)
@@ -65,6 +78,13 @@ class Speak(commands.Cog):
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+        self.read_aloud_menu = app_commands.ContextMenu(name=READ_ALOUD, callback=self.read_aloud)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.read_aloud_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.read_aloud_menu.name, type=self.read_aloud_menu.type)
 
     @app_commands.command(name="speak")
     @app_commands.describe(text="What to say (up to 2000 characters)")
@@ -83,6 +103,21 @@ class Speak(commands.Cog):
             await reply(interaction, clip(status or t("dc_sent", await ui_lang(self.bot.service, interaction))))
             return
         await speak_as_voice_messages(interaction, user, text)
+
+    async def read_aloud(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Read this message aloud in your voice (in our voice channel, or as audio only you get)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user = user_ref(interaction)
+        text = message.content or ""
+        extra = {m.id: m.display_name for m in message.mentions}
+        names = mention_names(interaction.guild, text, extra)
+        manager = getattr(self.bot, "voice_manager", None)
+        member = interaction.user
+        if manager is not None and isinstance(member, discord.Member) and manager.shares_channel(member):
+            status = await manager.enqueue_speech(interaction, user, text, names=names)
+            await reply(interaction, clip(status or t("dc_sent", await ui_lang(self.bot.service, interaction))))
+            return
+        await speak_as_voice_messages(interaction, user, text, private=True, names=names)
 
 
 async def setup(bot: commands.Bot) -> None:

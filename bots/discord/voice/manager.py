@@ -386,7 +386,7 @@ class VoiceManager:
         return player, item
 
     async def enqueue_speech(self, interaction: discord.Interaction, user: UserRef, text: str, *,
-                             character: str | None = None) -> str:
+                             character: str | None = None, names: Mapping[str, str] | None = None) -> str:
         """What ``/speak`` (and ``/character speak``) call when the invoker shares our voice channel:
         queue the text and return the status line, in the invoker's language."""
         from bots.discord.common import mention_names, ui_lang
@@ -407,7 +407,8 @@ class VoiceManager:
                 raise NotConnected() if ours is None else BusyElsewhere(channel=_channel_name(ours))
             join = True  # join() itself refuses to take the bot away from other listeners
         player, item = await self.enqueue(guild, member, user, text, character=character,
-                                          names=mention_names(guild, text), origin=interaction, join=join)
+                                          names=mention_names(guild, text) if names is None else names,
+                                          origin=interaction, join=join)
         lang = await ui_lang(self.service, interaction)
         return self.status_line(player, item, lang)
 

@@ -74,8 +74,9 @@ class FakeDiscord:
         if request.method == "PUT" and path.endswith("/commands"):
             body = await request.json()
             self.commands[path] = body
-            return _json([dict(c, id=str(i + 1), application_id=str(APP_ID), version="1")
-                                      for i, c in enumerate(body)])
+            # like Discord, the answer gives a menu entry (type 2/3, sent without one) an empty description
+            return _json([dict({"description": ""}, **c, id=str(i + 1), application_id=str(APP_ID), version="1")
+                          for i, c in enumerate(body)])
         return _json({"message": "Unknown", "code": 0}, status=404)
 
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -132,6 +133,8 @@ async def test_run_discord_uses_the_configured_api_and_its_gateway(tmp_path: Pat
     speak = next(c for c in fake.commands[f"/applications/{APP_ID}/guilds/{GUILDS[0]}/commands"]
                  if c["name"] == "speak")
     assert speak["description"].startswith("Say TEXT in your voice")
+    menu = next(c for c in fake.commands[f"/applications/{APP_ID}/guilds/{GUILDS[0]}/commands"] if c["type"] == 3)
+    assert menu["name"] == "Read aloud" and menu["name_localizations"]["zh-CN"] == "朗读"
     assert set(speak["description_localizations"]) >= {"zh-CN", "zh-TW", "ja"}
     # the gateway address came from the API, and the intents are the ones auto-read needs
     assert "v=10" in fake.gateway_queries[0]

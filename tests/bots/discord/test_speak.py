@@ -13,7 +13,9 @@ from tests.fakes.discord import (
     BOT_PERMISSIONS,
     CHANNEL_ID,
     DM_CHANNEL_ID,
+    GUILD_ID,
     USER_ID,
+    invoke,
     make_interaction,
     run_command,
 )
@@ -192,3 +194,40 @@ async def test_provider_down_with_a_cloned_voice_gives_a_plain_message(bot, app,
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     # nothing about the user's settings was lost
     assert (await app.service.settings(UserRef(platform="discord", user_id=str(USER_ID)))).voice_name == "kurisu"
+
+
+# --- the message menu: Apps → Read aloud ------------------------------------------------------------------
+
+
+def _read_aloud(bot, content: str, **kwargs) -> discord.Interaction:
+    from bots.discord.cogs.speak import READ_ALOUD
+    from tests.fakes.discord import OTHER_USER_ID, message_payload, user_payload
+
+    target = message_payload(content=content, author=user_payload(OTHER_USER_ID), guild_id=GUILD_ID)
+    return make_interaction(bot, READ_ALOUD, target_message=target, **kwargs)
+
+
+async def test_read_aloud_is_a_message_menu_entry(bot) -> None:
+    from bots.discord.cogs.speak import READ_ALOUD
+
+    [menu] = [c for c in bot.tree.get_commands(type=discord.AppCommandType.message)]
+    assert menu.name == READ_ALOUD and len(READ_ALOUD) <= 32
+
+
+async def test_read_aloud_gives_the_message_in_my_voice_only_to_me(bot, app, fake_siliconflow) -> None:
+    await app.service.set_voice(UserRef(platform="discord", user_id=str(USER_ID), scope_id=str(GUILD_ID)), "claire")
+    inter = _read_aloud(bot, "Please read **this** for me: https://example.com/page")
+    await invoke(bot, inter)
+    assert not bot.fake.find("POST", SPEAK_PATH)  # nothing posted in the channel
+    edit = bot.fake.last_reply(inter.token)
+    assert edit.method == "PATCH" and edit.files and edit.files[0].data[:4] == b"OggS"
+    spoken = fake_siliconflow.requests_for("speech")[-1].json
+    assert spoken["voice"].endswith(":claire")  # the invoker's voice, not the author's
+    assert spoken["input"].startswith("Please read this for me") and "example.com" not in spoken["input"]
+
+
+async def test_read_aloud_of_a_message_with_no_text_says_so(bot, fake_siliconflow) -> None:
+    inter = _read_aloud(bot, "")
+    await invoke(bot, inter)
+    assert "nothing to say" in bot.fake.last_reply(inter.token).content
+    assert not fake_siliconflow.requests_for("speech")

@@ -300,6 +300,23 @@ async def test_voice_gauges_follow_connections_and_the_queue(vbot) -> None:
     assert registry.get_sample_value("voicebridge_voice_connections") == 0
 
 
+async def test_read_aloud_plays_in_the_voice_channel_we_share(vbot) -> None:
+    from bots.discord.cogs.speak import READ_ALOUD
+    from tests.fakes.discord import invoke, make_interaction
+
+    await join(vbot)
+    player = vbot.voice_manager.player(GUILD_ID)
+    prepared = spy_on_prepare(vbot)
+    target = message_payload(content=f"hi <@{THIRD_USER_ID}>", author=user_payload(OTHER_USER_ID), guild_id=GUILD_ID)
+    target["mentions"] = [user_payload(THIRD_USER_ID)]
+    inter = make_interaction(vbot, READ_ALOUD, target_message=target)
+    await invoke(vbot, inter)
+    assert prepared == ["hi User0003"]
+    assert vbot.fake.last_reply(inter.token).content == f"Speaking in <#{VOICE_ID}>."
+    await wait_for(lambda: player.stats.items_spoken == 1, timeout=10)
+    assert not vbot.fake.find("POST", "/channels/{channel_id}/messages")  # no voice message as well
+
+
 def resolved_member(user_id: int) -> dict:
     payload = member_payload(user_id)
     user = payload.pop("user")
