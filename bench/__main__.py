@@ -19,6 +19,7 @@ from bench.common import report
 BENCHES: dict[str, str] = {
     "audio": "bench.audio",
     "voice": "bench.voice",
+    "prepare": "bench.prepare",
 }
 
 

@@ -72,20 +72,39 @@ def _needs_boundary(ch: str) -> bool:
     return (ch.isalnum() or ch == "_") and ord(ch) < _SPACELESS_FROM
 
 
-def _pattern_for(word: str) -> str:
-    body = r"\s+".join(re.escape(part) for part in word.split())
-    if _needs_boundary(word[0]):
-        body = r"(?<!\w)" + body
-    if _needs_boundary(word[-1]):
-        body += r"(?!\w)"
-    return body
+def _trie_pattern(words: list[str]) -> str:
+    """One regex for many literal words, shaped as a trie so each position tries only matching branches.
+
+    Words are lower-cased (the pattern is used with IGNORECASE), a space between words matches any run
+    of whitespace, and a word that ends in a letter or digit of a spaced script must end at a word
+    boundary. Longer continuations come before the end of a shorter word, so the longest entry wins.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word.lower():
+            node = node.setdefault(ch, {})
+        node[""] = _needs_boundary(word[-1])
+
+    def emit(node: dict) -> str:
+        branches = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child)
+                    for ch, child in sorted((k, v) for k, v in node.items() if k)]
+        if "" in node:
+            branches.append(r"(?!\w)" if node[""] else "")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    return emit(trie)
 
 
 @lru_cache(maxsize=512)
 def _compiled(entries: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
-    ordered = sorted(entries, key=lambda e: (-len(e[0]), e[0]))
-    pattern = re.compile("|".join(_pattern_for(word) for word, _ in ordered), re.IGNORECASE)
-    return pattern, {word_key(word): spoken for word, spoken in ordered}
+    bounded = [word for word, _ in entries if _needs_boundary(word[0])]
+    free = [word for word, _ in entries if not _needs_boundary(word[0])]
+    parts = ([r"(?<!\w)" + _trie_pattern(bounded)] if bounded else []) + ([_trie_pattern(free)] if free else [])
+    pattern = re.compile("|".join(parts), re.IGNORECASE)
+    return pattern, {word_key(word): spoken for word, spoken in entries}
 
 
 def merge(*layers: Iterable[tuple[str, str]]) -> dict[str, tuple[str, str]]:

@@ -20,7 +20,6 @@ from prometheus_client import (
     Counter,
     Histogram,
     disable_created_metrics,
-    generate_latest,
     start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
@@ -95,10 +94,6 @@ class Metrics:
 
     def unwatch(self, name: str) -> None:
         self._watched.remove(name)
-
-    def render(self) -> bytes:
-        """Everything in the Prometheus text format (what ``/metrics`` serves)."""
-        return generate_latest(self.registry)
 
 
 @dataclass

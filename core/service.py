@@ -47,10 +47,10 @@ from core.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
     QuotaExceeded,
-    VoiceBridgeError,
     TextTooLong,
     TooManyRequests,
     UnknownVoice,
+    VoiceBridgeError,
     VoiceKeyMismatch,
 )
 from core.i18n import normalize_language

@@ -75,3 +75,17 @@ def test_normalize_entry_tidies_and_refuses_what_cannot_work() -> None:
 
 def test_word_key_ignores_case_and_spacing() -> None:
     assert lexicon.word_key("New  York") == lexicon.word_key("new york")
+
+
+def test_words_sharing_a_prefix_each_keep_their_boundaries() -> None:
+    entries = [("new", "N"), ("new york", "NY"), ("ab", "X"), ("abc", "Y"), ("東京", "T"), ("東京都", "TT")]
+    assert apply("newt new york news new", *entries) == "newt NY news N"
+    assert apply("abcd abc ab", *entries) == "abcd Y X"
+    assert apply("東京都と東京", *entries) == "TTとT"
+
+
+def test_two_hundred_entries_with_shared_prefixes() -> None:
+    merged = lexicon.merge([(f"word{i}", f"w {i}") for i in range(200)])
+    text = "word1 word20 word199 word200 " * 60
+    out = lexicon.apply(text, merged)
+    assert out.startswith("w 1 w 20 w 199 word200 ")
