@@ -758,8 +758,8 @@ class VoiceService:
 
     async def _dictionary(self, uid: int, scope: str | None) -> dict[str, tuple[str, str]]:
         """The entries that apply to ``uid`` speaking in ``scope``: the server's, then the user's own."""
-        layers = [await self.store.list_pronunciations(scope)] if scope else []
-        layers.append(await self.store.list_pronunciations(lexicon.user_owner(uid)))
+        owners = ([scope] if scope else []) + [lexicon.user_owner(uid)]
+        layers = await self.store.pronunciation_layers(*owners)
         return lexicon.merge(*([(p.word, p.spoken) for p in layer] for layer in layers))
 
     async def _dictionary_owner(self, user: UserRef, server: bool, *, change: bool, is_admin: bool) -> str:

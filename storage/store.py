@@ -623,6 +623,18 @@ class Store:
                 .where(t.pronunciations.c.owner == owner).order_by(t.pronunciations.c.word_key))).all()
         return [Pronunciation(word=r.word, spoken=r.spoken) for r in rows]
 
+    async def pronunciation_layers(self, *owners: str) -> list[list[Pronunciation]]:
+        """The dictionaries of several owners in one query, in the order asked, each sorted by word."""
+        table = t.pronunciations
+        async with self._read() as conn:
+            rows = (await conn.execute(
+                sa.select(table.c.owner, table.c.word, table.c.spoken)
+                .where(table.c.owner.in_(owners)).order_by(table.c.word_key))).all()
+        layers: dict[str, list[Pronunciation]] = {owner: [] for owner in owners}
+        for row in rows:
+            layers[row.owner].append(Pronunciation(word=row.word, spoken=row.spoken))
+        return [layers[owner] for owner in owners]
+
     async def set_pronunciation(self, owner: str, word: str, spoken: str, *, limit: int) -> Pronunciation:
         """Add or replace ``owner``'s entry for ``word`` (any case). Raises DictionaryFull when a
         new word would make the dictionary hold more than ``limit`` entries."""

@@ -420,6 +420,8 @@ async def test_pronunciations(store: Store) -> None:
     assert await store.delete_pronunciation("discord:8", "gif") is None
     assert [p.word for p in await store.list_pronunciations(me)] == ["gif", "K8S"]
     assert await store.list_pronunciations(guild) == [Pronunciation("gif", "gee eye eff")]
+    assert await store.pronunciation_layers(guild, "user:404", me) == [
+        [Pronunciation("gif", "gee eye eff")], [], [Pronunciation("gif", "jiff"), Pronunciation("K8S", "kates")]]
 
 
 # --- restart, encryption at rest, migrations ------------------------------------------------
