@@ -39,6 +39,39 @@ async def _engine() -> tuple[str, str]:
     return OK, f"espeak-ng (offline) spoke a test phrase in {took * 1000:.0f} ms"
 
 
+#: The voice-channel lead-in the Discord player sends before speech (see core.audio.OpusPacketEncoder).
+LEAD_IN_MS = 200
+
+
+async def _voice_path() -> tuple[str, str]:
+    """Speech → 20 ms Opus packets (exactly what a Discord voice channel is sent) → decoded back:
+    is it audible, and does it start with the lead-in that keeps the first syllable from being clipped?"""
+    from core import audio
+    from core.models import SynthesisRequest
+    from core.providers.local import LocalProvider
+
+    provider = LocalProvider()
+    encoder = audio.OpusPacketEncoder(leading_silence_ms=LEAD_IN_MS)
+    packets: list[bytes] = []
+    try:
+        async for chunk in provider.synthesize(SynthesisRequest(text="Testing the voice channel.", voice="anna",
+                                                                language="en")):
+            packets += await asyncio.to_thread(encoder.feed, chunk.data, chunk.sample_rate)
+    finally:
+        await provider.aclose()
+    packets += encoder.flush()
+    pcm = await asyncio.to_thread(audio.decode_opus_packets, packets)
+    frame = audio.OPUS_RATE * 2 * 2 // 1000  # bytes of 1 ms of stereo s16
+    lead, speech = pcm[:(LEAD_IN_MS - 20) * frame], pcm[LEAD_IN_MS * frame:]
+    seconds = len(pcm) / (frame * 1000)
+    if audio.is_silent(speech, audio.OPUS_RATE * 2):
+        return FAIL, f"{len(packets)} Opus packets decode to silence: nobody would hear the bot"
+    if not audio.is_silent(lead, audio.OPUS_RATE * 2):
+        return WARN, "no silent lead-in before speech: the first syllable may be clipped"
+    return OK, (f"speech → {len(packets)} Opus packets of 20 ms → decoded back: {seconds:.1f} s, audible "
+                f"({audio.rms_db(speech):.0f} dBFS), {LEAD_IN_MS} ms silent lead-in")
+
+
 async def _database(config: Config) -> tuple[str, str]:
     from storage.store import Store
 
@@ -86,6 +119,7 @@ async def run_checks(config: Config, out: Callable[[str], None] = print) -> bool
     checks: list[tuple[str, Callable[[], Awaitable[tuple[str, str]]]]] = [
         ("codecs", _codecs),
         ("engine", _engine),
+        ("voicepath", _voice_path),
         ("database", lambda: _database(config)),
         ("provider", lambda: _provider(config)),
         ("tokens", lambda: _tokens(config)),

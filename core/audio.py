@@ -32,6 +32,7 @@ import asyncio
 import io
 import logging
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Literal
 
@@ -54,6 +55,7 @@ __all__ = [
     "OpusPacketEncoder",
     "StreamingNoteEncoder",
     "apply_gain",
+    "decode_opus_packets",
     "decode_upload",
     "decode_upload_sync",
     "describe",
@@ -934,3 +936,23 @@ class OpusPacketEncoder:
             packets.extend(self._pop_frames())
         packets.extend(bytes(p) for p in self._ctx.encode(None))
         return packets
+
+
+def decode_opus_packets(packets: Iterable[bytes]) -> bytes:
+    """Raw 48 kHz stereo Opus packets (what a Discord voice channel receives) → interleaved s16le PCM.
+
+    The inverse of :class:`OpusPacketEncoder`, for checking that what would be sent is audible
+    (``voicebridge doctor``) and for tests. CPU-bound: call it from a worker thread.
+    """
+    decoder = av.CodecContext.create("libopus", "r")
+    decoder.sample_rate = OPUS_RATE
+    decoder.layout = "stereo"
+    to_s16 = av.AudioResampler(format="s16", layout="stereo", rate=OPUS_RATE)
+    out = bytearray()
+    for data in packets:
+        for frame in decoder.decode(av.Packet(data)):
+            for converted in to_s16.resample(frame):
+                out += converted.to_ndarray().tobytes()
+    for converted in to_s16.resample(None):
+        out += converted.to_ndarray().tobytes()
+    return bytes(out)

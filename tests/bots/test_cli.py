@@ -72,9 +72,20 @@ def test_every_command_has_help(tmp_path):
 def test_doctor_offline(tmp_path):
     proc = run(["doctor"], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for name in ("codecs", "engine", "database", "provider", "tokens", "voice"):
+    for name in ("codecs", "engine", "voicepath", "database", "provider", "tokens", "voice"):
         assert name in proc.stdout
     assert "FAIL" not in proc.stdout
+    [line] = [line for line in proc.stdout.splitlines() if "voicepath" in line]
+    assert line.startswith("[  ok]") and "audible" in line and "200 ms silent lead-in" in line
+
+
+async def test_doctor_voice_path_fails_when_the_packets_are_silent(monkeypatch):
+    from bots import doctor
+    from core import audio
+
+    monkeypatch.setattr(audio, "decode_opus_packets", lambda packets: bytes(192000))
+    status, detail = await doctor._voice_path()
+    assert status == doctor.FAIL and "nobody would hear" in detail
 
 
 def test_doctor_reports_a_refused_key(tmp_path, fake_siliconflow):

@@ -107,6 +107,18 @@ def decode_opus_packets(packets: list[bytes]) -> list[np.ndarray]:
     return frames
 
 
+def test_decode_opus_packets_gives_back_what_the_packet_encoder_took() -> None:
+    tone = (np.sin(np.arange(48000) * 2 * np.pi * 440 / 48000) * 12000).astype("<i2").tobytes()
+    encoder = audio.OpusPacketEncoder(leading_silence_ms=200)
+    packets = encoder.feed(tone, 48000) + encoder.flush()
+    pcm = audio.decode_opus_packets(packets)
+    frame = 48 * 2 * 2  # bytes of 1 ms, stereo s16
+    assert len(pcm) == len(packets) * 20 * frame
+    assert audio.is_silent(pcm[:180 * frame], 96000)
+    assert not audio.is_silent(pcm[200 * frame:], 96000)
+    assert audio.rms_db(pcm[300 * frame:900 * frame]) > -20
+
+
 # (container, codec, rate, layout, options)
 FORMATS = {
     "ogg/opus": ("ogg", "libopus", 48000, "mono", {}),
