@@ -246,6 +246,19 @@ class UsageReport:
     currency: str = "USD"
 
 
+@dataclass(frozen=True, slots=True)
+class CloneRequest:
+    """A clone waiting for its owner's consent: what to clone and where the audio is on the platform."""
+
+    token: str
+    name: str
+    transcript: str | None
+    file_ref: str  # the platform's id of the uploaded audio (e.g. a Telegram file_id)
+    filename: str | None = None
+    chat_id: str | None = None
+    created_at: datetime | None = None
+
+
 @dataclass(slots=True)
 class ForgetReport:
     deleted_rows: int = 0

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import logging
 import re
+import secrets
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -66,6 +67,7 @@ from core.models import (
     STYLE_PRESETS,
     AudioFormat,
     Character,
+    CloneRequest,
     EncodedAudio,
     ForgetReport,
     PCMChunk,
@@ -91,6 +93,9 @@ CLONE_MAX_SECONDS = 30.0
 CLONE_UPLOAD_MAX_SECONDS = 90.0
 CLONE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 NAME_MAX_CHARS = 32
+#: How long a clone request waits for its owner's consent, and how many one user may have waiting.
+CLONE_REQUEST_TTL = 900.0
+CLONE_REQUESTS_PER_USER = 3
 #: Text per provider call; the first piece is smaller so speech starts sooner.
 SYNTH_CHUNK_CHARS = 200
 FIRST_CHUNK_CHARS = 80
@@ -653,6 +658,24 @@ class VoiceService:
         """
         display, _ = await self._clone_target(user, name)
         return display
+
+    async def hold_clone_request(self, user: UserRef, *, name: str, transcript: str | None, file_ref: str,
+                                 filename: str | None = None, chat_id: str | None = None) -> CloneRequest:
+        """Keep a checked clone request until its owner presses the consent button.
+
+        Stored, so a restart (or another instance behind the same webhook) can still complete it; the
+        audio stays on the platform under ``file_ref``. At most 3 per user, for 15 minutes.
+        """
+        uid = await self.user_id(user)
+        request = CloneRequest(token=secrets.token_urlsafe(9), name=name, transcript=transcript,
+                               file_ref=file_ref, filename=filename, chat_id=chat_id)
+        await self.store.add_clone_request(uid, request, max_per_user=CLONE_REQUESTS_PER_USER,
+                                           max_age=CLONE_REQUEST_TTL)
+        return request
+
+    async def take_clone_request(self, user: UserRef, token: str) -> CloneRequest | None:
+        """The user's waiting request ``token``, removed; None if expired, already used or not theirs."""
+        return await self.store.take_clone_request(await self.user_id(user), token, max_age=CLONE_REQUEST_TTL)
 
     def can_clone(self) -> bool:
         return self.remote is not None and self.remote.supports_cloning

@@ -177,9 +177,25 @@ pronunciations = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
+pending_clones = sa.Table(
+    "pending_clones",
+    metadata,
+    # A clone request waiting for its owner's consent button: what to clone, not the audio itself
+    # (the platform keeps the file; ``file_ref`` is its id there, e.g. a Telegram file_id).
+    sa.Column("token", sa.String, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("chat_id", sa.String, nullable=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("transcript", sa.Text, nullable=True),
+    sa.Column("file_ref", sa.String, nullable=False),
+    sa.Column("filename", sa.String, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_pending_clones_user_id", "user_id"),
+)
+
 #: Every table, parents before children (the order export/import use).
 TABLES: tuple[sa.Table, ...] = (users, user_settings, scope_settings, voices, api_keys, characters, usage,
-                                pronunciations)
+                                pronunciations, pending_clones)
 
 #: The settings columns shared by user_settings, scope_settings and characters.
 SETTINGS_FIELDS: tuple[str, ...] = ("voice", "speed", "gain", "language", "style")

@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import ConfigError, DictionaryFull, NameTaken, NotFound
 from core.lexicon import user_owner, word_key
-from core.models import Character, Pronunciation, SettingsPatch, Voice
+from core.models import Character, CloneRequest, Pronunciation, SettingsPatch, Voice
 from storage import schema as t
 from storage.engine import (
     create_engine,
@@ -604,7 +604,7 @@ class Store:
         async with self._write() as conn:
             for table, column in ((t.voices, t.voices.c.owner_id), (t.api_keys, t.api_keys.c.user_id),
                                   (t.user_settings, t.user_settings.c.user_id),
-                                  (t.usage, t.usage.c.user_id)):
+                                  (t.usage, t.usage.c.user_id), (t.pending_clones, t.pending_clones.c.user_id)):
                 deleted += (await conn.execute(sa.delete(table).where(column == user_id))).rowcount
             deleted += (await conn.execute(sa.delete(t.pronunciations)
                                            .where(t.pronunciations.c.owner == user_owner(user_id)))).rowcount
@@ -665,6 +665,41 @@ class Store:
                 return None
             await conn.execute(sa.delete(table).where(*where))
         return Pronunciation(word=row.word, spoken=row.spoken)
+
+    # --- clone requests awaiting consent ------------------------------------------------------
+
+    async def add_clone_request(self, user_id: int, request: CloneRequest, *, max_per_user: int,
+                                max_age: float) -> None:
+        """Keep ``request`` until its owner confirms. Requests older than ``max_age`` seconds (anyone's)
+        are dropped, and the owner's oldest beyond ``max_per_user``."""
+        table = t.pending_clones
+        now = t.utcnow()
+        async with self._write() as conn:
+            await conn.execute(sa.delete(table).where(table.c.created_at < now - timedelta(seconds=max_age)))
+            # newest first; requests made in the same microsecond fall back to token order
+            mine = (await conn.execute(sa.select(table.c.token).where(table.c.user_id == user_id)
+                                       .order_by(table.c.created_at.desc(), table.c.token.desc()))).scalars().all()
+            stale = list(mine[max(0, max_per_user - 1):])
+            if stale:
+                await conn.execute(sa.delete(table).where(table.c.token.in_(stale)))
+            await conn.execute(sa.insert(table).values(
+                token=request.token, user_id=user_id, chat_id=request.chat_id, name=request.name,
+                transcript=request.transcript, file_ref=request.file_ref, filename=request.filename,
+                created_at=now))
+
+    async def take_clone_request(self, user_id: int, token: str, *, max_age: float) -> CloneRequest | None:
+        """Remove and return the user's request ``token`` if it is younger than ``max_age`` seconds."""
+        table = t.pending_clones
+        where = (table.c.token == token, table.c.user_id == user_id)
+        async with self._write() as conn:
+            row = (await conn.execute(sa.select(table).where(*where))).first()
+            if row is None:
+                return None
+            await conn.execute(sa.delete(table).where(*where))
+        if row.created_at < t.utcnow() - timedelta(seconds=max_age):
+            return None
+        return CloneRequest(token=row.token, name=row.name, transcript=row.transcript, file_ref=row.file_ref,
+                            filename=row.filename, chat_id=row.chat_id, created_at=row.created_at)
 
     # --- export / import -------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from core.models import UserRef
 from core.service import SettingsView, VoiceService
 
 from .limits import ChatPacer, UserGate
-from .pending import PendingClones
+from .pending import CheckedAudio
 from .sending import VoiceForbiddenChats
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class Deps:
     options: TelegramOptions
     pacer: ChatPacer
     gate: UserGate
-    clones: PendingClones
+    clones: CheckedAudio
     voice_forbidden: VoiceForbiddenChats
     busy_told: dict[int, float] = field(default_factory=dict)
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from core.models import SettingsPatch
+from core.models import CloneRequest, SettingsPatch
 from storage import Store
 from storage.transfer import export_to_file, import_from_file, read_export
 
@@ -50,6 +50,8 @@ async def populate(store: Store) -> dict[str, int]:
     await store.add_usage(bob, 3, day=date(2025, 1, 1))
     await store.set_pronunciation(f"user:{alice}", "Kurisu", "クリス", limit=10)
     await store.set_pronunciation("discord:42", "gif", "jif", limit=10)
+    await store.add_clone_request(bob, CloneRequest(token="tok1", name="Bob 2", transcript=None, file_ref="f-1"),
+                                  max_per_user=3, max_age=3600)
     await store.forget_user(gone)  # the narrator stays, without an owner
     return {"alice": alice, "bob": bob}
 

@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 
 from core.errors import ConfigError, DictionaryFull, NameTaken, NotFound
 from core.lexicon import user_owner
-from core.models import Character, Pronunciation, SettingsPatch, Voice
+from core.models import Character, CloneRequest, Pronunciation, SettingsPatch, Voice
 from storage import Store, head_revision, upgrade
 from storage.engine import create_engine
 
@@ -422,6 +422,33 @@ async def test_pronunciations(store: Store) -> None:
     assert await store.list_pronunciations(guild) == [Pronunciation("gif", "gee eye eff")]
     assert await store.pronunciation_layers(guild, "user:404", me) == [
         [Pronunciation("gif", "gee eye eff")], [], [Pronunciation("gif", "jiff"), Pronunciation("K8S", "kates")]]
+
+
+async def test_clone_requests_wait_for_consent(store: Store) -> None:
+    uid = await store.get_or_create_user("telegram", "1")
+    other = await store.get_or_create_user("telegram", "2")
+
+    def request(token: str) -> CloneRequest:
+        return CloneRequest(token=token, name=f"voice-{token}", transcript="hello there", file_ref=f"file-{token}",
+                            filename="voice.ogg", chat_id="-100")
+
+    await store.add_clone_request(uid, request("a"), max_per_user=2, max_age=60)
+    assert await store.take_clone_request(other, "a", max_age=60) is None  # not theirs: stays
+    taken = await store.take_clone_request(uid, "a", max_age=60)
+    assert taken is not None and (taken.name, taken.file_ref, taken.transcript, taken.chat_id) == (
+        "voice-a", "file-a", "hello there", "-100")
+    assert taken.created_at is not None and taken.created_at.tzinfo is not None
+    assert await store.take_clone_request(uid, "a", max_age=60) is None  # used once
+
+    for token in ("b", "c", "d"):  # at most two waiting: the oldest goes
+        await store.add_clone_request(uid, request(token), max_per_user=2, max_age=60)
+    assert await store.take_clone_request(uid, "b", max_age=60) is None
+    assert await store.take_clone_request(uid, "c", max_age=60) is not None
+    assert await store.take_clone_request(uid, "d", max_age=0) is None  # expired
+
+    await store.add_clone_request(uid, request("e"), max_per_user=2, max_age=60)
+    assert await store.forget_user(uid) >= 2  # the request and the user
+    assert await store.take_clone_request(uid, "e", max_age=60) is None
 
 
 # --- restart, encryption at rest, migrations ------------------------------------------------

@@ -69,12 +69,15 @@ async def clone_command(ctx: Ctx) -> None:
                                interval=options.chat_action_interval, thread_id=ctx.thread_id())):
         data = await download(ctx.context.bot, upload, max_bytes=options.max_download_bytes)
         check = await ctx.service.check_clone_audio(data, upload.filename)
-    token = ctx.deps.clones.add(owner=ctx.user.id, chat_id=ctx.chat.id, name=display, transcript=transcript,
-                                file_id=upload.file_id, filename=upload.filename, data=data)
+    request = await ctx.service.hold_clone_request(ctx.ref, name=display, transcript=transcript,
+                                                   file_ref=upload.file_id, filename=upload.filename,
+                                                   chat_id=str(ctx.chat.id))
+    ctx.deps.clones.keep(request.token, owner=ctx.user.id, data=data)
     text = ctx.tr("tg_clone_confirm", name=display, speech=num(round(check.speech_duration, 1)),
                   transcript=transcript or ctx.tr("tg_transcript_auto"))
     await send_text(ctx.deps, ctx.context.bot, ctx.chat.id, text, reply_to=upload.message_id,
-                    thread_id=ctx.thread_id(), reply_markup=keyboards.clone_consent(ctx.user.id, token, ctx.lang))
+                    thread_id=ctx.thread_id(),
+                    reply_markup=keyboards.clone_consent(ctx.user.id, request.token, ctx.lang))
 
 
 @callback
@@ -84,8 +87,9 @@ async def on_consent(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
         await answer(query)
         return
     decision, token = cb.args
-    pending = ctx.deps.clones.pop(token)
-    if pending is None:  # expired, already used (a double tap), or made before a restart
+    kept = ctx.deps.clones.pop(token)
+    pending = await ctx.service.take_clone_request(ctx.ref, token)
+    if pending is None:  # expired, or already used (a double tap)
         await answer(query, ctx.plain("tg_expired"), alert=True)
         await remove_keyboard(query.message)
         return
@@ -100,9 +104,9 @@ async def on_consent(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
         async with (ctx.deps.gate.enter(ctx.user.id),
                     ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.TYPING,
                                    interval=options.chat_action_interval)):
-            data = pending.data
-            if data is None:
-                data = await download_file(ctx.context.bot, pending.file_id, max_bytes=options.max_download_bytes)
+            data = kept
+            if data is None:  # over the memory budget, or confirmed after a restart
+                data = await download_file(ctx.context.bot, pending.file_ref, max_bytes=options.max_download_bytes)
             voice = await ctx.service.clone(ctx.ref, data, pending.name, filename=pending.filename,
                                             transcript=pending.transcript, consent=True)
             await ctx.service.set_voice(ctx.ref, voice.name)

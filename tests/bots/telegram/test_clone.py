@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import CHAT, GROUP, USER, Harness, ogg_voice
+from .conftest import CHAT, GROUP, USER, Harness, close, ogg_voice
 
 MB = 1024 * 1024
 
@@ -177,3 +177,21 @@ async def test_durations_work_with_and_without_ptb_timedelta(
         await bot.send(None, voice=f.as_voice(600), caption="/clone long")
     assert "too long" in bot.last_text()
     assert not bot.tg.calls_to("getFile")
+
+
+async def test_consent_still_works_after_a_restart(make_bot, voice_6s: bytes, tmp_path) -> None:
+    data_dir = tmp_path / "persist"
+    first = await make_bot(data_dir=data_dir)
+    f = first.tg.add_file(voice_6s)
+    await first.send(None, voice=f.as_voice(6), caption="/clone survivor")
+    prompt = await _confirm_prompt(first)
+    await close(first)  # the bot restarts before the user presses the button
+    second = await make_bot(data_dir=data_dir)
+    await second.press(second.button(prompt, "my voice"), prompt.result)
+    assert "is ready and is now your voice" in second.last("editMessageText").params["text"]
+    assert second.tg.downloads == [f.file_path, f.file_path]  # downloaded again by its file id
+    assert [r for r in second.sf.requests_for("upload") if r.status == 200]
+    # a second press (a double tap) finds nothing left to confirm
+    await second.press(second.button(prompt, "my voice"), prompt.result)
+    assert "expired" in second.last("answerCallbackQuery").params["text"]
+    assert len([r for r in second.sf.requests_for("upload") if r.status == 200]) == 1
