@@ -111,6 +111,43 @@ class DictionaryFull(InputError):
     code = "dictionary_full"
 
 
+class LinkCodeInvalid(InputError):
+    """The link code is unknown, used or expired."""
+
+    code = "link_code_invalid"
+
+
+class LinkSamePlatform(InputError):
+    """Both accounts are on the same platform."""
+
+    code = "link_same_platform"
+
+
+class AlreadyLinked(InputError):
+    """This account is already linked (as either side)."""
+
+    code = "already_linked"
+
+
+class LinkPrivateOnly(InputError):
+    """Link codes are shown and typed only where nobody else can see them."""
+
+    code = "link_private_only"
+
+
+class LinkKeyClash(InputError):
+    """Both accounts have their own, different API keys, and clones made with the joining one's key
+    would stop working. params: names."""
+
+    code = "link_key_clash"
+
+
+class LinkNameClash(NameTaken):
+    """Both accounts have a voice of this name. params: name."""
+
+    code = "link_name_clash"
+
+
 class PrivateChatOnly(InputError):
     """A secret was sent where others can see it (``/key`` in a group)."""
 

@@ -86,6 +86,37 @@ _CATALOG: dict[str, dict[str, str]] = {
         "zh": "该词典已满（{limit} 个词），请先删除一个。",
         "ja": "その辞書はいっぱいです（{limit} 語）。先にどれかを削除してください。",
     },
+    "link_code_invalid": {
+        "en": "That link code is wrong or has expired. Send /link on your other account for a new one.",
+        "zh": "该关联码无效或已过期。请在另一个账号上发送 /link 获取新的关联码。",
+        "ja": "その連携コードは間違っているか期限切れです。もう一方のアカウントで /link を送って新しいコードを受け取ってください。",
+    },
+    "link_same_platform": {
+        "en": "Link codes join a Telegram account with a Discord account: type this one on the other platform.",
+        "zh": "关联码用于把 Telegram 账号和 Discord 账号关联起来：请在另一个平台上输入。",
+        "ja": "連携コードは Telegram と Discord のアカウントをつなぎます。もう一方のサービスで入力してください。",
+    },
+    "already_linked": {
+        "en": "This account is already linked. Send /unlink first to link it differently.",
+        "zh": "此账号已经关联。如需改为其他关联，请先发送 /unlink。",
+        "ja": "このアカウントはすでに連携済みです。別の連携にするには先に /unlink を送ってください。",
+    },
+    "link_private_only": {
+        "en": "Link your accounts in a private chat with me: a link code gives access to your voices.",
+        "zh": "请在与我的私聊中关联账号：关联码可以使用你的音色。",
+        "ja": "アカウントの連携は私との個人チャットで行ってください。連携コードであなたの声が使えてしまいます。",
+    },
+    "link_key_clash": {
+        "en": ("Your accounts use different SiliconFlow keys, and {names} only work with this account's key. "
+               "Set the same key on both with /key (or delete those voices), then link again."),
+        "zh": "两个账号使用不同的 SiliconFlow 密钥，而 {names} 只能用此账号的密钥。请用 /key 在两边设置相同的密钥（或删除这些音色）后再关联。",
+        "ja": "両アカウントの SiliconFlow キーが異なり、{names} はこのアカウントのキーでしか使えません。/key で同じキーを両方に設定する（またはその声を削除する）と連携できます。",
+    },
+    "link_name_clash": {
+        "en": "Both accounts have a voice called “{name}”. Delete or rename one, then link again.",
+        "zh": "两个账号都有名为“{name}”的音色。请删除或改名其中一个后再关联。",
+        "ja": "両方のアカウントに「{name}」という声があります。どちらかを削除するか名前を変えてから連携してください。",
+    },
     "private_only": {
         "en": "Send API keys only in a private chat with the bot. If you posted one here, revoke it now.",
         "zh": "请只在与机器人的私聊中发送 API 密钥。若已在此发送，请立即作废该密钥。",
@@ -266,6 +297,14 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     if template is None:
         return key
     return string.Formatter().vformat(template, (), _Lenient(params))
+
+
+PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord"}
+
+
+def platform_names(names: list[str]) -> str:
+    """Platform ids (``telegram``, ``discord``) as people write them, comma-separated."""
+    return ", ".join(PLATFORM_NAMES.get(name, name) for name in names)
 
 
 def error_text(err: VoiceBridgeError, lang: str | None = None) -> str:

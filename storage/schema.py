@@ -193,9 +193,29 @@ pending_clones = sa.Table(
     sa.Index("ix_pending_clones_user_id", "user_id"),
 )
 
+identity_links = sa.Table(
+    "identity_links",
+    metadata,
+    # One person on two platforms: the identity (a users row) uses the account's data (another users row).
+    sa.Column("identity_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_identity_links_account_id", "account_id"),
+)
+
+link_codes = sa.Table(
+    "link_codes",
+    metadata,
+    # A one-time code the account's owner shows on one platform and types on the other.
+    sa.Column("code", sa.String, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_link_codes_user_id", "user_id"),
+)
+
 #: Every table, parents before children (the order export/import use).
 TABLES: tuple[sa.Table, ...] = (users, user_settings, scope_settings, voices, api_keys, characters, usage,
-                                pronunciations, pending_clones)
+                                pronunciations, pending_clones, identity_links, link_codes)
 
 #: The settings columns shared by user_settings, scope_settings and characters.
 SETTINGS_FIELDS: tuple[str, ...] = ("voice", "speed", "gain", "language", "style")

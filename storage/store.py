@@ -249,13 +249,27 @@ class Store:
 
     @staticmethod
     async def _find_user(conn: AsyncConnection, platform: str, platform_user_id: str) -> int | None:
-        return (await conn.execute(
-            sa.select(t.users.c.id).where(t.users.c.platform == platform,
-                                          t.users.c.platform_user_id == platform_user_id)
-        )).scalar_one_or_none()
+        """The account of a platform identity: its own id, or the account it is linked to."""
+        links = t.identity_links
+        row = (await conn.execute(
+            sa.select(t.users.c.id, links.c.account_id)
+            .select_from(t.users.outerjoin(links, links.c.identity_id == t.users.c.id))
+            .where(t.users.c.platform == platform, t.users.c.platform_user_id == platform_user_id)
+        )).first()
+        if row is None:
+            return None
+        return row.account_id if row.account_id is not None else row.id
+
+    async def identity_id(self, platform: str, platform_user_id: str) -> int | None:
+        """The platform identity's own users row id (not the account it may be linked to)."""
+        async with self._read() as conn:
+            return (await conn.execute(
+                sa.select(t.users.c.id).where(t.users.c.platform == platform,
+                                              t.users.c.platform_user_id == str(platform_user_id))
+            )).scalar_one_or_none()
 
     async def get_or_create_user(self, platform: str, platform_user_id: str) -> int:
-        """The user's id, creating the row on first sight (safe when two calls race)."""
+        """The user's (account) id, creating the row on first sight (safe when two calls race)."""
         platform_user_id = str(platform_user_id)
         found = await self.find_user(platform, platform_user_id)
         if found is not None:
@@ -602,6 +616,15 @@ class Store:
         """
         deleted = 0
         async with self._write() as conn:
+            # identities linked to this account go too: it is one person, and their data is this account's
+            links = t.identity_links
+            linked = (await conn.execute(sa.select(links.c.identity_id)
+                                         .where(links.c.account_id == user_id))).scalars().all()
+            await conn.execute(sa.delete(links).where(
+                (links.c.identity_id == user_id) | (links.c.account_id == user_id)))
+            await conn.execute(sa.delete(t.link_codes).where(t.link_codes.c.user_id.in_([user_id, *linked])))
+            if linked:
+                deleted += (await conn.execute(sa.delete(t.users).where(t.users.c.id.in_(linked)))).rowcount
             for table, column in ((t.voices, t.voices.c.owner_id), (t.api_keys, t.api_keys.c.user_id),
                                   (t.user_settings, t.user_settings.c.user_id),
                                   (t.usage, t.usage.c.user_id), (t.pending_clones, t.pending_clones.c.user_id)):
@@ -700,6 +723,96 @@ class Store:
             return None
         return CloneRequest(token=row.token, name=row.name, transcript=row.transcript, file_ref=row.file_ref,
                             filename=row.filename, chat_id=row.chat_id, created_at=row.created_at)
+
+    # --- one person on two platforms -------------------------------------------------------------
+
+    async def create_link_code(self, user_id: int, code: str, *, max_age: float) -> None:
+        """Issue ``code`` for ``user_id`` (replacing their earlier one); expired codes are dropped."""
+        table = t.link_codes
+        now = t.utcnow()
+        async with self._write() as conn:
+            await conn.execute(sa.delete(table).where(
+                (table.c.user_id == user_id) | (table.c.created_at < now - timedelta(seconds=max_age))))
+            await conn.execute(sa.insert(table).values(code=code, user_id=user_id, created_at=now))
+
+    async def take_link_code(self, code: str, *, max_age: float) -> int | None:
+        """The account that issued ``code`` if it is younger than ``max_age`` seconds; the code is used up."""
+        table = t.link_codes
+        async with self._write() as conn:
+            row = (await conn.execute(sa.select(table).where(table.c.code == code))).first()
+            if row is None:
+                return None
+            await conn.execute(sa.delete(table).where(table.c.code == code))
+        if row.created_at < t.utcnow() - timedelta(seconds=max_age):
+            return None
+        return row.user_id
+
+    async def linked_identities(self, account_id: int) -> list[tuple[str, str]]:
+        """``(platform, platform_user_id)`` of every identity that uses ``account_id``'s data, itself first."""
+        links = t.identity_links
+        async with self._read() as conn:
+            own = (await conn.execute(sa.select(t.users.c.platform, t.users.c.platform_user_id)
+                                      .where(t.users.c.id == account_id))).all()
+            linked = (await conn.execute(
+                sa.select(t.users.c.platform, t.users.c.platform_user_id)
+                .select_from(links.join(t.users, t.users.c.id == links.c.identity_id))
+                .where(links.c.account_id == account_id).order_by(t.users.c.platform))).all()
+        return [(r[0], r[1]) for r in (*own, *linked)]
+
+    async def is_linked(self, identity_id: int) -> bool:
+        """Whether the identity uses another account, or another identity uses it."""
+        links = t.identity_links
+        async with self._read() as conn:
+            return bool((await conn.execute(sa.select(sa.func.count()).select_from(links).where(
+                (links.c.identity_id == identity_id) | (links.c.account_id == identity_id)))).scalar_one())
+
+    async def link_identity(self, identity_id: int, account_id: int) -> None:
+        """Make ``identity_id`` use ``account_id``'s data from now on, in one transaction.
+
+        What the identity had moves over where the account has nothing in its place: clones
+        (NameTaken if the account has a voice of the same name: nothing changes then), the API key,
+        settings, dictionary entries for other words, usage (added up) and characters it created.
+        """
+        uid, aid = identity_id, account_id
+        v, k, st, u, p = t.voices, t.api_keys, t.user_settings, t.usage, t.pronunciations
+        async with self._write() as conn:
+            theirs = {r.name_key: r.name for r in (await conn.execute(
+                sa.select(v.c.name_key, v.c.name).where(v.c.owner_id == uid))).all()}
+            clash = (await conn.execute(sa.select(v.c.name).where(
+                v.c.owner_id == aid, v.c.name_key.in_(list(theirs))).limit(1))).scalar_one_or_none()
+            if clash is not None:
+                raise NameTaken(name=clash)
+            await conn.execute(sa.update(v).where(v.c.owner_id == uid).values(owner_id=aid))
+            for table, column in ((k, k.c.user_id), (st, st.c.user_id)):
+                has = (await conn.execute(sa.select(sa.func.count()).select_from(table)
+                                          .where(column == aid))).scalar_one()
+                if has:
+                    await conn.execute(sa.delete(table).where(column == uid))
+                else:
+                    await conn.execute(sa.update(table).where(column == uid).values({column.name: aid}))
+            for row in (await conn.execute(sa.select(u).where(u.c.user_id == uid))).all():
+                stmt = self._insert(u).values(user_id=aid, day=row.day, bytes=row.bytes, requests=row.requests)
+                await conn.execute(stmt.on_conflict_do_update(
+                    index_elements=["user_id", "day"],
+                    set_={"bytes": u.c.bytes + stmt.excluded.bytes, "requests": u.c.requests + stmt.excluded.requests}))
+            await conn.execute(sa.delete(u).where(u.c.user_id == uid))
+            mine, ours = user_owner(uid), user_owner(aid)
+            kept = sa.select(p.c.word_key).where(p.c.owner == ours).scalar_subquery()
+            await conn.execute(sa.delete(p).where(p.c.owner == mine, p.c.word_key.in_(kept)))
+            await conn.execute(sa.update(p).where(p.c.owner == mine).values(owner=ours))
+            await conn.execute(sa.update(t.characters).where(t.characters.c.owner_id == uid).values(owner_id=aid))
+            for table in (t.pending_clones, t.link_codes):
+                await conn.execute(sa.delete(table).where(table.c.user_id == uid))
+            await conn.execute(sa.insert(t.identity_links).values(identity_id=uid, account_id=aid,
+                                                                  created_at=t.utcnow()))
+
+    async def unlink(self, user_id: int) -> int:
+        """Undo every link of ``user_id`` (as identity or as account); returns how many there were.
+        An identity unlinked starts with nothing of its own: the data stays with the account."""
+        links = t.identity_links
+        async with self._write() as conn:
+            return (await conn.execute(sa.delete(links).where(
+                (links.c.identity_id == user_id) | (links.c.account_id == user_id)))).rowcount
 
     # --- export / import -------------------------------------------------------------------
 

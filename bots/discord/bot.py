@@ -36,6 +36,7 @@ COGS: list[str] = [
     "bots.discord.cogs.clone",
     "bots.discord.cogs.server",
     "bots.discord.cogs.pronounce",
+    "bots.discord.cogs.link",
     "bots.discord.cogs.help",
     "bots.discord.cogs.voice", "bots.discord.cogs.characters",
 ]

@@ -332,6 +332,35 @@ STRINGS: dict[str, dict[str, str]] = {
               "`/voice` で声を選ぶか、`/clone` で自分の声をクローンできます。"
               "メッセージを聞くには、右クリック → アプリ → **読み上げる**。",
     },
+    # --- /link, /unlink --------------------------------------------------------------------------
+    "dc_link_code": {
+        "en": ("Your link code: `{code}` (valid once, for 10 minutes). Send `/link {code}` to me on Telegram: then "
+               "both accounts share your voices, settings, dictionary and key. Don't show the code to anyone."),
+        "zh": ("你的关联码：`{code}`（一次有效，10 分钟内）。在 Telegram 上向我发送 `/link {code}`，"
+               "两个账号就会共用你的音色、设置、词典和密钥。不要把关联码给别人看。"),
+        "ja": ("連携コード: `{code}`（1 回限り、10 分間有効）。Telegram で私に `/link {code}` を送ると、"
+               "両方のアカウントで声・設定・辞書・キーを共有します。コードは誰にも見せないでください。"),
+    },
+    "dc_link_done": {
+        "en": "Linked with your {platform} account: the same voices, settings, dictionary and key on both.",
+        "zh": "已与你的 {platform} 账号关联：两边使用相同的音色、设置、词典和密钥。",
+        "ja": "{platform} のアカウントと連携しました。声・設定・辞書・キーは両方で共通です。",
+    },
+    "dc_link_status": {
+        "en": "This account is linked with your {platforms} account. `/unlink` separates them.",
+        "zh": "此账号已与你的 {platforms} 账号关联。使用 `/unlink` 可取消关联。",
+        "ja": "このアカウントは {platforms} のアカウントと連携しています。`/unlink` で解除できます。",
+    },
+    "dc_unlinked": {
+        "en": "Unlinked. Everything stays with the account that showed the code; the one that typed it starts afresh.",
+        "zh": "已取消关联。所有数据留在显示关联码的账号；输入关联码的账号将重新开始。",
+        "ja": "連携を解除しました。データはコードを表示した側に残り、入力した側は最初からになります。",
+    },
+    "dc_not_linked": {
+        "en": "This account isn't linked. `/link` gives you a code to type on Telegram.",
+        "zh": "此账号尚未关联。使用 `/link` 获取可在 Telegram 上输入的关联码。",
+        "ja": "このアカウントは連携していません。`/link` で Telegram に入力するコードを受け取れます。",
+    },
     "dc_menu_read_aloud": {"en": "Read aloud", "zh": "朗读", "ja": "読み上げる"},
     # --- /pronounce ------------------------------------------------------------------------------
     "dc_pron_set": {
@@ -406,6 +435,8 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "dc_cmd_pronounce_set": {"zh": "按你写的方式朗读某个词或短语。", "ja": "単語やフレーズをここに書いた読み方で読みます。"},
     "dc_cmd_pronounce_remove": {"zh": "让某个词恢复按原文朗读。", "ja": "単語を書かれたとおりに読むよう戻します。"},
     "dc_cmd_pronounce_list": {"zh": "你的读法词典和本服务器的。", "ja": "あなたとこのサーバーの読み方辞書。"},
+    "dc_cmd_link": {"zh": "与你的 Telegram 账号共用音色、设置、词典和密钥。", "ja": "Telegram のアカウントと声・設定・辞書・キーを共有します。"},
+    "dc_cmd_unlink": {"zh": "取消与 Telegram 账号的关联。", "ja": "Telegram のアカウントとの連携を解除します。"},
     "dc_cmd_server_show": {"zh": "查看服务器的默认设置。", "ja": "サーバーの既定設定を表示します。"},
 }
 

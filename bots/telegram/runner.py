@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 #: The command menu, in this order (names are DESIGN.md's; descriptions are ``tg_cmd_<name>``).
 COMMANDS = ("speak", "voices", "voice", "clone", "settings", "speed", "gain", "lang", "style", "pronounce", "key",
-            "usage", "forget", "help", "start")
+            "usage", "link", "forget", "help", "start")
 #: Languages the menu is registered in besides the default (English).
 MENU_LANGUAGES = ("zh", "ja")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]

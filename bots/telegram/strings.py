@@ -75,6 +75,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "<b>Account</b>\n"
                "/key KEY — use your own SiliconFlow key (private chat only); /key clear\n"
                "/usage — what you have used\n"
+               "/link — use the same voices and settings on Discord; /unlink\n"
                "/forget — delete everything stored about you"),
         "zh": ("<b>朗读</b>\n"
                "/speak 文本——把文本变成语音消息（也可回复某条消息发送 /speak）\n"
@@ -94,6 +95,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "<b>账户</b>\n"
                "/key 密钥——使用你自己的 SiliconFlow 密钥（仅限私聊）；/key clear 清除\n"
                "/usage——用量\n"
+               "/link——在 Discord 上使用相同的音色和设置；/unlink 取消\n"
                "/forget——删除关于你的全部数据"),
         "ja": ("<b>読み上げ</b>\n"
                "/speak テキスト — テキストをボイスメッセージに（メッセージに返信して /speak も可）\n"
@@ -113,6 +115,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "<b>アカウント</b>\n"
                "/key キー — 自分の SiliconFlow キーを使う（個人チャットのみ）。/key clear で削除\n"
                "/usage — 使用量\n"
+               "/link — Discord でも同じ声と設定を使う。/unlink で解除\n"
                "/forget — あなたに関するデータをすべて削除"),
     },
     # --- /speak ---------------------------------------------------------------------------------
@@ -314,6 +317,36 @@ STRINGS: dict[str, dict[str, str]] = {
                "<code>/pronounce New York = ニューヨーク</code>）。/pronounce 単語 だけで削除。"
                "グループ管理者: /pronounce chat 単語 読み方 でこのチャット全員に設定。"),
     },
+    # --- /link, /unlink ----------------------------------------------------------------------------
+    "tg_link_code": {
+        "en": ("Your link code: <code>{code}</code> (valid once, for 10 minutes). Send <code>/link {code}</code> "
+               "to me on Discord: then both accounts share your voices, settings, dictionary and key. "
+               "Don't show the code to anyone."),
+        "zh": ("你的关联码：<code>{code}</code>（一次有效，10 分钟内）。在 Discord 上向我发送 <code>/link {code}</code>，"
+               "两个账号就会共用你的音色、设置、词典和密钥。不要把关联码给别人看。"),
+        "ja": ("連携コード: <code>{code}</code>（1 回限り、10 分間有効）。Discord で私に <code>/link {code}</code> を送ると、"
+               "両方のアカウントで声・設定・辞書・キーを共有します。コードは誰にも見せないでください。"),
+    },
+    "tg_link_done": {
+        "en": "Linked with your {platform} account: the same voices, settings, dictionary and key on both.",
+        "zh": "已与你的 {platform} 账号关联：两边使用相同的音色、设置、词典和密钥。",
+        "ja": "{platform} のアカウントと連携しました。声・設定・辞書・キーは両方で共通です。",
+    },
+    "tg_link_status": {
+        "en": "This account is linked with your {platforms} account. /unlink separates them.",
+        "zh": "此账号已与你的 {platforms} 账号关联。发送 /unlink 可取消关联。",
+        "ja": "このアカウントは {platforms} のアカウントと連携しています。/unlink で解除できます。",
+    },
+    "tg_unlinked": {
+        "en": "Unlinked. Everything stays with the account that showed the code; the one that typed it starts afresh.",
+        "zh": "已取消关联。所有数据留在显示关联码的账号；输入关联码的账号将重新开始。",
+        "ja": "連携を解除しました。データはコードを表示した側に残り、入力した側は最初からになります。",
+    },
+    "tg_not_linked": {
+        "en": "This account isn't linked. /link gives you a code to type on Discord.",
+        "zh": "此账号尚未关联。发送 /link 获取可在 Discord 上输入的关联码。",
+        "ja": "このアカウントは連携していません。/link で Discord に入力するコードを受け取れます。",
+    },
     # --- /key -----------------------------------------------------------------------------------
     "tg_key_saved": {
         "en": "Saved your key {masked}. Your requests now use your own SiliconFlow account.",
@@ -415,6 +448,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "tg_cmd_key": {"en": "Use your own SiliconFlow key", "zh": "使用自己的 SiliconFlow 密钥", "ja": "自分の SiliconFlow キーを使う"},
     "tg_cmd_usage": {"en": "What you have used", "zh": "用量", "ja": "使用量"},
     "tg_cmd_pronounce": {"en": "How to read a word", "zh": "设置词语读法", "ja": "単語の読み方"},
+    "tg_cmd_link": {"en": "Share your voices with Discord", "zh": "与 Discord 共用音色", "ja": "Discord と声を共有"},
     "tg_cmd_forget": {"en": "Delete your data", "zh": "删除你的数据", "ja": "データを削除"},
 }
 

@@ -50,6 +50,9 @@ async def populate(store: Store) -> dict[str, int]:
     await store.add_usage(bob, 3, day=date(2025, 1, 1))
     await store.set_pronunciation(f"user:{alice}", "Kurisu", "クリス", limit=10)
     await store.set_pronunciation("discord:42", "gif", "jif", limit=10)
+    carol = await store.get_or_create_user("discord", "424242")  # Alice's Discord account, linked to hers
+    await store.link_identity(carol, alice)
+    await store.create_link_code(bob, "ABCD2345", max_age=600)
     await store.add_clone_request(bob, CloneRequest(token="tok1", name="Bob 2", transcript=None, file_ref="f-1"),
                                   max_per_user=3, max_age=3600)
     await store.forget_user(gone)  # the narrator stays, without an owner
@@ -74,7 +77,7 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         original = await source.export_all()
         counts = await export_to_file(source, tmp_path / filename)
     assert counts == {name: len(rows) for name, rows in original["tables"].items()}
-    assert counts["users"] == 2 and counts["voices"] == 2 and counts["characters"] == 2 and counts["pronunciations"] == 2
+    assert counts["users"] == 3 and counts["identity_links"] == 1 and counts["voices"] == 2 and counts["characters"] == 2 and counts["pronunciations"] == 2
     dump = tmp_path / filename
     assert os.stat(dump).st_mode & 0o077 == 0  # private: it holds encrypted keys and everything else
     raw = dump.read_bytes()
@@ -86,11 +89,12 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         assert await import_from_file(target, dump) == counts
         moved = await target.export_all()
         assert _comparable(moved) == _comparable(original)
-        assert moved["sequences"] == original["sequences"] == {"users": 4, "voices": 4, "characters": 3}
+        assert moved["sequences"] == original["sequences"] == {"users": 5, "voices": 4, "characters": 3}
         assert moved["source_dialect"] == "postgresql" and original["source_dialect"] == "sqlite"
         # the data works there, not just compares equal
         alice = await target.find_user("telegram", "1001")
         assert alice == ids["alice"]
+        assert await target.find_user("discord", "424242") == alice  # the link came along
         assert await target.get_api_key(alice) == KEY
         assert (await target.get_voice(alice, "牧瀬紅莉栖")).transcript == "エル・プサイ・コングルゥ"  # type: ignore[union-attr]
         assert await target.get_scope_options("discord:42") == {
@@ -100,7 +104,7 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         assert narrator is not None and narrator.owner_id is None
         # sequences continue after the imported ids (no duplicate-key error, no reuse)
         new_user = await target.get_or_create_user("telegram", "new")
-        assert new_user == 4  # not 3: that id belonged to the forgotten user
+        assert new_user == 5  # not 3: that id belonged to the forgotten user
         await target.forget_user(new_user)
         new_voice = await target.add_voice(alice, "fresh", provider="siliconflow", provider_id="speech:f",
                                            key_fingerprint=None, transcript=None, consent_at=datetime.now(UTC))
@@ -116,8 +120,8 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         # the row added and removed on PostgreSQL is gone; everything else is identical
         assert _comparable(again) == _comparable(original)
         assert await back.get_api_key(ids["alice"]) == KEY
-        assert again["sequences"] == {"users": 5, "voices": 5, "characters": 3}
-        assert await back.get_or_create_user("telegram", "another") == 5
+        assert again["sequences"] == {"users": 6, "voices": 5, "characters": 3}
+        assert await back.get_or_create_user("telegram", "another") == 6
 
 
 async def test_import_refuses_a_non_empty_database(db_url: str, secret_key: bytes, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 One module per command group: ``general`` (/start, /help, private-chat text and audio), ``speak``,
 ``voices`` (/voices, /voice), ``clone``, ``settings`` (/settings, /speed, /gain, /lang, /style),
-``pronounce`` and ``account`` (/key, /usage, /forget). Only new messages are handled (edits are ignored,
+``pronounce`` and ``account`` (/key, /usage, /forget, /link, /unlink). Only new messages are handled (edits are ignored,
 so editing a ``/speak`` message doesn't speak it again).
 """
 
@@ -67,6 +67,8 @@ def register_handlers(application: Application) -> None:
         "key": account.key_command,
         "usage": account.usage_command,
         "forget": account.forget_command,
+        "link": account.link_command,
+        "unlink": account.unlink_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))

@@ -1,4 +1,4 @@
-"""/key (private chats only), /usage and /forget (with a confirmation button).
+"""/key (private chats only), /usage, /forget (with a confirmation button), /link and /unlink.
 
 The key itself is never logged, never echoed (only ``…abcd``), and never passed on from a group:
 there the message is deleted (when the bot may) and the sender warned.
@@ -12,7 +12,7 @@ from telegram import CallbackQuery
 from telegram.error import TelegramError
 
 from core.errors import PrivateChatOnly
-from core.i18n import error_text, t
+from core.i18n import error_text, platform_names, t
 
 from .. import keyboards
 from ..context import Ctx, edit_text, esc, handler, key_hint
@@ -65,6 +65,34 @@ async def key_command(ctx: Ctx) -> None:
     masked = await ctx.service.set_api_key(ctx.ref, args[0])
     note = ctx.tr("tg_key_deleted_msg" if deleted else "tg_key_delete_it")
     await ctx.reply(ctx.tr("tg_key_saved", masked=masked) + " " + note, quote=False)
+
+
+@handler
+async def link_command(ctx: Ctx) -> None:
+    """/link: a code to type on Discord; /link CODE: join the account that showed that code."""
+    args = ctx.args
+    if not ctx.is_private:
+        if args:  # a code posted where others can see it: out of the chat, and the service burns it
+            await _delete_message(ctx)
+            ctx.message = None
+        await ctx.service.complete_link(ctx.ref, "".join(args))  # raises LinkPrivateOnly here
+    if args:
+        platform = await ctx.service.complete_link(ctx.ref, "".join(args))
+        await ctx.reply(ctx.tr("tg_link_done", platform=platform_names([platform])))
+        return
+    linked = await ctx.service.linked_platforms(ctx.ref)
+    if linked:
+        await ctx.reply(ctx.tr("tg_link_status", platforms=platform_names(linked)))
+        return
+    code = await ctx.service.start_link(ctx.ref)
+    await ctx.reply(ctx.tr("tg_link_code", code=code))
+
+
+@handler
+async def unlink_command(ctx: Ctx) -> None:
+    """/unlink: separate this account from its Discord account."""
+    undone = await ctx.service.unlink(ctx.ref)
+    await ctx.reply(ctx.tr("tg_unlinked" if undone else "tg_not_linked"))
 
 
 @handler

@@ -21,6 +21,7 @@ TEXT_COGS = [
     "bots.discord.cogs.clone",
     "bots.discord.cogs.server",
     "bots.discord.cogs.pronounce",
+    "bots.discord.cogs.link",
     "bots.discord.cogs.help",
 ]
 

@@ -1,4 +1,5 @@
-"""pronunciation dictionaries (per user and per chat or guild) and clone requests awaiting consent
+"""pronunciation dictionaries (per user and per chat or guild), clone requests awaiting consent, and
+links between one person's accounts on Telegram and Discord
 
 Revision ID: 0002
 Revises: 0001
@@ -43,9 +44,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token", name="pk_pending_clones"),
     )
     op.create_index("ix_pending_clones_user_id", "pending_clones", ["user_id"])
+    op.create_table(
+        "identity_links",
+        sa.Column("identity_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["identity_id"], ["users.id"], name="fk_identity_links_identity_id_users",
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["account_id"], ["users.id"], name="fk_identity_links_account_id_users",
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("identity_id", name="pk_identity_links"),
+    )
+    op.create_index("ix_identity_links_account_id", "identity_links", ["account_id"])
+    op.create_table(
+        "link_codes",
+        sa.Column("code", sa.String(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_link_codes_user_id_users", ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("code", name="pk_link_codes"),
+    )
+    op.create_index("ix_link_codes_user_id", "link_codes", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_link_codes_user_id", table_name="link_codes")
+    op.drop_table("link_codes")
+    op.drop_index("ix_identity_links_account_id", table_name="identity_links")
+    op.drop_table("identity_links")
     op.drop_index("ix_pending_clones_user_id", table_name="pending_clones")
     op.drop_table("pending_clones")
     op.drop_table("pronunciations")

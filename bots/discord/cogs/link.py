@@ -1,0 +1,53 @@
+"""``/link [code]`` and ``/unlink``: one identity on Discord and Telegram (voices, settings, dictionary, key).
+
+Every answer is ephemeral, so a code shown here is seen by the invoker only (the service refuses to show
+or take codes anywhere public).
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bots.discord.common import reply, ui_lang, user_ref
+from core.i18n import platform_names, t
+
+
+class Link(commands.Cog):
+    """Linking accounts across platforms."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @property
+    def service(self):
+        return self.bot.service  # type: ignore[attr-defined]
+
+    @app_commands.command(name="link")
+    @app_commands.describe(code="The code /link gave you on Telegram; leave empty to get a code to type there")
+    async def link(self, interaction: discord.Interaction,
+                   code: app_commands.Range[str, 1, 20] | None = None) -> None:
+        """Use the same voices, settings, dictionary and key as your Telegram account."""
+        ref = user_ref(interaction, is_private=True)  # only the invoker sees these answers
+        lang = await ui_lang(self.service, interaction)
+        if code:
+            platform = await self.service.complete_link(ref, code)
+            await reply(interaction, t("dc_link_done", lang, platform=platform_names([platform])))
+            return
+        linked = await self.service.linked_platforms(ref)
+        if linked:
+            await reply(interaction, t("dc_link_status", lang, platforms=platform_names(linked)))
+            return
+        await reply(interaction, t("dc_link_code", lang, code=await self.service.start_link(ref)))
+
+    @app_commands.command(name="unlink")
+    async def unlink(self, interaction: discord.Interaction) -> None:
+        """Separate this account from your Telegram account."""
+        undone = await self.service.unlink(user_ref(interaction, is_private=True))
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("dc_unlinked" if undone else "dc_not_linked", lang))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Link(bot))

@@ -1,0 +1,41 @@
+"""``/link`` and ``/unlink`` on Discord (the Telegram side is played by the service)."""
+
+from __future__ import annotations
+
+from core.models import UserRef
+from tests.fakes.discord import USER_ID, run_command
+
+TELEGRAM_ME = UserRef(platform="telegram", user_id="4242")
+
+
+async def test_code_from_telegram_typed_here_shares_settings(bot, app) -> None:
+    await app.service.update_settings(TELEGRAM_ME, speed=1.4)
+    await app.service.set_pronunciation(TELEGRAM_ME, "gif", "jif")
+    code = await app.service.start_link(TELEGRAM_ME)
+    inter = await run_command(bot, "link", {"code": code.lower()})
+    answer = bot.fake.last_reply(inter.token)
+    assert answer.ephemeral and answer.content.startswith("Linked with your Telegram account")
+    mine = UserRef(platform="discord", user_id=str(USER_ID))
+    assert (await app.service.settings(mine)).effective.speed == 1.4
+    inter = await run_command(bot, "link")
+    assert "linked with your Telegram account" in bot.fake.last_reply(inter.token).content
+    inter = await run_command(bot, "unlink")
+    assert bot.fake.last_reply(inter.token).content.startswith("Unlinked.")
+    assert (await app.service.settings(mine)).effective.speed == 1.0
+
+
+async def test_code_shown_here_only_to_me_and_typed_on_telegram(bot, app) -> None:
+    inter = await run_command(bot, "link", locale="ja")  # in a server channel, but the answer is ephemeral
+    answer = bot.fake.last_reply(inter.token)
+    assert answer.ephemeral and "連携コード" in answer.content
+    code = answer.content.split("`")[1]
+    assert await app.service.complete_link(TELEGRAM_ME, code) == "discord"
+    inter = await run_command(bot, "link", {"code": "WRONG123"})
+    assert "already linked" in bot.fake.last_reply(inter.token).content
+
+
+async def test_a_wrong_code_changes_nothing(bot, app) -> None:
+    inter = await run_command(bot, "link", {"code": "ZZZZ9999"})
+    assert "wrong or has expired" in bot.fake.last_reply(inter.token).content
+    inter = await run_command(bot, "unlink")
+    assert "isn't linked" in bot.fake.last_reply(inter.token).content
