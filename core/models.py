@@ -242,6 +242,7 @@ class UsageReport:
     total_bytes: int = 0
     total_requests: int = 0
     daily_limit: int | None = None
+    quota_used: int = 0  # today's bytes on the operator's key, which the daily limit counts
     estimated_cost: float = 0.0
     currency: str = "USD"
 

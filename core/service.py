@@ -577,7 +577,7 @@ class VoiceService:
         if self._in_flight[uid] >= self.config.max_queued_per_user:
             raise Busy(limit=self.config.max_queued_per_user)
         if billed and self.config.daily_byte_quota:
-            today, _, _, _ = await self.store.get_usage(uid)
+            today = await self.store.get_operator_bytes(uid)
             if today + textmod.utf8_bytes(cleaned) > self.config.daily_byte_quota:
                 raise QuotaExceeded(used=today, limit=self.config.daily_byte_quota)
         self._check_rate(uid)  # last: a refused request does not use up the user's rate
@@ -635,7 +635,7 @@ class VoiceService:
             if utt.provider is not self.local:
                 nbytes = textmod.utf8_bytes(piece)
                 self.metrics.provider_bytes.labels("operator" if utt.billed else "user").inc(nbytes)
-                await self.store.add_usage(utt.user_id, nbytes)
+                await self.store.add_usage(utt.user_id, nbytes, operator=utt.billed)
 
     def _cache_key(self, utt: Utterance, text: str, fmt: str) -> str:
         s = utt.settings
@@ -917,7 +917,7 @@ class VoiceService:
         today_b, today_r, total_b, total_r = await self.store.get_usage(uid)
         return UsageReport(
             today_bytes=today_b, today_requests=today_r, total_bytes=total_b, total_requests=total_r,
-            daily_limit=self.config.daily_byte_quota or None,
+            daily_limit=self.config.daily_byte_quota or None, quota_used=await self.store.get_operator_bytes(uid),
             estimated_cost=round(total_b * self.config.price_per_million_bytes / 1_000_000, 4),
             currency=self.config.currency,
         )

@@ -164,6 +164,8 @@ usage = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),  # UTC day
     sa.Column("bytes", sa.BigInteger, nullable=False, server_default=sa.text("0")),
     sa.Column("requests", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    # the part of ``bytes`` paid by the operator's key (what the daily quota limits)
+    sa.Column("operator_bytes", sa.BigInteger, nullable=False, server_default=sa.text("0")),
 )
 
 pronunciations = sa.Table(

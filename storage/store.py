@@ -576,16 +576,19 @@ class Store:
 
     # --- usage -----------------------------------------------------------------------------
 
-    async def add_usage(self, user_id: int, nbytes: int, *, day: date | None = None, requests: int = 1) -> None:
-        """Add ``nbytes`` billed UTF-8 bytes and ``requests`` requests to the user's (UTC) day."""
+    async def add_usage(self, user_id: int, nbytes: int, *, day: date | None = None, requests: int = 1,
+                        operator: bool = False) -> None:
+        """Add ``nbytes`` billed UTF-8 bytes and ``requests`` requests to the user's (UTC) day;
+        ``operator``: the operator's key paid for them (they count against the daily quota)."""
         if nbytes < 0 or requests < 0:
             raise ValueError("usage cannot be negative")
         stmt = self._insert(t.usage).values(user_id=user_id, day=day or _utc_today(), bytes=int(nbytes),
-                                            requests=int(requests))
+                                            requests=int(requests), operator_bytes=int(nbytes) if operator else 0)
         stmt = stmt.on_conflict_do_update(
             index_elements=["user_id", "day"],
             set_={"bytes": t.usage.c.bytes + stmt.excluded.bytes,
-                  "requests": t.usage.c.requests + stmt.excluded.requests})
+                  "requests": t.usage.c.requests + stmt.excluded.requests,
+                  "operator_bytes": t.usage.c.operator_bytes + stmt.excluded.operator_bytes})
         try:
             async with self._write() as conn:
                 await conn.execute(stmt)
@@ -605,6 +608,14 @@ class Store:
                 .where(t.usage.c.user_id == user_id))).one()
         today_bytes, today_requests = (int(today[0]), int(today[1])) if today else (0, 0)
         return today_bytes, today_requests, int(total[0]), int(total[1])
+
+    async def get_operator_bytes(self, user_id: int, *, day: date | None = None) -> int:
+        """Bytes the operator's key paid for on ``day`` (default: the UTC day): what the quota counts."""
+        async with self._read() as conn:
+            value = (await conn.execute(
+                sa.select(t.usage.c.operator_bytes)
+                .where(t.usage.c.user_id == user_id, t.usage.c.day == (day or _utc_today())))).scalar_one_or_none()
+        return int(value or 0)
 
     # --- forget ----------------------------------------------------------------------------
 
@@ -791,10 +802,12 @@ class Store:
                 else:
                     await conn.execute(sa.update(table).where(column == uid).values({column.name: aid}))
             for row in (await conn.execute(sa.select(u).where(u.c.user_id == uid))).all():
-                stmt = self._insert(u).values(user_id=aid, day=row.day, bytes=row.bytes, requests=row.requests)
+                stmt = self._insert(u).values(user_id=aid, day=row.day, bytes=row.bytes, requests=row.requests,
+                                              operator_bytes=row.operator_bytes)
                 await conn.execute(stmt.on_conflict_do_update(
                     index_elements=["user_id", "day"],
-                    set_={"bytes": u.c.bytes + stmt.excluded.bytes, "requests": u.c.requests + stmt.excluded.requests}))
+                    set_={name: getattr(u.c, name) + getattr(stmt.excluded, name)
+                          for name in ("bytes", "requests", "operator_bytes")}))
             await conn.execute(sa.delete(u).where(u.c.user_id == uid))
             mine, ours = user_owner(uid), user_owner(aid)
             kept = sa.select(p.c.word_key).where(p.c.owner == ours).scalar_subquery()

@@ -232,9 +232,9 @@ STRINGS: dict[str, dict[str, str]] = {
               "合計: {total_requests} 件、{total_bytes} バイト、約 {cost} {currency}。",
     },
     "dc_usage_limit": {
-        "en": " (daily limit {limit} bytes)",
-        "zh": "（每日上限 {limit} 字节）",
-        "ja": "（1 日の上限 {limit} バイト）",
+        "en": " ({used} of today's {limit} bytes on the bot's key)",
+        "zh": "（今日使用机器人密钥 {used}/{limit} 字节）",
+        "ja": "（本日ボットのキーで {used}/{limit} バイト）",
     },
     # --- /forget -------------------------------------------------------------------------------
     "dc_forget_confirm": {

@@ -404,7 +404,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "推定費用: {cost} {currency}"),
     },
     "tg_usage_limit": {
-        "en": " (daily limit {limit} bytes)", "zh": "（每日上限 {limit} 字节）", "ja": "（1 日の上限 {limit} バイト）",
+        "en": " ({used} of today's {limit} bytes on the bot's key)", "zh": "（今日使用机器人密钥 {used}/{limit} 字节）",
+        "ja": "（本日ボットのキーで {used}/{limit} バイト）",
     },
     "tg_usage_own_key": {
         "en": "\nYour own key ({hint}) pays for your requests.",

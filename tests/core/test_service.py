@@ -177,6 +177,19 @@ async def test_rate_limit_and_busy_and_quota(make_app):
         await app.service.speak(BOB, "x")
 
 
+async def test_the_daily_quota_counts_only_what_the_operators_key_paid(make_app):
+    app = await make_app("siliconflow", daily_byte_quota=10)
+    svc = app.service
+    await svc.set_api_key(ALICE, USER_KEY)
+    await svc.speak(ALICE, "forty bytes of text on my very own key!!")  # over the quota: not the bot's key
+    await svc.clear_api_key(ALICE)
+    await svc.speak(ALICE, "0123456789")  # the bot's key: the whole quota is still there
+    with pytest.raises(QuotaExceeded):
+        await svc.speak(ALICE, "x")
+    report = await svc.usage(ALICE)
+    assert (report.today_bytes, report.quota_used, report.daily_limit) == (50, 10, 10)
+
+
 # --- settings ---------------------------------------------------------------------------------
 
 

@@ -99,7 +99,7 @@ async def unlink_command(ctx: Ctx) -> None:
 async def usage_command(ctx: Ctx) -> None:
     report = await ctx.service.usage(ctx.ref)
     view = await ctx.service.settings(ctx.ref)
-    limit = ctx.tr("tg_usage_limit", limit=report.daily_limit) if report.daily_limit else ""
+    limit = ctx.tr("tg_usage_limit", used=report.quota_used, limit=report.daily_limit) if report.daily_limit else ""
     # Numbers only, plus the operator's currency code: t() (not tr()) so ``limit`` keeps its markup.
     text = t("tg_usage", ctx.lang, today_bytes=report.today_bytes, today_requests=report.today_requests,
              limit=limit, total_bytes=report.total_bytes, total_requests=report.total_requests,

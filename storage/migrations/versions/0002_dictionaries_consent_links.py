@@ -1,5 +1,5 @@
-"""pronunciation dictionaries (per user and per chat or guild), clone requests awaiting consent, and
-links between one person's accounts on Telegram and Discord
+"""pronunciation dictionaries (per user and per chat or guild), clone requests awaiting consent,
+links between one person's accounts on Telegram and Discord, and the operator-paid part of usage
 
 Revision ID: 0002
 Revises: 0001
@@ -20,6 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("usage", sa.Column("operator_bytes", sa.BigInteger(), server_default=sa.text("0"), nullable=False))
     op.create_table(
         "pronunciations",
         sa.Column("owner", sa.String(), nullable=False),
@@ -75,3 +76,5 @@ def downgrade() -> None:
     op.drop_index("ix_pending_clones_user_id", table_name="pending_clones")
     op.drop_table("pending_clones")
     op.drop_table("pronunciations")
+    with op.batch_alter_table("usage") as batch:
+        batch.drop_column("operator_bytes")

@@ -136,6 +136,7 @@ async def test_usage_counts_bytes(bot) -> None:
     inter = await run_command(bot, "usage")
     content = bot.fake.last_reply(inter.token).content
     assert "Today: 12 bytes in 1 requests" in content
+    assert "on the bot's key" not in content  # no daily limit set
 
 
 async def test_forget_asks_first_and_deletes(bot, app) -> None:

@@ -137,6 +137,13 @@ async def test_usage_report(bot: Harness) -> None:
     assert "Today: 5 bytes in 1 requests" in text and "Estimated cost:" in text and "USD" in text
 
 
+async def test_usage_shows_the_daily_allowance_on_the_bots_key(make_bot) -> None:
+    bot = await make_bot(daily_byte_quota=100)
+    await bot.send("/speak 12345")
+    await bot.send("/usage")
+    assert "(5 of today's 100 bytes on the bot's key)" in bot.last_text()
+
+
 async def test_forget_asks_first_and_deletes_everything(bot: Harness) -> None:
     await bot.send("/speed 2")
     await bot.send("/forget")
