@@ -2,8 +2,8 @@
 
 One module per command group: ``general`` (/start, /help, private-chat text and audio), ``speak``,
 ``voices`` (/voices, /voice), ``clone``, ``settings`` (/settings, /speed, /gain, /lang, /style),
-``pronounce`` and ``account`` (/key, /usage, /forget, /link, /unlink). Only new messages are handled (edits are ignored,
-so editing a ``/speak`` message doesn't speak it again).
+``pronounce`` and ``account`` (/key, /usage, /forget, /link, /unlink). Only new messages are handled
+(edits are ignored, so editing a ``/speak`` message doesn't speak it again).
 """
 
 from __future__ import annotations
