@@ -112,6 +112,42 @@ FIRST_CHUNK_CHARS = 80
 #: Text per voice note: long text becomes several notes, sent in order.
 NOTE_MAX_CHARS = 800
 SAMPLE_RATE = 24000
+#: How long a platform user's account id is trusted without asking the store again, and how many are kept.
+USER_ID_TTL = 10.0
+USER_ID_CACHE_SIZE = 50_000
+#: Users whose rate-limit windows are kept before idle ones are swept.
+RATE_WINDOWS_SWEEP_AT = 10_000
+
+
+class _IdCache:
+    """Platform user → account id, for ``USER_ID_TTL`` seconds and at most ``max_size`` entries.
+
+    Short-lived on purpose: with several instances (webhook mode) another one may link, unlink or
+    forget an account, and this one must notice soon.
+    """
+
+    def __init__(self, ttl: float, max_size: int, clock: Callable[[], float]) -> None:
+        self.ttl, self.max_size, self._clock = ttl, max_size, clock
+        self._items: collections.OrderedDict[tuple[str, str], tuple[float, int]] = collections.OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> int | None:
+        item = self._items.get(key)
+        if item is None or self._clock() - item[0] > self.ttl:
+            return None
+        return item[1]
+
+    def put(self, key: tuple[str, str], uid: int) -> None:
+        self._items[key] = (self._clock(), uid)
+        self._items.move_to_end(key)
+        while len(self._items) > self.max_size:
+            self._items.popitem(last=False)
+
+    def drop(self, *uids: int) -> None:
+        for key in [k for k, (_, v) in self._items.items() if v in uids]:
+            del self._items[key]
+
+    def pop(self, key: tuple[str, str]) -> None:
+        self._items.pop(key, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +225,7 @@ class VoiceService:
         self._recent: dict[int, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._in_flight: collections.Counter[int] = collections.Counter()
         self._told: set[tuple[int, str]] = set()
-        self._user_ids: dict[tuple[str, str], int] = {}
+        self._user_ids = _IdCache(USER_ID_TTL, USER_ID_CACHE_SIZE, clock)
 
     # --- identity -------------------------------------------------------------------------
 
@@ -199,7 +235,7 @@ class VoiceService:
         uid = self._user_ids.get(key)
         if uid is None:
             uid = await self.store.get_or_create_user(user.platform, user.user_id)
-            self._user_ids[key] = uid
+            self._user_ids.put(key, uid)
         return uid
 
     # --- one person on Telegram and Discord -----------------------------------------------------
@@ -249,7 +285,7 @@ class VoiceService:
         except NameTaken as exc:
             raise LinkNameClash(name=exc.params.get("name", "")) from None
         self._forget_cached(identity)
-        self._user_ids[(user.platform, user.user_id)] = account
+        self._user_ids.put((user.platform, user.user_id), account)
         return platforms[0]
 
     async def _check_keys_for_link(self, identity: int, account: int) -> None:
@@ -280,8 +316,7 @@ class VoiceService:
         return undone > 0
 
     def _forget_cached(self, *uids: int) -> None:
-        for key in [k for k, v in self._user_ids.items() if v in uids]:
-            del self._user_ids[key]
+        self._user_ids.drop(*uids)
 
     async def ui_language(self, user: UserRef) -> str:
         """The language to answer in: the user's choice, else the platform's hint, else English."""
@@ -488,6 +523,9 @@ class VoiceService:
         if not limit:
             return
         now = self._clock()
+        if len(self._recent) > RATE_WINDOWS_SWEEP_AT:  # forget users idle for a minute (bounded memory)
+            for idle in [u for u, w in self._recent.items() if not w or now - w[-1] >= 60.0]:
+                del self._recent[idle]
         window = self._recent[uid]
         while window and now - window[0] >= 60.0:
             window.popleft()
@@ -584,6 +622,8 @@ class VoiceService:
         self._in_flight[uid] += 1
 
         notices = [n for n in notices if (uid, n) not in self._told]
+        if len(self._told) > 100_000:  # said once per user and process; start over rather than grow forever
+            self._told.clear()
         self._told.update((uid, n) for n in notices)
         return Utterance(
             user=user, user_id=uid, text=cleaned, settings=settings, voice_id=voice_id,
@@ -948,7 +988,7 @@ class VoiceService:
         report.deleted_cache_entries = await self.cache.purge_tag(f"user:{uid}")
         report.deleted_rows = await self.store.forget_user(uid)
         self._forget_cached(uid)
-        self._user_ids.pop((user.platform, user.user_id), None)
+        self._user_ids.pop((user.platform, user.user_id))
         self._recent.pop(uid, None)
         return report
 

@@ -445,3 +445,47 @@ async def test_a_deleted_clone_falls_back_to_the_default_voice_once_noticed(make
     body = speech_calls(fake_siliconflow)[-1]
     assert body["voice"] == "FunAudioLLM/CosyVoice2-0.5B:anna"
     assert body["input"] == "after deletion"  # no neutral clone instruction for a preset
+
+
+# --- process-local state stays bounded and notices other instances --------------------------------
+
+
+def test_id_cache_expires_and_is_bounded():
+    from core.service import _IdCache
+
+    now = [0.0]
+    cache = _IdCache(ttl=10.0, max_size=2, clock=lambda: now[0])
+    cache.put(("telegram", "1"), 1)
+    cache.put(("telegram", "2"), 2)
+    cache.put(("telegram", "3"), 3)  # the least recently stored goes
+    assert cache.get(("telegram", "1")) is None and cache.get(("telegram", "3")) == 3
+    now[0] = 10.5
+    assert cache.get(("telegram", "3")) is None
+    cache.put(("discord", "9"), 3)
+    cache.drop(3)
+    assert cache.get(("discord", "9")) is None
+
+
+async def test_a_second_instance_sees_a_forget_once_its_cache_entry_expires(make_app, tmp_path):
+    first = await make_app("local", data_dir=tmp_path / "shared")
+    second = await make_app("local", data_dir=tmp_path / "shared")  # another process on the same database
+    old = await first.service.user_id(ALICE)
+    await first.service.update_settings(ALICE, speed=2)
+    await second.service.forget(ALICE)
+    first.service._user_ids.ttl = 0.0  # as if USER_ID_TTL had passed
+    assert await first.service.user_id(ALICE) != old
+    assert (await first.service.settings(ALICE)).effective.speed == 1.0
+
+
+async def test_rate_windows_of_idle_users_are_swept(make_app, monkeypatch):
+    import core.service as service_module
+
+    monkeypatch.setattr(service_module, "RATE_WINDOWS_SWEEP_AT", 5)
+    app = await make_app("local", requests_per_minute=100)
+    now = [1000.0]
+    app.service._clock = lambda: now[0]
+    for i in range(8):
+        app.service._check_rate(i)
+    now[0] += 61
+    app.service._check_rate(99)
+    assert set(app.service._recent) == {99}
