@@ -198,7 +198,13 @@ class Utterance:
     notes: list[str]  # the text of each voice note
     notices: list[str] = field(default_factory=list)  # i18n keys to tell the user once
     character: str | None = None
+    #: the pronunciation entries that applied (the server's and the user's), for text added later
+    dictionary: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     _released: bool = False
+
+    def pronounce(self, text: str) -> str:
+        """``text`` with this utterance's pronunciation dictionary applied (e.g. a speaker's name)."""
+        return lexicon.apply(text, self.dictionary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,7 +558,8 @@ class VoiceService:
                        override: SettingsPatch | None, names: Mapping[str, str] | None) -> Utterance:
         uid = await self.user_id(user)
         cleaned = textmod.clean_for_speech(text or "", names=names)
-        cleaned = lexicon.apply(cleaned, await self._dictionary(uid, user.scope))
+        dictionary = await self._dictionary(uid, user.scope)
+        cleaned = lexicon.apply(cleaned, dictionary)
         if not cleaned.strip():
             raise EmptyText()
         if len(cleaned) > self.config.max_text_chars:
@@ -629,7 +636,7 @@ class VoiceService:
             user=user, user_id=uid, text=cleaned, settings=settings, voice_id=voice_id,
             voice_name=voice_name, instruction=instruction, provider=provider, api_key=api_key,
             billed=billed, notes=textmod.chunk_text(cleaned, NOTE_MAX_CHARS), notices=notices,
-            character=char_obj.name if char_obj else None,
+            character=char_obj.name if char_obj else None, dictionary=dictionary,
         )
 
     def release(self, utt: Utterance) -> None:

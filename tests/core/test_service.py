@@ -239,6 +239,10 @@ async def test_pronunciations_are_spoken_the_users_over_the_servers(sf_app, fake
     usage = await service.usage(bob_in_dm)
     assert usage.total_bytes == len("A jif about sequel.") + len("A jif about SQL.")
 
+    utt = await service.prepare(BOB_IN_GROUP, "names added later, e.g. 'NAME said', get the same treatment")
+    assert utt.pronounce("Gif & SQL") == "jif & sequel"
+    service.release(utt)
+
     await service.remove_pronunciation(BOB_IN_GROUP, "gif")
     with pytest.raises(NoPronunciation):
         await service.remove_pronunciation(BOB_IN_GROUP, "gif")

@@ -485,7 +485,7 @@ class GuildPlayer:
         tag = item.id
         speech.started_at = self.clock()
         if speech.announce and speech.speaker and item.author != self._last_author:
-            utt.text = announcement(speech.speaker, utt.text, utt.settings.language) + utt.text
+            utt.text = announcement(utt.pronounce(speech.speaker), utt.text, utt.settings.language) + utt.text
         self._last_author = item.author
         cap = speech.max_seconds if speech.max_seconds else self.settings.max_seconds
         stream = self.service.stream_pcm(utt)

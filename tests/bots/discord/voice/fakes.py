@@ -239,7 +239,13 @@ class FakeUtterance:
     notices: list[str] = field(default_factory=list)
     character: str | None = None
     voice_name: str = "anna"
+    dictionary: dict = field(default_factory=dict)
     _released: bool = False
+
+    def pronounce(self, text: str) -> str:
+        from core import lexicon
+
+        return lexicon.apply(text, self.dictionary)
 
 
 class SlowFirstChunkService:

@@ -208,6 +208,17 @@ async def test_announcement_is_not_repeated_for_consecutive_messages_of_one_pers
     assert texts == ["user1 said: hello", "again", "user2 said: other", "user1 said: back"]
 
 
+async def test_the_announced_name_goes_through_the_pronunciation_dictionary(make) -> None:
+    from core import lexicon
+
+    player, service, _ = await make()
+    utt = await service.prepare(user(1), "hello")
+    utt.dictionary = lexicon.merge([("user1", "Captain Kirk")])
+    item = player.enqueue("1", Speech(utt, speaker="user1", announce=True))
+    await wait_for(lambda: len(service.streams_closed) == 1)
+    assert item.payload.utt.text == "Captain Kirk said: hello"
+
+
 def test_announcement_language_follows_the_text() -> None:
     assert announcement("Ann", "你好") == "Ann说："
     assert announcement("Ann", "こんにちは") == "Annさん："
