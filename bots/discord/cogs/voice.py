@@ -7,7 +7,8 @@ Auto-read reads a message when all of these hold:
 * the author is a member in the bot's voice channel (or, with ``/voiceconfig join_on_speak``, in any
   voice channel the bot may take); bots and webhooks only when "ignore bots" is off;
 * it does not start with the skip prefix (default ``-``), is not sent ``@silent``, the author does
-  not have the ignored role and is not muted (``/autoread mute``: by themselves, or by a moderator);
+  not have the ignored role, has the required role if one is set, and is not muted (``/autoread
+  mute``: by themselves, or by a moderator);
 * it has text left after cleanup (links, mentions → display names, emoji, code: ``core.text``).
 
 It is spoken in the author's own voice and settings (or the channel's character), capped at the
@@ -66,8 +67,11 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
         return "empty"
     if opts.skip_prefix and content.startswith(opts.skip_prefix):
         return "prefix"
-    if opts.ignore_role and any(str(r.id) == opts.ignore_role for r in getattr(author, "roles", []) or []):
+    roles = {str(r.id) for r in getattr(author, "roles", []) or []}
+    if opts.ignore_role and opts.ignore_role in roles:
         return "role"
+    if opts.required_role and opts.required_role not in roles and not is_bot:
+        return "role required"
     if not is_bot:
         channel = _member_channel(author)
         if channel is None:
@@ -329,6 +333,7 @@ class Voice(commands.Cog):
                  prefix=f"`{opts.skip_prefix}`" if opts.skip_prefix else t("dcv_none", lang),
                  bots=_on_off(opts.ignore_bots, lang),
                  role=f"<@&{opts.ignore_role}>" if opts.ignore_role else t("dcv_none", lang),
+                 required=f"<@&{opts.required_role}>" if opts.required_role else t("dcv_none", lang),
                  seconds=f"{opts.max_seconds:g}",
                  muted=" ".join(f"<@{uid}>" for uid in list(opts.muted)[:20]) + (
                      f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("dcv_none", lang))
@@ -372,6 +377,13 @@ class Voice(commands.Cog):
         """Members with this role are not read aloud."""
         await self._set(interaction, "ignore_role", role.mention if role else "none",
                         ignore_role=str(role.id) if role else None)
+
+    @voiceconfig.command(name="required_role")
+    @app_commands.describe(role="Only members with this role are read; leave empty to read everyone")
+    async def config_required_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        """Only members with this role are read aloud."""
+        await self._set(interaction, "required_role", role.mention if role else "none",
+                        required_role=str(role.id) if role else None)
 
     @voiceconfig.command(name="max_seconds")
     @app_commands.describe(seconds="The longest audio one message may take")

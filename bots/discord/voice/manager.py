@@ -100,6 +100,7 @@ class VoiceOptions:
     skip_prefix: str = DEFAULT_SKIP_PREFIX  # messages starting with it are not read ("" = none)
     ignore_bots: bool = True
     ignore_role: str | None = None  # role id
+    required_role: str | None = None  # role id: when set, only members with it are read
     max_seconds: float = DEFAULT_MAX_SECONDS
     #: Members whose messages are not read: user id → "self" (they asked) or "mod" (a moderator did).
     muted: Mapping[str, str] = field(default_factory=dict)
@@ -113,6 +114,7 @@ class VoiceOptions:
         "skip_prefix": "voice_skip_prefix",
         "ignore_bots": "voice_ignore_bots",
         "ignore_role": "voice_ignore_role",
+        "required_role": "voice_required_role",
         "max_seconds": "voice_max_seconds",
         "muted": "voice_muted",
     }

@@ -181,13 +181,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "dcv_options_body": {
         "en": ("Auto-read channels: {channels}\nJoin on /speak: {join}\nAnnounce \"NAME said\": {announce}\n"
                "Skip prefix: {prefix} (and @silent messages)\nIgnore bots: {bots}\nIgnored role: {role}\n"
-               "Longest message: {seconds} s of audio\nMuted: {muted}"),
+               "Required role: {required}\nLongest message: {seconds} s of audio\nMuted: {muted}"),
         "zh": ("自动朗读频道：{channels}\n/speak 时自动加入：{join}\n播报“某某说”：{announce}\n"
                "跳过前缀：{prefix}（以及 @silent 消息）\n忽略机器人：{bots}\n忽略的身份组：{role}\n"
-               "每条消息最长：{seconds} 秒音频\n已静音：{muted}"),
+               "需要的身份组：{required}\n每条消息最长：{seconds} 秒音频\n已静音：{muted}"),
         "ja": ("自動読み上げチャンネル: {channels}\n/speak で自動参加: {join}\n「○○さん」の読み上げ: {announce}\n"
                "スキップ接頭辞: {prefix}（@silent メッセージも）\nボットを無視: {bots}\n無視するロール: {role}\n"
-               "1 メッセージの最長: 音声 {seconds} 秒\nミュート: {muted}"),
+               "必要なロール: {required}\n1 メッセージの最長: 音声 {seconds} 秒\nミュート: {muted}"),
     },
     "dcv_on": {"en": "on", "zh": "开", "ja": "オン"},
     "dcv_off": {"en": "off", "zh": "关", "ja": "オフ"},
@@ -314,6 +314,11 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "en": "Don't read messages of bots and webhooks.",
         "zh": "不朗读机器人和 Webhook 的消息。",
         "ja": "ボットと Webhook のメッセージを読み上げません。",
+    },
+    "dc_cmd_voiceconfig_required_role": {
+        "en": "Only members with this role are read aloud.",
+        "zh": "只朗读拥有此身份组的成员。",
+        "ja": "このロールを持つメンバーだけを読み上げます。",
     },
     "dc_cmd_voiceconfig_ignore_role": {
         "en": "Members with this role are not read aloud.",

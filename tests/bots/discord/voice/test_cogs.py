@@ -273,10 +273,7 @@ async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> N
     ]:
         await cog.on_message(msg)
     await run_command(vbot, "voiceconfig ignore_role", {"role": str(ROLE_ID)}, permissions=MANAGER_PERMISSIONS,
-                      resolved={"roles": {str(ROLE_ID): {"id": str(ROLE_ID), "name": "muted-reader",
-                                                          "permissions": "0", "position": 1, "color": 0,
-                                                          "hoist": False, "managed": False, "mentionable": False,
-                                                          "flags": 0}}})
+                      resolved=resolved_role(ROLE_ID))
     await cog.on_message(message(vbot, "ignored now", author_id=THIRD_USER_ID, roles=[ROLE_ID]))
     assert len(prepared) == 2
     assert prepared[0].startswith("hello User0003") and "link" in prepared[0] and "example" not in prepared[0]
@@ -315,6 +312,30 @@ async def test_read_aloud_plays_in_the_voice_channel_we_share(vbot) -> None:
     assert vbot.fake.last_reply(inter.token).content == f"Speaking in <#{VOICE_ID}>."
     await wait_for(lambda: player.stats.items_spoken == 1, timeout=10)
     assert not vbot.fake.find("POST", "/channels/{channel_id}/messages")  # no voice message as well
+
+
+def resolved_role(role_id: int) -> dict:
+    return {"roles": {str(role_id): {"id": str(role_id), "name": "muted-reader", "permissions": "0", "position": 1,
+                                     "color": 0, "hoist": False, "managed": False, "mentionable": False,
+                                     "flags": 0}}}
+
+
+async def test_a_required_role_limits_auto_read_to_its_members(vbot) -> None:
+    await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
+    await join(vbot)
+    cog = vbot.get_cog("Voice")
+    prepared = spy_on_prepare(vbot)
+    inter = await run_command(vbot, "voiceconfig required_role", {"role": str(ROLE_ID)},
+                              permissions=MANAGER_PERMISSIONS, resolved=resolved_role(ROLE_ID))
+    assert "required_role" in vbot.fake.last_reply(inter.token).content
+    await cog.on_message(message(vbot, "no role, not read"))
+    await cog.on_message(message(vbot, "has the role", author_id=THIRD_USER_ID, roles=[ROLE_ID]))
+    assert prepared == ["has the role"]
+    inter = await run_command(vbot, "voiceconfig show", permissions=MANAGER_PERMISSIONS)
+    assert f"Required role: <@&{ROLE_ID}>" in vbot.fake.last_reply(inter.token).content
+    await run_command(vbot, "voiceconfig required_role", {}, permissions=MANAGER_PERMISSIONS)
+    await cog.on_message(message(vbot, "everyone again"))
+    assert prepared == ["has the role", "everyone again"]
 
 
 def resolved_member(user_id: int) -> dict:
@@ -505,6 +526,10 @@ def test_ignore_rules_in_order() -> None:
     assert why(msg("- read me"), dataclasses.replace(opts, skip_prefix="")) is None
     assert why(msg(), dataclasses.replace(opts, ignore_role=str(ROLE_ID))) == "role"
     assert why(msg(), dataclasses.replace(opts, muted={"1": "self"})) == "muted"
+    assert why(msg(), dataclasses.replace(opts, required_role="42")) == "role required"
+    assert why(msg(), dataclasses.replace(opts, required_role=str(ROLE_ID))) is None
+    assert why(msg(webhook=5, author=SimpleNamespace(id=3, bot=True)),
+               dataclasses.replace(opts, ignore_bots=False, required_role="42")) is None  # webhooks have no roles
     assert why(msg(author=SimpleNamespace(id=2, bot=False, roles=[], voice=None))) == "not in voice"
     assert why(msg(), voice=OTHER_VOICE_ID) == "other voice channel"
     assert why(msg(), voice=None) == "not connected"
