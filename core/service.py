@@ -171,6 +171,8 @@ class SettingsView:
     ui_language: str
     api_key_hint: str | None
     engine: str
+    linked: tuple[str, ...] = ()  # other platforms sharing this identity (/link)
+    pronunciations: int = 0  # entries in the user's own dictionary
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +403,8 @@ class VoiceService:
         scope = await self.store.get_scope_settings(user.scope) if user.scope else SettingsPatch()
         effective = resolve_settings(mine, scope)
         info = await self.store.get_api_key_info(uid)
+        linked = tuple(platform for platform, pid in await self.store.linked_identities(uid)
+                       if (platform, pid) != (user.platform, user.user_id))
         return SettingsView(
             effective=effective,
             user=mine,
@@ -409,6 +413,7 @@ class VoiceService:
             ui_language=await self.ui_language(user),
             api_key_hint=f"…{info[1]}" if info else None,
             engine="siliconflow" if info and self.remote is not None else self.engine,
+            linked=linked, pronunciations=len(await self.store.list_pronunciations(lexicon.user_owner(uid))),
         )
 
     async def _validated(self, uid: int, fields: Mapping[str, object]) -> dict[str, object]:

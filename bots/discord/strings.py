@@ -361,6 +361,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "此账号尚未关联。使用 `/link` 获取可在 Telegram 上输入的关联码。",
         "ja": "このアカウントは連携していません。`/link` で Telegram に入力するコードを受け取れます。",
     },
+    "dc_field_pronunciations": {"en": "Pronunciations", "zh": "读法词典", "ja": "読み方辞書"},
+    "dc_field_linked": {"en": "Linked with", "zh": "已关联", "ja": "連携中"},
     "dc_menu_read_aloud": {"en": "Read aloud", "zh": "朗读", "ja": "読み上げる"},
     # --- /pronounce ------------------------------------------------------------------------------
     "dc_pron_set": {

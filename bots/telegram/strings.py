@@ -276,6 +276,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "現在のスタイル: {value}。プリセットをタップするか、/style の後に自由に書いてください（例「ゆっくり語るように」）。/style off で解除。",
     },
     "tg_btn_style_off": {"en": "Off", "zh": "关闭", "ja": "オフ"},
+    "tg_settings_pronunciations": {
+        "en": "Pronunciations: {count} (/pronounce)", "zh": "读法词典：{count} 条（/pronounce）",
+        "ja": "読み方辞書: {count} 件（/pronounce）",
+    },
+    "tg_settings_linked": {
+        "en": "Linked with: {platforms} (/unlink)", "zh": "已关联：{platforms}（/unlink）",
+        "ja": "連携中: {platforms}（/unlink）",
+    },
     "tg_chat_set": {
         "en": "Chat default {name}: {value}.", "zh": "本群默认 {name}：{value}。", "ja": "チャットの既定値 {name}: {value}。",
     },

@@ -18,7 +18,7 @@ from bots.discord.common import (
     ui_lang,
     user_ref,
 )
-from core.i18n import t
+from core.i18n import platform_names, t
 from core.models import (
     GAIN_RANGE,
     LANGUAGES,
@@ -100,6 +100,11 @@ def settings_embed(view, lang: str) -> discord.Embed:  # view: core.service.Sett
         key_text = view.api_key_hint if view.api_key_hint.strip("…") else "✓"  # "…abcd", or "…" for short keys
     embed.add_field(name=t("dc_field_key", lang), value=key_text, inline=True)
     embed.add_field(name=t("dc_field_engine", lang), value=view.engine, inline=True)
+    if view.pronunciations:
+        embed.add_field(name=t("dc_field_pronunciations", lang), value=f"{view.pronunciations} · `/pronounce list`",
+                        inline=True)
+    if view.linked:
+        embed.add_field(name=t("dc_field_linked", lang), value=platform_names(list(view.linked)), inline=True)
     return embed
 
 

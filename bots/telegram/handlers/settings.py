@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery
 
 from core.errors import InvalidValue, PermissionDenied
+from core.i18n import platform_names
 from core.models import SettingsPatch
 from core.service import SettingsView
 
@@ -33,6 +34,10 @@ def settings_text(ctx: Ctx, view: SettingsView) -> str:
         engine=ctx.tr(f"tg_engine_{view.engine}") if view.engine in ("siliconflow", "local") else view.engine,
         api_key=key_hint(view) or ctx.tr("tg_key_operator"),
     )
+    if view.pronunciations:
+        text += "\n" + ctx.tr("tg_settings_pronunciations", count=view.pronunciations)
+    if view.linked:
+        text += "\n" + ctx.tr("tg_settings_linked", platforms=platform_names(list(view.linked)))
     if not ctx.is_private and not view.scope.is_empty():
         text += ctx.tr("tg_settings_chat", values=_patch_text(view.scope))
     return text

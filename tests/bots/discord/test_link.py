@@ -19,6 +19,9 @@ async def test_code_from_telegram_typed_here_shares_settings(bot, app) -> None:
     assert (await app.service.settings(mine)).effective.speed == 1.4
     inter = await run_command(bot, "link")
     assert "linked with your Telegram account" in bot.fake.last_reply(inter.token).content
+    inter = await run_command(bot, "settings")
+    fields = {f["name"]: f["value"] for f in bot.fake.last_reply(inter.token).embeds[0]["fields"]}
+    assert fields["Linked with"] == "Telegram" and fields["Pronunciations"].startswith("1 ·")
     inter = await run_command(bot, "unlink")
     assert bot.fake.last_reply(inter.token).content.startswith("Unlinked.")
     assert (await app.service.settings(mine)).effective.speed == 1.0

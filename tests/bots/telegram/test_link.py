@@ -40,7 +40,7 @@ async def test_code_from_discord_typed_here(bot: Harness) -> None:
     assert bot.last_text() == ("Linked with your Discord account: the same voices, settings, dictionary and key "
                                "on both.")
     await bot.send("/settings")
-    assert "Speed: 0.7×" in bot.last_text()
+    assert "Speed: 0.7×" in bot.last_text() and "Linked with: Discord (/unlink)" in bot.last_text()
     await bot.send(f"/link {code}")
     assert "already linked" in bot.last_text()
 

@@ -16,6 +16,8 @@ async def test_own_pronunciations_are_set_listed_spoken_and_removed(bot: Harness
     listing = bot.last_text()
     assert "Your pronunciations" in listing and "gif → jif" in listing and "New York → noo york" in listing
     assert "This chat" not in listing  # a private chat has no chat dictionary
+    await bot.send("/settings")
+    assert "Pronunciations: 2 (/pronounce)" in bot.last_text()
     await bot.send("/pronounce GIF")
     assert bot.last_text() == "“gif” is read as written again."
     await bot.send("/pronounce gif")
