@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bots.discord.cogs.voices import invalidate_clones
 from bots.discord.common import reply, ui_lang, user_ref
 from core.i18n import platform_names, t
 
@@ -33,6 +34,7 @@ class Link(commands.Cog):
         lang = await ui_lang(self.service, interaction)
         if code:
             platform = await self.service.complete_link(ref, code)
+            invalidate_clones(self.bot, interaction.user.id)  # /voice now offers the shared clones
             await reply(interaction, t("dc_link_done", lang, platform=platform_names([platform])))
             return
         linked = await self.service.linked_platforms(ref)
@@ -45,6 +47,7 @@ class Link(commands.Cog):
     async def unlink(self, interaction: discord.Interaction) -> None:
         """Separate this account from your Telegram account."""
         undone = await self.service.unlink(user_ref(interaction, is_private=True))
+        invalidate_clones(self.bot, interaction.user.id)
         lang = await ui_lang(self.service, interaction)
         await reply(interaction, t("dc_unlinked" if undone else "dc_not_linked", lang))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core.models import UserRef
-from tests.fakes.discord import USER_ID, run_command
+from tests.fakes.discord import USER_ID, autocomplete, run_command
+from tests.samples import ogg_bytes, speech_like
 
 TELEGRAM_ME = UserRef(platform="telegram", user_id="4242")
 
@@ -35,6 +36,16 @@ async def test_code_shown_here_only_to_me_and_typed_on_telegram(bot, app) -> Non
     assert await app.service.complete_link(TELEGRAM_ME, code) == "discord"
     inter = await run_command(bot, "link", {"code": "WRONG123"})
     assert "already linked" in bot.fake.last_reply(inter.token).content
+
+
+async def test_voice_autocomplete_offers_the_shared_clones_right_after_linking(bot, app) -> None:
+    await app.service.clone(TELEGRAM_ME, ogg_bytes(speech_like(6.0, silence=1.0)), "from telegram",
+                            transcript="hello", consent=True)
+    before = await autocomplete(bot, "voice", {"name": ""}, focused="name")  # fills the cache
+    assert "from telegram" not in [c["value"] for c in before]
+    await run_command(bot, "link", {"code": await app.service.start_link(TELEGRAM_ME)})
+    after = await autocomplete(bot, "voice", {"name": ""}, focused="name")
+    assert "from telegram" in [c["value"] for c in after]
 
 
 async def test_a_wrong_code_changes_nothing(bot, app) -> None:
