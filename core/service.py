@@ -617,6 +617,9 @@ class VoiceService:
         instruction = _instruction(settings.style)
         if instruction is None and clone_id is not None and self.config.neutral_instruction:
             instruction = NEUTRAL_INSTRUCTION
+        if provider is not self.local and settings.language == "yue":
+            # CosyVoice2 reads Chinese text in Mandarin unless told otherwise: /lang yue asks for Cantonese
+            instruction = _with_cantonese(instruction)
         if provider is self.local and settings.style:
             if settings.style == "粤语":
                 settings = dataclasses.replace(settings, language="yue")
@@ -1050,6 +1053,16 @@ def _instruction(style: str | None) -> str | None:
     if not style:
         return None
     return STYLE_PRESETS.get(style, style)
+
+
+def _with_cantonese(instruction: str | None) -> str:
+    """The instruction for Cantonese speech, keeping a style (but not the neutral one) if there is one."""
+    cantonese = STYLE_PRESETS["粤语"]
+    if instruction is None or instruction == NEUTRAL_INSTRUCTION:
+        return cantonese
+    if "粤语" in instruction:
+        return instruction
+    return f"{cantonese}，{instruction}"
 
 
 def validate_name(name: str) -> str:

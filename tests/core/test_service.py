@@ -138,6 +138,18 @@ async def test_style_becomes_the_instruction_prefix(sf_app, fake_siliconflow):
         await sf_app.service.set_style(ALICE, "x" * 101)
 
 
+async def test_cantonese_language_asks_cosyvoice_for_cantonese(sf_app, fake_siliconflow):
+    await sf_app.service.update_settings(ALICE, language="yue")
+    await sf_app.service.speak(ALICE, "今日天气好好")
+    await sf_app.service.set_style(ALICE, "happy")
+    await sf_app.service.speak(ALICE, "今日天气好好")
+    await sf_app.service.set_style(ALICE, "粤语")
+    await sf_app.service.speak(ALICE, "今日天气好好呀")
+    inputs = [c["input"] for c in speech_calls(fake_siliconflow)]
+    assert inputs == ["用粤语说<|endofprompt|>今日天气好好", "用粤语说，用开心的语气说<|endofprompt|>今日天气好好",
+                      "用粤语说<|endofprompt|>今日天气好好呀"]
+
+
 async def test_offline_engine_says_once_that_it_ignores_styles(local_app):
     await local_app.service.set_style(ALICE, "whisper")
     first = await local_app.service.speak(ALICE, "one")
