@@ -59,7 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "tg_help": {
         "en": ("<b>Speaking</b>\n"
                "/speak TEXT — a voice note of TEXT (or reply to a message with /speak)\n"
-               "In a private chat, any text you send is read aloud.\n\n"
+               "In a private chat, any text you send is read aloud, and so is a .txt or .md file.\n\n"
                "<b>Voices</b>\n"
                "/voices — presets and your clones; tap one to use it\n"
                "/voice NAME — choose a voice\n"
@@ -79,7 +79,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "/forget — delete everything stored about you"),
         "zh": ("<b>朗读</b>\n"
                "/speak 文本——把文本变成语音消息（也可回复某条消息发送 /speak）\n"
-               "在私聊中，你发送的任何文字都会被朗读。\n\n"
+               "在私聊中，你发送的任何文字以及 .txt、.md 文件都会被朗读。\n\n"
                "<b>音色</b>\n"
                "/voices——预设音色和你的克隆音色，点击即可使用\n"
                "/voice 名称——选择音色\n"
@@ -99,7 +99,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "/forget——删除关于你的全部数据"),
         "ja": ("<b>読み上げ</b>\n"
                "/speak テキスト — テキストをボイスメッセージに（メッセージに返信して /speak も可）\n"
-               "個人チャットでは、送ったテキストはすべて読み上げます。\n\n"
+               "個人チャットでは、送ったテキストも .txt・.md ファイルもすべて読み上げます。\n\n"
                "<b>声</b>\n"
                "/voices — プリセットとあなたのクローン。タップで選択\n"
                "/voice 名前 — 声を選ぶ\n"

@@ -1,4 +1,5 @@
-"""Audio that users send: find it in a message, refuse what can't work before downloading, download.
+"""Files that users send: audio to clone (find it in a message, refuse what can't work before
+downloading, download), and text files to read aloud.
 
 Accepted: voice notes, audio files, and documents whose MIME type (or, for
 ``application/octet-stream``, whose file name) says audio. Refused before any getFile call: files
@@ -14,7 +15,7 @@ from pathlib import PurePosixPath
 
 from telegram import Message
 
-from core.errors import AudioTooLarge, AudioTooLong, UnsupportedAudio
+from core.errors import AudioTooLarge, AudioTooLong, InvalidValue, TextTooLong, UnsupportedAudio
 from core.service import CLONE_MAX_SECONDS, CLONE_UPLOAD_MAX_SECONDS
 
 from .compat import attr_seconds
@@ -108,3 +109,30 @@ async def download(bot, upload: AudioUpload, *, max_bytes: int) -> bytes:
 
 def _too_large(size: int, limit: int) -> AudioTooLarge:
     return AudioTooLarge(size=size, limit=limit, size_mb=round(size / 2**20, 1), limit_mb=round(limit / 2**20))
+
+
+#: A text file sent to read aloud: more than this is far beyond any text limit anyway.
+TEXT_FILE_MAX_BYTES = 256 * 1024
+
+
+def decode_text_file(data: bytes, filename: str | None) -> str:
+    """The text of a .txt/.md file: UTF-8 (with or without a BOM), or UTF-16 with its BOM."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise InvalidValue(name="file", value=(filename or "")[:64], allowed="UTF-8 text") from None
+
+
+async def download_text_file(bot, file_id: str, file_size: int | None, filename: str | None) -> str:
+    """Download and decode a text file, refusing one over :data:`TEXT_FILE_MAX_BYTES` before and after."""
+    if file_size is not None and file_size > TEXT_FILE_MAX_BYTES:
+        raise TextTooLong(length=file_size, limit=TEXT_FILE_MAX_BYTES, unit="bytes")
+    file = await bot.get_file(file_id)
+    data = bytes(await file.download_as_bytearray())
+    if len(data) > TEXT_FILE_MAX_BYTES:
+        raise TextTooLong(length=len(data), limit=TEXT_FILE_MAX_BYTES, unit="bytes")
+    return decode_text_file(data, filename)

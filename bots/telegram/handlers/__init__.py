@@ -22,6 +22,7 @@ from .common import answer
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 AUDIO_MEDIA = filters.VOICE | filters.AUDIO | filters.Document.ALL
+TEXT_FILE = filters.Document.TXT | filters.Document.FileExtension("txt") | filters.Document.FileExtension("md")
 
 
 class CaptionCommand(filters.MessageFilter):
@@ -75,6 +76,8 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(NEW_MESSAGE & AUDIO_MEDIA & CaptionCommand("clone"), clone.clone_command))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            general.private_text))
+    application.add_handler(MessageHandler(NEW_MESSAGE & filters.ChatType.PRIVATE & TEXT_FILE
+                                           & ~filters.CaptionRegex(r"^/"), general.private_text_file))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.ChatType.PRIVATE & AUDIO_MEDIA
                                            & ~filters.CaptionRegex(r"^/"), general.private_audio))
     application.add_handler(CallbackQueryHandler(voices.on_voice_button, pattern=r"^vb:v:"))

@@ -1,10 +1,10 @@
-"""/start, /help, and what a private chat does with plain text and stray audio."""
+"""/start, /help, and what a private chat does with plain text, text files and stray audio."""
 
 from __future__ import annotations
 
 from ..context import Ctx, handler
 from ..sending import speak
-from ..uploads import find_audio
+from ..uploads import download_text_file, find_audio
 
 
 @handler
@@ -25,6 +25,19 @@ async def private_text(ctx: Ctx) -> None:
     text = ctx.message.text or ctx.message.caption or ""
     if text.strip():
         await speak(ctx, text)
+
+
+@handler
+async def private_text_file(ctx: Ctx) -> None:
+    """A .txt or .md file in a private chat is read aloud (within the usual text limit)."""
+    document = ctx.message.document if ctx.message else None
+    if document is None:
+        return
+    text = await download_text_file(ctx.context.bot, document.file_id, document.file_size, document.file_name)
+    if not text.strip():
+        await ctx.reply(ctx.tr("tg_speak_no_text"))
+        return
+    await speak(ctx, text)
 
 
 @handler

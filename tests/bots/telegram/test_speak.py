@@ -114,3 +114,30 @@ async def test_record_voice_is_repeated_while_synthesis_runs_and_stops_after(mak
 
     await asyncio.sleep(0.3)
     assert len(bot.tg.calls_to("sendChatAction")) == count  # the loop was cancelled
+
+
+# --- text files in a private chat -----------------------------------------------------------------
+
+
+async def test_a_text_file_is_read_aloud(bot: Harness) -> None:
+    f = bot.tg.add_file("Chapter one.\nIt was a bright cold day in April.".encode("utf-8-sig"), file_path="docs/a.txt")
+    await bot.send(None, document=f.as_document(file_name="story.txt", mime_type="text/plain"))
+    assert bot.speech_requests()[-1].json["input"] == "Chapter one.\nIt was a bright cold day in April."
+    assert bot.voices_sent(CHAT)
+    utf16 = bot.tg.add_file("你好，世界".encode("utf-16"), file_path="docs/b.md")
+    await bot.send(None, document=utf16.as_document(file_name="notes.md", mime_type="application/octet-stream"))
+    assert bot.speech_requests()[-1].json["input"] == "你好，世界"
+
+
+async def test_text_files_that_cannot_be_read_are_refused_clearly(bot: Harness) -> None:
+    spoken = len(bot.speech_requests())
+    latin1 = bot.tg.add_file("café crème".encode("latin-1"), file_path="docs/c.txt")
+    await bot.send(None, document=latin1.as_document(file_name="menu.txt", mime_type="text/plain"))
+    assert "UTF-8 text" in bot.last_text()
+    huge = bot.tg.add_file(b"x" * 10, file_path="docs/d.txt", file_size=5 * 1024 * 1024)
+    await bot.send(None, document=huge.as_document(file_name="book.txt", mime_type="text/plain"))
+    assert "too long" in bot.last_text() and not [c for c in bot.tg.calls_to("getFile") if huge.file_id in str(c.params)]
+    long_text = bot.tg.add_file(("word " * 1000).encode(), file_path="docs/e.txt")
+    await bot.send(None, document=long_text.as_document(file_name="long.txt", mime_type="text/plain"))
+    assert "the limit is 2000" in bot.last_text()
+    assert len(bot.speech_requests()) == spoken
