@@ -127,6 +127,18 @@ def decode_text_file(data: bytes, filename: str | None) -> str:
         raise InvalidValue(name="file", value=(filename or "")[:64], allowed="UTF-8 text") from None
 
 
+TEXT_FILE_EXTENSIONS = frozenset({".txt", ".md"})
+
+
+def is_text_file(document: object) -> bool:
+    """A document that is plain text (.txt/.md, or ``text/plain``)."""
+    if document is None:
+        return False
+    mime = (getattr(document, "mime_type", None) or "").lower()
+    suffix = PurePosixPath(getattr(document, "file_name", None) or "").suffix.lower()
+    return mime == "text/plain" or suffix in TEXT_FILE_EXTENSIONS
+
+
 async def download_text_file(bot, file_id: str, file_size: int | None, filename: str | None) -> str:
     """Download and decode a text file, refusing one over :data:`TEXT_FILE_MAX_BYTES` before and after."""
     if file_size is not None and file_size > TEXT_FILE_MAX_BYTES:

@@ -1,9 +1,10 @@
-"""/speak TEXT, and /speak as a reply: speaks the replied message's text (or caption)."""
+"""/speak TEXT, and /speak as a reply: speaks the replied message's text (or caption, or .txt/.md file)."""
 
 from __future__ import annotations
 
 from ..context import Ctx, handler
 from ..sending import speak
+from ..uploads import download_text_file, is_text_file
 
 
 @handler
@@ -14,6 +15,9 @@ async def speak_command(ctx: Ctx) -> None:
         replied = None  # in a forum topic every message "replies" to the topic's first message
     if not text and replied is not None:
         text = (replied.text or replied.caption or "").strip()
+        if not text and is_text_file(replied.document):
+            doc = replied.document
+            text = (await download_text_file(ctx.context.bot, doc.file_id, doc.file_size, doc.file_name)).strip()
         if not text:
             await ctx.reply(ctx.tr("tg_speak_no_text"))
             return

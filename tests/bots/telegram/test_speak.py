@@ -141,3 +141,13 @@ async def test_text_files_that_cannot_be_read_are_refused_clearly(bot: Harness) 
     await bot.send(None, document=long_text.as_document(file_name="long.txt", mime_type="text/plain"))
     assert "the limit is 2000" in bot.last_text()
     assert len(bot.speech_requests()) == spoken
+
+
+async def test_speak_as_a_reply_to_a_text_file_in_a_group(bot: Harness) -> None:
+    from .conftest import GROUP
+
+    f = bot.tg.add_file(b"Minutes of the meeting.", file_path="docs/m.txt")
+    doc = await bot.send(None, chat=GROUP, document=f.as_document(file_name="minutes.txt", mime_type="text/plain"))
+    assert not bot.speech_requests()  # files in groups are not read unasked
+    await bot.send("/speak", chat=GROUP, reply_to=doc)
+    assert bot.speech_requests()[-1].json["input"] == "Minutes of the meeting."
