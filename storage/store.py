@@ -620,7 +620,8 @@ class Store:
     # --- forget ----------------------------------------------------------------------------
 
     async def forget_user(self, user_id: int) -> int:
-        """Delete every row about the user (settings, voices, key, usage, dictionary, the user itself).
+        """Delete every row about the user (settings, voices, key, usage, dictionary, pending clone
+        requests, link codes, the user itself), and the identities on other platforms linked to it.
 
         Characters are the guild's: the user's characters stay, with no owner. Returns the number
         of rows deleted (characters un-owned are not counted).
