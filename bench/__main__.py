@@ -20,6 +20,7 @@ BENCHES: dict[str, str] = {
     "audio": "bench.audio",
     "voice": "bench.voice",
     "prepare": "bench.prepare",
+    "notes": "bench.notes",
 }
 
 

@@ -111,6 +111,9 @@ SYNTH_CHUNK_CHARS = 200
 FIRST_CHUNK_CHARS = 80
 #: Text per voice note: long text becomes several notes, sent in order.
 NOTE_MAX_CHARS = 800
+#: When a text needs several notes, the first is at most this long, so the first voice note arrives sooner
+#: (the user listens to it while the rest is synthesized). None: every note up to NOTE_MAX_CHARS.
+FIRST_NOTE_CHARS: int | None = 300
 SAMPLE_RATE = 24000
 #: How long a platform user's account id is trusted without asking the store again, and how many are kept.
 USER_ID_TTL = 10.0
@@ -643,7 +646,7 @@ class VoiceService:
         return Utterance(
             user=user, user_id=uid, text=cleaned, settings=settings, voice_id=voice_id,
             voice_name=voice_name, instruction=instruction, provider=provider, api_key=api_key,
-            billed=billed, notes=textmod.chunk_text(cleaned, NOTE_MAX_CHARS), notices=notices,
+            billed=billed, notes=_notes(cleaned), notices=notices,
             character=char_obj.name if char_obj else None, dictionary=dictionary,
         )
 
@@ -1009,6 +1012,12 @@ class VoiceService:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _notes(text: str) -> list[str]:
+    """The text of each voice note: one note if it fits, else a short first note and full ones after."""
+    first = FIRST_NOTE_CHARS if len(text.strip()) > NOTE_MAX_CHARS else None
+    return textmod.chunk_text(text, NOTE_MAX_CHARS, first_max_chars=first)
 
 
 def _outcome(exc: BaseException) -> str:

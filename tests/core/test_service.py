@@ -110,6 +110,11 @@ async def test_long_text_becomes_several_notes_in_order(local_app):
     assert all(n.total == len(result.notes) for n in result.notes)
     assert "sentence number 0 " in result.notes[0].text
     assert "number 29" in result.notes[-1].text
+    # the first note is short, so it arrives sooner; the others are full
+    assert len(result.notes[0].text) <= 300 < len(result.notes[1].text) <= 800
+    medium = await local_app.service.prepare(ALICE, " ".join(sentences[:13]))  # ~700 characters: one note
+    assert len(medium.notes) == 1
+    local_app.service.release(medium)
 
 
 async def test_bad_text_is_refused_before_any_call(sf_app, fake_siliconflow):
