@@ -471,22 +471,6 @@ async def test_a_deleted_clone_falls_back_to_the_default_voice_once_noticed(make
 # --- process-local state stays bounded and notices other instances --------------------------------
 
 
-def test_id_cache_expires_and_is_bounded():
-    from core.service import _IdCache
-
-    now = [0.0]
-    cache = _IdCache(ttl=10.0, max_size=2, clock=lambda: now[0])
-    cache.put(("telegram", "1"), 1)
-    cache.put(("telegram", "2"), 2)
-    cache.put(("telegram", "3"), 3)  # the least recently stored goes
-    assert cache.get(("telegram", "1")) is None and cache.get(("telegram", "3")) == 3
-    now[0] = 10.5
-    assert cache.get(("telegram", "3")) is None
-    cache.put(("discord", "9"), 3)
-    cache.drop(3)
-    assert cache.get(("discord", "9")) is None
-
-
 async def test_a_second_instance_sees_a_forget_once_its_cache_entry_expires(make_app, tmp_path):
     first = await make_app("local", data_dir=tmp_path / "shared")
     second = await make_app("local", data_dir=tmp_path / "shared")  # another process on the same database

@@ -1,4 +1,4 @@
-"""One person on Telegram and Discord: a link code joins both accounts into one identity."""
+"""Identity: the account cache, and one person on Telegram and Discord joined by a link code."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from core.errors import (
     LinkPrivateOnly,
     LinkSamePlatform,
 )
+from core.identity import IdCache
 from core.models import UserRef
 from tests.app_fixtures import USER_KEY
 from tests.samples import ogg_bytes, speech_like
@@ -142,3 +143,17 @@ async def test_forget_on_one_platform_forgets_the_linked_account_too(sf_app, fak
     assert (await svc.voices(TG)).clones == []
     assert await svc.linked_platforms(TG) == [] and await svc.linked_platforms(DC) == []
     assert await sf_app.store.find_user("telegram", "1001") != await sf_app.store.find_user("discord", "555")
+
+
+def test_id_cache_expires_and_is_bounded():
+    now = [0.0]
+    cache = IdCache(ttl=10.0, max_size=2, clock=lambda: now[0])
+    cache.put(("telegram", "1"), 1)
+    cache.put(("telegram", "2"), 2)
+    cache.put(("telegram", "3"), 3)  # the least recently stored goes
+    assert cache.get(("telegram", "1")) is None and cache.get(("telegram", "3")) == 3
+    now[0] = 10.5
+    assert cache.get(("telegram", "3")) is None
+    cache.put(("discord", "9"), 3)
+    cache.drop(3)
+    assert cache.get(("discord", "9")) is None
