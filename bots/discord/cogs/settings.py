@@ -209,7 +209,8 @@ class Settings(commands.Cog):
         """Show the bytes of text you had spoken (today and in total) and the estimated cost."""
         report = await self.service.usage(user_ref(interaction))
         lang = await self._lang(interaction)
-        limit = t("dc_usage_limit", lang, used=report.quota_used, limit=report.daily_limit) if report.daily_limit else ""
+        limit = (t("dc_usage_limit", lang, used=report.quota_used, limit=report.daily_limit)
+                 if report.daily_limit else "")
         await reply(interaction, t("dc_usage", lang, today_bytes=report.today_bytes,
                                    today_requests=report.today_requests, total_bytes=report.total_bytes,
                                    total_requests=report.total_requests, cost=f"{report.estimated_cost:.4f}",

@@ -365,7 +365,8 @@ async def test_mute_yourself_or_others_as_a_moderator(vbot) -> None:
     moderator = discord.Permissions(mute_members=True)
     inter = await run_command(vbot, "autoread mute", other, resolved=resolved_member(THIRD_USER_ID),
                               permissions=moderator)
-    assert vbot.fake.last_reply(inter.token).content == f"I won't read <@{THIRD_USER_ID}>'s messages aloud in this server."
+    assert vbot.fake.last_reply(inter.token).content == (
+        f"I won't read <@{THIRD_USER_ID}>'s messages aloud in this server.")
     await cog.on_message(message(vbot, "muted by a moderator", author_id=THIRD_USER_ID))
     # … and the muted member can't lift a moderator's mute, nor turn it into a self-mute
     inter = await run_command(vbot, "autoread mute", user_id=THIRD_USER_ID)
