@@ -728,9 +728,9 @@ class Store:
         where = (table.c.token == token, table.c.user_id == user_id)
         async with self._write() as conn:
             row = (await conn.execute(sa.select(table).where(*where))).first()
-            if row is None:
+            # a double tap on the button: only the press that deleted the request clones
+            if row is None or (await conn.execute(sa.delete(table).where(*where))).rowcount != 1:
                 return None
-            await conn.execute(sa.delete(table).where(*where))
         if row.created_at < t.utcnow() - timedelta(seconds=max_age):
             return None
         return CloneRequest(token=row.token, name=row.name, transcript=row.transcript, file_ref=row.file_ref,
@@ -752,9 +752,9 @@ class Store:
         table = t.link_codes
         async with self._write() as conn:
             row = (await conn.execute(sa.select(table).where(table.c.code == code))).first()
-            if row is None:
+            # rowcount: of two concurrent takes (PostgreSQL), only the one that deleted it gets the code
+            if row is None or (await conn.execute(sa.delete(table).where(table.c.code == code))).rowcount != 1:
                 return None
-            await conn.execute(sa.delete(table).where(table.c.code == code))
         if row.created_at < t.utcnow() - timedelta(seconds=max_age):
             return None
         return row.user_id
