@@ -21,6 +21,7 @@ BENCHES: dict[str, str] = {
     "voice": "bench.voice",
     "prepare": "bench.prepare",
     "notes": "bench.notes",
+    "scale": "bench.scale",
 }
 
 
