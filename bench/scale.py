@@ -9,7 +9,7 @@ Measured per N: the process's resident memory before and at its peak, CPU time p
 (a source ran dry in the middle of an utterance, which listeners hear as a gap), and late packets (more than
 40 ms after the previous one on the same connection, i.e. the player thread fell behind).
 
-Seen on a 2-core machine: 50 guilds at once play cleanly at about 60 % of one core; at 100 the encoders fall
+Seen on a 2-core machine: 50 guilds at once play cleanly at about 60 % of one core; at 100 the process falls
 behind (underruns, and the 10 s clips take ~15 s), so a bot that big should run more than one process (shards).
 """
 
