@@ -125,7 +125,7 @@ class Identities:
             await self.store.link_identity(identity, account)
         except NameTaken as exc:
             raise LinkNameClash(name=exc.params.get("name", "")) from None
-        self._forget_cached(identity)
+        self._user_ids.drop(identity)
         self._user_ids.put((user.platform, user.user_id), account)
         return platforms[0]
 
@@ -153,8 +153,6 @@ class Identities:
             return False
         account = await self.user_id(user)
         undone = await self.store.unlink(raw)
-        self._forget_cached(raw, account)
+        self._user_ids.drop(raw, account)
         return undone > 0
 
-    def _forget_cached(self, *uids: int) -> None:
-        self._user_ids.drop(*uids)

@@ -18,7 +18,7 @@ import re
 import secrets
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -569,8 +569,7 @@ class VoiceService(Identities):
 
     async def render_notes(self, utt: Utterance, fmt: AudioFormat = "ogg") -> AsyncIterator[VoiceNote]:
         """Synthesize an utterance as voice notes (OGG/Opus by default), yielding each when done."""
-        outcome = "cancelled"  # a consumer that stops early (GeneratorExit) or a cancelled task
-        try:
+        with self._rendering(utt, "note"):
             total = len(utt.notes)
             for index, note_text in enumerate(utt.notes):
                 key = self._cache_key(utt, note_text, fmt)
@@ -597,28 +596,28 @@ class VoiceService(Identities):
                                      meta={"duration": encoded.duration, "sample_count": encoded.sample_count,
                                            "waveform": encoded.waveform.hex()})
                 yield VoiceNote(audio=encoded, text=note_text, index=index, total=total)
-            outcome = "ok"
-        except Exception as exc:
-            outcome = _outcome(exc)
-            raise
-        finally:
-            self.metrics.utterances.labels(utt.provider.name, "note", outcome).inc()
-            self.release(utt)
 
     async def stream_pcm(self, utt: Utterance) -> AsyncIterator[PCMChunk]:
         """Synthesize an utterance as a PCM stream, for voice channels (playback starts on the first chunk)."""
-        outcome = "cancelled"  # skipped (the consumer closed the stream) or a cancelled task
-        try:
+        with self._rendering(utt, "stream"):
             # aclosing: a skip closes the provider's HTTP stream now, not when the GC gets to it.
             async with contextlib.aclosing(self._pcm(utt, utt.text)) as stream:
                 async for chunk in stream:
                     yield chunk
+
+    @contextlib.contextmanager
+    def _rendering(self, utt: Utterance, kind: str) -> Iterator[None]:
+        """Around one rendering: count its outcome (``ok``, an error code, or ``cancelled`` when the
+        consumer stopped early or the task was cancelled) and free the user's slot."""
+        outcome = "cancelled"
+        try:
+            yield
             outcome = "ok"
         except Exception as exc:
             outcome = _outcome(exc)
             raise
         finally:
-            self.metrics.utterances.labels(utt.provider.name, "stream", outcome).inc()
+            self.metrics.utterances.labels(utt.provider.name, kind, outcome).inc()
             self.release(utt)
 
     async def speak(self, user: UserRef, text: str, *, character: str | None = None,
@@ -871,7 +870,7 @@ class VoiceService(Identities):
             return report
         report.deleted_cache_entries = await self.cache.purge_tag(f"user:{uid}")
         report.deleted_rows = await self.store.forget_user(uid)
-        self._forget_cached(uid)
+        self._user_ids.drop(uid)
         self._user_ids.pop((user.platform, user.user_id))
         self._recent.pop(uid, None)
         return report
