@@ -18,11 +18,18 @@ from telegram.ext import (
 )
 
 from . import account, clone, general, pronounce, settings, speak, voices
+from ..uploads import is_text_file
 from .common import answer
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 AUDIO_MEDIA = filters.VOICE | filters.AUDIO | filters.Document.ALL
-TEXT_FILE = filters.Document.TXT | filters.Document.FileExtension("txt") | filters.Document.FileExtension("md")
+
+
+class TextFile(filters.MessageFilter):
+    """A document that is plain text, by :func:`..uploads.is_text_file` (the rule /speak uses too)."""
+
+    def filter(self, message: Message) -> bool:
+        return is_text_file(message.document)
 
 
 class CaptionCommand(filters.MessageFilter):
@@ -76,7 +83,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(NEW_MESSAGE & AUDIO_MEDIA & CaptionCommand("clone"), clone.clone_command))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            general.private_text))
-    application.add_handler(MessageHandler(NEW_MESSAGE & filters.ChatType.PRIVATE & TEXT_FILE
+    application.add_handler(MessageHandler(NEW_MESSAGE & filters.ChatType.PRIVATE & TextFile()
                                            & ~filters.CaptionRegex(r"^/"), general.private_text_file))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.ChatType.PRIVATE & AUDIO_MEDIA
                                            & ~filters.CaptionRegex(r"^/"), general.private_audio))

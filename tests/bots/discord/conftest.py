@@ -8,22 +8,16 @@ from pathlib import Path
 import pytest
 
 from bots.app import App, build_app
+from bots.discord.bot import COGS
 from core.config import load_config
 from tests.fakes.discord import close_bot, make_bot
 from tests.fakes.siliconflow import FakeSiliconFlow
 from tests.fakes.siliconflow_fixtures import FAST_PROVIDER_SETTINGS, OPERATOR_KEY
 
-#: The text-side extensions (the voice-channel cogs are tested in tests/bots/discord/voice).
-TEXT_COGS = [
-    "bots.discord.cogs.voices",
-    "bots.discord.cogs.speak",
-    "bots.discord.cogs.settings",
-    "bots.discord.cogs.clone",
-    "bots.discord.cogs.server",
-    "bots.discord.cogs.pronounce",
-    "bots.discord.cogs.link",
-    "bots.discord.cogs.help",
-]
+#: The voice-channel extensions, tested in tests/bots/discord/voice.
+VOICE_SIDE = ("bots.discord.cogs.voice", "bots.discord.cogs.characters")
+#: The text-side extensions: every cog the bot loads but the voice-channel ones.
+TEXT_COGS = [name for name in COGS if name not in VOICE_SIDE]
 
 
 def make_config(data_dir: Path, fake: FakeSiliconFlow | None, **overrides):

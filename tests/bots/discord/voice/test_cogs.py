@@ -13,7 +13,7 @@ import pytest
 from bots.discord.voice.manager import VoiceManager
 from bots.discord.voice.player import PlayerSettings
 from core.audio import OPUS_SILENCE
-from tests.bots.discord.conftest import TEXT_COGS
+from tests.bots.discord.conftest import TEXT_COGS, VOICE_SIDE
 from tests.bots.discord.voice.fakes import FakeConnector, wait_for
 from tests.fakes.discord import (
     BOT_USER_ID,
@@ -37,7 +37,7 @@ VOICE_ID = 700000000000000050
 OTHER_VOICE_ID = 700000000000000051
 THIRD_USER_ID = 600000000000000003
 ROLE_ID = 500000000000000001
-VOICE_COGS = [*TEXT_COGS, "bots.discord.cogs.voice", "bots.discord.cogs.characters"]
+VOICE_COGS = [*TEXT_COGS, *VOICE_SIDE]
 FAST = PlayerSettings(idle_timeout=0, alone_grace=3600, keepalive_interval=3600, prefetch_seconds=0.02,
                       reconnect_delay=0.01, stable_after=0)
 
