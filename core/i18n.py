@@ -1,7 +1,7 @@
 """User-facing sentences in English, Chinese and Japanese.
 
 Adapters call :func:`error_text` for errors and :func:`t` for their own strings, which they add
-with :func:`register`. Unknown languages fall back to English; a missing parameter never raises.
+with :func:`register`; sentences both adapters show word for word are here as ``ui_*``. Unknown languages fall back to English; a missing parameter never raises.
 """
 
 from __future__ import annotations
@@ -266,6 +266,29 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "Your chosen voice no longer exists; the default voice was used. Pick another with /voices.",
         "zh": "你选择的音色已不存在，已改用默认音色。请用 /voices 重新选择。",
         "ja": "選んだ声はもう存在しないため、既定の声を使いました。/voices で選び直してください。",
+    },
+    # --- sentences both adapters show (their own strings carry the ones that differ) -----------
+    "ui_cancel": {"en": "Cancel", "zh": "取消", "ja": "キャンセル"},
+    "ui_none": {"en": "none", "zh": "无", "ja": "なし"},
+    "ui_pronunciation_removed": {
+        "en": "“{word}” is read as written again.",
+        "zh": "“{word}”恢复按原文朗读。",
+        "ja": "「{word}」は書かれたとおりに読みます。",
+    },
+    "ui_dictionary_empty": {"en": "none yet", "zh": "暂无", "ja": "まだありません"},
+    "ui_link_done": {
+        "en": "Linked with your {platform} account: the same voices, settings, dictionary and key on both.",
+        "zh": "已与你的 {platform} 账号关联：两边使用相同的音色、设置、词典和密钥。",
+        "ja": "{platform} のアカウントと連携しました。声・設定・辞書・キーは両方で共通です。",
+    },
+    "ui_unlinked": {
+        "en": "Unlinked. Everything stays with the account that showed the code; the one that typed it starts afresh.",
+        "zh": "已取消关联。所有数据留在显示关联码的账号；输入关联码的账号将重新开始。",
+        "ja": "連携を解除しました。データはコードを表示した側に残り、入力した側は最初からになります。",
+    },
+    "ui_usage_limit": {
+        "en": " ({used} of today's {limit} bytes on the bot's key)", "zh": "（今日使用机器人密钥 {used}/{limit} 字节）",
+        "ja": "（本日ボットのキーで {used}/{limit} バイト）",
     },
 }
 

@@ -289,7 +289,7 @@ class ConfirmView(OwnerView):
         self.pressed: discord.Interaction | None = None
         self.confirm.label = (confirm_label or t("dc_button_confirm", lang))[:80]
         self.confirm.style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
-        self.cancel.label = t("dc_button_cancel", lang)
+        self.cancel.label = t("ui_cancel", lang)
         token = secrets.token_hex(6)
         self.confirm.custom_id = f"vb:confirm:{token}"
         self.cancel.custom_id = f"vb:cancel:{token}"

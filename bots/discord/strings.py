@@ -160,7 +160,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "dc_src_user": {"en": "yours", "zh": "你的设置", "ja": "あなたの設定"},
     "dc_src_server": {"en": "server default", "zh": "服务器默认", "ja": "サーバーの既定"},
     "dc_src_default": {"en": "default", "zh": "默认", "ja": "既定"},
-    "dc_none": {"en": "none", "zh": "无", "ja": "なし"},
     "dc_key_operator": {
         "en": "none (the bot's own)",
         "zh": "无（使用机器人的密钥）",
@@ -231,11 +230,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "今日: {today_requests} 件、{today_bytes} バイト{limit}。\n"
               "合計: {total_requests} 件、{total_bytes} バイト、約 {cost} {currency}。",
     },
-    "dc_usage_limit": {
-        "en": " ({used} of today's {limit} bytes on the bot's key)",
-        "zh": "（今日使用机器人密钥 {used}/{limit} 字节）",
-        "ja": "（本日ボットのキーで {used}/{limit} バイト）",
-    },
     # --- /forget -------------------------------------------------------------------------------
     "dc_forget_confirm": {
         "en": "This deletes everything stored about you: settings, key, usage and your cloned voices "
@@ -262,7 +256,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "キャンセルしました。何も変更していません。",
     },
     "dc_button_confirm": {"en": "Confirm", "zh": "确认", "ja": "確認"},
-    "dc_button_cancel": {"en": "Cancel", "zh": "取消", "ja": "キャンセル"},
     "dc_button_delete": {"en": "Delete everything", "zh": "全部删除", "ja": "すべて削除"},
     # --- /clone --------------------------------------------------------------------------------
     "dc_clone_consent": {
@@ -341,20 +334,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": ("連携コード: `{code}`（1 回限り、10 分間有効）。Telegram で私に `/link {code}` を送ると、"
                "両方のアカウントで声・設定・辞書・キーを共有します。コードは誰にも見せないでください。"),
     },
-    "dc_link_done": {
-        "en": "Linked with your {platform} account: the same voices, settings, dictionary and key on both.",
-        "zh": "已与你的 {platform} 账号关联：两边使用相同的音色、设置、词典和密钥。",
-        "ja": "{platform} のアカウントと連携しました。声・設定・辞書・キーは両方で共通です。",
-    },
     "dc_link_status": {
         "en": "This account is linked with your {platforms} account. `/unlink` separates them.",
         "zh": "此账号已与你的 {platforms} 账号关联。使用 `/unlink` 可取消关联。",
         "ja": "このアカウントは {platforms} のアカウントと連携しています。`/unlink` で解除できます。",
-    },
-    "dc_unlinked": {
-        "en": "Unlinked. Everything stays with the account that showed the code; the one that typed it starts afresh.",
-        "zh": "已取消关联。所有数据留在显示关联码的账号；输入关联码的账号将重新开始。",
-        "ja": "連携を解除しました。データはコードを表示した側に残り、入力した側は最初からになります。",
     },
     "dc_not_linked": {
         "en": "This account isn't linked. `/link` gives you a code to type on Telegram.",
@@ -375,11 +358,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "在本服务器中，“{word}”现在对所有人读作“{spoken}”（成员自己的词条优先）。",
         "ja": "このサーバーでは全員について「{word}」を「{spoken}」と読みます（メンバー個人の登録が優先）。",
     },
-    "dc_pron_removed": {
-        "en": "“{word}” is read as written again.",
-        "zh": "“{word}”恢复按原文朗读。",
-        "ja": "「{word}」は書かれたとおりに読みます。",
-    },
     "dc_pron_title": {"en": "Pronunciations", "zh": "读法词典", "ja": "読み方辞書"},
     "dc_pron_hint": {
         "en": "`/pronounce set` adds a word, `/pronounce remove` takes it out. Your own entries win over the server's.",
@@ -388,7 +366,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "dc_pron_mine": {"en": "Yours", "zh": "你的", "ja": "あなたの"},
     "dc_pron_server": {"en": "This server's", "zh": "本服务器的", "ja": "このサーバーの"},
-    "dc_pron_none": {"en": "none yet", "zh": "暂无", "ja": "まだありません"},
     "dc_help_commands": {"en": "Commands", "zh": "命令", "ja": "コマンド"},
     "dc_help_voice_commands": {"en": "Voice channel", "zh": "语音频道", "ja": "ボイスチャンネル"},
     "dc_help_server_commands": {

@@ -119,14 +119,14 @@ def styles(owner: int, current: str | None, lang: str) -> InlineKeyboardMarkup:
 def clone_consent(owner: int, token: str, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
         [InlineKeyboardButton(t("tg_btn_confirm", lang), callback_data=data("c", owner, "ok", token))],
-        [InlineKeyboardButton(t("tg_btn_cancel", lang), callback_data=data("c", owner, "no", token))],
+        [InlineKeyboardButton(t("ui_cancel", lang), callback_data=data("c", owner, "no", token))],
     ])
 
 
 def forget(owner: int, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(t("tg_btn_forget", lang), callback_data=data("f", owner, "ok")),
-        InlineKeyboardButton(t("tg_btn_cancel", lang), callback_data=data("f", owner, "no")),
+        InlineKeyboardButton(t("ui_cancel", lang), callback_data=data("f", owner, "no")),
     ]])
 
 

@@ -173,7 +173,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "✅ 这是我的声音 / 我已获授权",
         "ja": "✅ 自分の声です / 許可を得ています",
     },
-    "tg_btn_cancel": {"en": "Cancel", "zh": "取消", "ja": "キャンセル"},
     "tg_btn_speed_down": {"en": "Speed −", "zh": "语速 −", "ja": "速さ −"},
     "tg_btn_speed_up": {"en": "Speed +", "zh": "语速 +", "ja": "速さ +"},
     "tg_btn_gain_down": {"en": "Gain −", "zh": "音量 −", "ja": "音量 −"},
@@ -237,7 +236,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "\n\n<b>本群默认设置</b>（由管理员设置）：{values}",
         "ja": "\n\n<b>このチャットの既定値</b>（管理者が設定）: {values}",
     },
-    "tg_none": {"en": "none", "zh": "无", "ja": "なし"},
     "tg_key_operator": {"en": "none of your own", "zh": "未设置（使用机器人的）", "ja": "自分のキーなし"},
     "tg_engine_siliconflow": {
         "en": "CosyVoice2 (SiliconFlow)", "zh": "CosyVoice2（SiliconFlow）", "ja": "CosyVoice2（SiliconFlow）",
@@ -304,16 +302,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "在本群中，“{word}”现在对所有人读作“{spoken}”（个人词典优先）。",
         "ja": "このチャットでは全員について「{word}」を「{spoken}」と読みます（個人の辞書が優先）。",
     },
-    "tg_pron_removed": {
-        "en": "“{word}” is read as written again.",
-        "zh": "“{word}”恢复按原文朗读。",
-        "ja": "「{word}」は書かれたとおりに読みます。",
-    },
     "tg_pron_mine": {"en": "<b>Your pronunciations</b>", "zh": "<b>你的读法词典</b>", "ja": "<b>あなたの読み方辞書</b>"},
     "tg_pron_chat": {"en": "<b>This chat's pronunciations</b>", "zh": "<b>本群的读法词典</b>",
                      "ja": "<b>このチャットの読み方辞書</b>"},
     "tg_pron_entry": {"en": "{word} → {spoken}", "zh": "{word} → {spoken}", "ja": "{word} → {spoken}"},
-    "tg_pron_none": {"en": "none yet", "zh": "暂无", "ja": "まだありません"},
     "tg_pron_usage": {
         "en": ("/pronounce WORD SAY-AS reads a word your way, e.g. <code>/pronounce gif jif</code>; for a phrase, "
                "<code>/pronounce New York = noo york</code>. /pronounce WORD alone removes it. "
@@ -335,20 +327,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": ("連携コード: <code>{code}</code>（1 回限り、10 分間有効）。Discord で私に <code>/link {code}</code> を送ると、"
                "両方のアカウントで声・設定・辞書・キーを共有します。コードは誰にも見せないでください。"),
     },
-    "tg_link_done": {
-        "en": "Linked with your {platform} account: the same voices, settings, dictionary and key on both.",
-        "zh": "已与你的 {platform} 账号关联：两边使用相同的音色、设置、词典和密钥。",
-        "ja": "{platform} のアカウントと連携しました。声・設定・辞書・キーは両方で共通です。",
-    },
     "tg_link_status": {
         "en": "This account is linked with your {platforms} account. /unlink separates them.",
         "zh": "此账号已与你的 {platforms} 账号关联。发送 /unlink 可取消关联。",
         "ja": "このアカウントは {platforms} のアカウントと連携しています。/unlink で解除できます。",
-    },
-    "tg_unlinked": {
-        "en": "Unlinked. Everything stays with the account that showed the code; the one that typed it starts afresh.",
-        "zh": "已取消关联。所有数据留在显示关联码的账号；输入关联码的账号将重新开始。",
-        "ja": "連携を解除しました。データはコードを表示した側に残り、入力した側は最初からになります。",
     },
     "tg_not_linked": {
         "en": "This account isn't linked. /link gives you a code to type on Discord.",
@@ -410,10 +392,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": ("<b>使用量</b>\n今日: {today_requests} 回、{today_bytes} バイト{limit}\n"
                "合計: {total_requests} 回、{total_bytes} バイト\n"
                "推定費用: {cost} {currency}"),
-    },
-    "tg_usage_limit": {
-        "en": " ({used} of today's {limit} bytes on the bot's key)", "zh": "（今日使用机器人密钥 {used}/{limit} 字节）",
-        "ja": "（本日ボットのキーで {used}/{limit} バイト）",
     },
     "tg_usage_own_key": {
         "en": "\nYour own key ({hint}) pays for your requests.",

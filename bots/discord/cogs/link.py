@@ -35,7 +35,7 @@ class Link(commands.Cog):
         if code:
             platform = await self.service.complete_link(ref, code)
             invalidate_clones(self.bot, interaction.user.id)  # /voice now offers the shared clones
-            await reply(interaction, t("dc_link_done", lang, platform=platform_names([platform])))
+            await reply(interaction, t("ui_link_done", lang, platform=platform_names([platform])))
             return
         linked = await self.service.linked_platforms(ref)
         if linked:
@@ -49,7 +49,7 @@ class Link(commands.Cog):
         undone = await self.service.unlink(user_ref(interaction, is_private=True))
         invalidate_clones(self.bot, interaction.user.id)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dc_unlinked" if undone else "dc_not_linked", lang))
+        await reply(interaction, t("ui_unlinked" if undone else "dc_not_linked", lang))
 
 
 async def setup(bot: commands.Bot) -> None:

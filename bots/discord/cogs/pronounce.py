@@ -40,7 +40,7 @@ def _check_server(interaction: discord.Interaction, server: bool) -> None:
 def format_entries(entries: list[Pronunciation], lang: str, limit: int = FIELD_LIMIT) -> str:
     """``word → spoken`` lines that fit one embed field, with "… +N" for the rest."""
     if not entries:
-        return t("dc_pron_none", lang)
+        return t("ui_dictionary_empty", lang)
     lines: list[str] = []
     used = 0
     for shown, entry in enumerate(entries):
@@ -92,7 +92,7 @@ class Pronounce(commands.Cog):
         removed = await self.service.remove_pronunciation(user_ref(interaction), word, server=server,
                                                           is_admin=server)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dc_pron_removed", lang, word=discord.utils.escape_markdown(removed.word)))
+        await reply(interaction, t("ui_pronunciation_removed", lang, word=discord.utils.escape_markdown(removed.word)))
 
     @remove_entry.autocomplete("word")
     async def _word_choices(self, interaction: discord.Interaction,

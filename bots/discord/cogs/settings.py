@@ -69,7 +69,7 @@ def style_choices(current: str, lang: str) -> list[app_commands.Choice[str]]:
 
 def format_value(field: str, value: object, lang: str) -> str:
     if value is None or value == "":
-        return t("dc_none", lang)
+        return t("ui_none", lang)
     if field == "speed":
         return f"{float(value):g}×"  # type: ignore[arg-type]
     if field == "gain":
@@ -209,7 +209,7 @@ class Settings(commands.Cog):
         """Show the bytes of text you had spoken (today and in total) and the estimated cost."""
         report = await self.service.usage(user_ref(interaction))
         lang = await self._lang(interaction)
-        limit = (t("dc_usage_limit", lang, used=report.quota_used, limit=report.daily_limit)
+        limit = (t("ui_usage_limit", lang, used=report.quota_used, limit=report.daily_limit)
                  if report.daily_limit else "")
         await reply(interaction, t("dc_usage", lang, today_bytes=report.today_bytes,
                                    today_requests=report.today_requests, total_bytes=report.total_bytes,

@@ -328,15 +328,15 @@ class Voice(commands.Cog):
             char = opts.autoread_characters.get(cid)
             channels.append(f"<#{cid}>" + (f" ({char})" if char else ""))
         body = t("dcv_options_body", lang,
-                 channels=", ".join(channels) or t("dcv_none", lang),
+                 channels=", ".join(channels) or t("ui_none", lang),
                  join=_on_off(opts.join_on_speak, lang), announce=_on_off(opts.announce, lang),
-                 prefix=f"`{opts.skip_prefix}`" if opts.skip_prefix else t("dcv_none", lang),
+                 prefix=f"`{opts.skip_prefix}`" if opts.skip_prefix else t("ui_none", lang),
                  bots=_on_off(opts.ignore_bots, lang),
-                 role=f"<@&{opts.ignore_role}>" if opts.ignore_role else t("dcv_none", lang),
-                 required=f"<@&{opts.required_role}>" if opts.required_role else t("dcv_none", lang),
+                 role=f"<@&{opts.ignore_role}>" if opts.ignore_role else t("ui_none", lang),
+                 required=f"<@&{opts.required_role}>" if opts.required_role else t("ui_none", lang),
                  seconds=f"{opts.max_seconds:g}",
                  muted=" ".join(f"<@{uid}>" for uid in list(opts.muted)[:20]) + (
-                     f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("dcv_none", lang))
+                     f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("ui_none", lang))
         return f"**{t('dcv_options_title', lang)}**\n{body}"
 
     async def _set(self, interaction: discord.Interaction, option: str, shown: str, **changes: Any) -> None:

@@ -191,7 +191,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "dcv_on": {"en": "on", "zh": "开", "ja": "オン"},
     "dcv_off": {"en": "off", "zh": "关", "ja": "オフ"},
-    "dcv_none": {"en": "none", "zh": "无", "ja": "なし"},
     "dcv_option_set": {
         "en": "Saved: {option} = {value}.",
         "zh": "已保存：{option} = {value}。",

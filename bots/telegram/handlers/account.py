@@ -78,7 +78,7 @@ async def link_command(ctx: Ctx) -> None:
         await ctx.service.complete_link(ctx.ref, "".join(args))  # raises LinkPrivateOnly here
     if args:
         platform = await ctx.service.complete_link(ctx.ref, "".join(args))
-        await ctx.reply(ctx.tr("tg_link_done", platform=platform_names([platform])))
+        await ctx.reply(ctx.tr("ui_link_done", platform=platform_names([platform])))
         return
     linked = await ctx.service.linked_platforms(ctx.ref)
     if linked:
@@ -92,14 +92,14 @@ async def link_command(ctx: Ctx) -> None:
 async def unlink_command(ctx: Ctx) -> None:
     """/unlink: separate this account from its Discord account."""
     undone = await ctx.service.unlink(ctx.ref)
-    await ctx.reply(ctx.tr("tg_unlinked" if undone else "tg_not_linked"))
+    await ctx.reply(ctx.tr("ui_unlinked" if undone else "tg_not_linked"))
 
 
 @handler
 async def usage_command(ctx: Ctx) -> None:
     report = await ctx.service.usage(ctx.ref)
     view = await ctx.service.settings(ctx.ref)
-    limit = ctx.tr("tg_usage_limit", used=report.quota_used, limit=report.daily_limit) if report.daily_limit else ""
+    limit = ctx.tr("ui_usage_limit", used=report.quota_used, limit=report.daily_limit) if report.daily_limit else ""
     # Numbers only, plus the operator's currency code: t() (not tr()) so ``limit`` keeps its markup.
     text = t("tg_usage", ctx.lang, today_bytes=report.today_bytes, today_requests=report.today_requests,
              limit=limit, total_bytes=report.total_bytes, total_requests=report.total_requests,

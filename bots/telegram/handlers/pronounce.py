@@ -24,7 +24,7 @@ def _entries(ctx: Ctx, title_key: str, entries: list[Pronunciation], budget: int
         lines.append(line)
         used += len(line) + 1
     if not entries:
-        lines.append(ctx.tr("tg_pron_none"))
+        lines.append(ctx.tr("ui_dictionary_empty"))
     return "\n".join(lines), used
 
 
@@ -59,7 +59,7 @@ async def pronounce_command(ctx: Ctx) -> None:
     is_admin = await is_chat_admin(ctx) if chat else False
     if spoken is None:
         removed = await ctx.service.remove_pronunciation(ctx.ref, word, server=chat, is_admin=is_admin)
-        await ctx.reply(ctx.tr("tg_pron_removed", word=removed.word))
+        await ctx.reply(ctx.tr("ui_pronunciation_removed", word=removed.word))
         return
     entry = await ctx.service.set_pronunciation(ctx.ref, word, spoken, server=chat, is_admin=is_admin)
     await ctx.reply(ctx.tr("tg_pron_chat_set" if chat else "tg_pron_set", word=entry.word, spoken=entry.spoken))

@@ -29,7 +29,7 @@ def settings_text(ctx: Ctx, view: SettingsView) -> str:
     e = view.effective
     text = ctx.tr(
         "tg_settings", voice=view.voice_name, speed=num(e.speed), gain=signed(e.gain),
-        language=LANGUAGE_NAMES.get(e.language, e.language), style=e.style or ctx.tr("tg_none"),
+        language=LANGUAGE_NAMES.get(e.language, e.language), style=e.style or ctx.tr("ui_none"),
         ui=UI_NAMES.get(view.ui_language, view.ui_language),
         engine=ctx.tr(f"tg_engine_{view.engine}") if view.engine in ("siliconflow", "local") else view.engine,
         api_key=key_hint(view) or ctx.tr("tg_key_operator"),
@@ -49,7 +49,7 @@ def lang_text(ctx: Ctx, view: SettingsView) -> str:
 
 
 def style_text(ctx: Ctx, view: SettingsView) -> str:
-    return ctx.tr("tg_style_usage", value=view.user.style or view.effective.style or ctx.tr("tg_none"))
+    return ctx.tr("tg_style_usage", value=view.user.style or view.effective.style or ctx.tr("ui_none"))
 
 
 @handler
@@ -67,7 +67,7 @@ async def _chat_settings(ctx: Ctx, args: list[str]) -> None:
         raise PermissionDenied(action="change group settings outside a group")
     if len(args) < 2:
         view = await ctx.service.settings(ctx.ref)
-        current = _patch_text(view.scope) or ctx.tr("tg_none")
+        current = _patch_text(view.scope) or ctx.tr("ui_none")
         await ctx.reply(ctx.tr("tg_chat_usage") + "\n" + ctx.tr("tg_settings_chat", values=current).strip())
         return
     field = args[0].lower()
@@ -80,7 +80,7 @@ async def _chat_settings(ctx: Ctx, args: list[str]) -> None:
         value = None
     patch = await ctx.service.update_scope_settings(ctx.ref, is_admin=await is_chat_admin(ctx), **{field: value})
     shown = patch.as_dict().get(field)
-    await ctx.reply(ctx.tr("tg_chat_set", name=field, value=shown if shown is not None else ctx.tr("tg_none")))
+    await ctx.reply(ctx.tr("tg_chat_set", name=field, value=shown if shown is not None else ctx.tr("ui_none")))
 
 
 @handler
