@@ -20,6 +20,7 @@ BENCHES: dict[str, str] = {
     "audio": "bench.audio",
     "voice": "bench.voice",
     "prepare": "bench.prepare",
+    "text": "bench.text",
     "notes": "bench.notes",
     "scale": "bench.scale",
 }

@@ -5,6 +5,10 @@ A dictionary maps a word or phrase to what should be said instead ("gif" → "ji
 spaces between words (Latin, Cyrillic, digits …), only matches whole words, so "cat" does not
 change "concatenate". Chinese, Japanese and Korean have no spaces between words, so their entries
 match anywhere. Longer entries win over shorter ones ("New York City" before "New York").
+
+Applying a dictionary is one regex pass shaped as a trie: at each position the engine follows only the
+branches the text spells, never further than one entry, so the time is linear in the text (times the
+longest entry) for any input.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ MAX_WORD_CHARS = 40
 MAX_SPOKEN_CHARS = 100
 #: Entries per user and per server.
 MAX_ENTRIES = 100
+#: Words longer than this are ignored by :func:`apply` (:func:`normalize_entry` never makes one): the
+#: pattern nests a group per character where words diverge, and the regex compiler recurses on it.
+_MAX_PATTERN_CHARS = 2 * MAX_WORD_CHARS
 
 #: Code points from here on (CJK radicals, kana, ideographs, Hangul …) are written without spaces.
 _SPACELESS_FROM = 0x2E80
@@ -99,7 +106,13 @@ def _trie_pattern(words: list[str]) -> str:
 
 
 @lru_cache(maxsize=512)
-def _compiled(entries: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+def _compiled(entries: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    # Whatever the entries hold (they normally come through normalize_entry): no empty or oversized
+    # word, and no control token in what is said.
+    entries = tuple((word, strip_control_tokens(spoken)) for word, spoken in entries
+                    if len(word) <= _MAX_PATTERN_CHARS and word_key(word))
+    if not entries:
+        return None, {}
     bounded = [word for word, _ in entries if _needs_boundary(word[0])]
     free = [word for word, _ in entries if not _needs_boundary(word[0])]
     parts = ([r"(?<!\w)" + _trie_pattern(bounded)] if bounded else []) + ([_trie_pattern(free)] if free else [])
@@ -119,14 +132,21 @@ def merge(*layers: Iterable[tuple[str, str]]) -> dict[str, tuple[str, str]]:
 def apply(text: str, entries: Mapping[str, tuple[str, str]] | Iterable[tuple[str, str]]) -> str:
     """``text`` with every dictionary word replaced by its pronunciation, in one pass.
 
-    A replacement is never matched again, so "a" → "b" and "b" → "a" swap rather than loop.
+    A replacement is never matched again, so "a" → "b" and "b" → "a" swap rather than loop. When
+    anything was replaced, the result holds no control token nor half of one (``<|``, ``|>``), even
+    where a pronunciation meets the text around it.
     """
     items = tuple(entries.values()) if isinstance(entries, Mapping) else tuple(entries)
     if not items or not text:
         return text
     pattern, spoken_by_key = _compiled(tuple(sorted(items)))
+    if pattern is None:
+        return text
 
     def replace(match: re.Match[str]) -> str:
         return spoken_by_key.get(word_key(match.group(0)), match.group(0))
 
-    return pattern.sub(replace, text)
+    out, count = pattern.subn(replace, text)
+    if count and ("<|" in out or "|>" in out):
+        out = strip_control_tokens(out)
+    return out

@@ -39,6 +39,9 @@ def test_clean_never_leaves_a_token_even_via_markdown():
     out = clean_for_speech("<**|**endofprompt**|**> say <|zh|> this")
     assert "<|" not in out and "|>" not in out
     assert "say" in out and "this" in out
+    # what the halves stood between is tidied again: one space, no blank line
+    assert clean_for_speech("a <**|** b") == "a b"
+    assert clean_for_speech("a\n<**|**\nb") == "a\nb"
 
 
 # --- cleanup rules ----------------------------------------------------------------------------
@@ -286,3 +289,96 @@ def test_utf8_bytes():
 ])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+# --- linear time on crafted input (issue 9) ---------------------------------------------------
+#
+# Each input below took more than a minute with the regexes that rescanned (an unmatched ``*`` made
+# ``\*(.+?)\*`` scan to the end from every later ``*``; a link tail was rescanned from every ``[``;
+# ``<|<|…|>|>`` needed one pass per level). Now each takes milliseconds; the timeout only turns a
+# regression into a failure instead of a stuck run (no wall-clock assertion).
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("unit, kept", [("*a ", "*a *a"), ("_a ", "_a _a")])
+def test_unclosed_emphasis_is_linear(unit, kept):
+    out = clean_for_speech(unit * 40000)  # 120 000 characters, no closing mark anywhere
+    assert out.startswith(kept) and out.count("a") == 40000
+
+
+@pytest.mark.timeout(10)
+def test_closed_emphasis_in_bulk_is_linear():
+    out = clean_for_speech("*a* _b_ " * 30000)
+    assert out == ("a b " * 30000).strip()
+
+
+@pytest.mark.timeout(10)
+def test_unclosed_masked_links_are_linear():
+    # ~200 000 characters: no link closes, so the first URL runs to the end and is one link
+    assert clean_for_speech("[a](http://" * 18000) == "[a]( link"
+    assert clean_for_speech("[a](http://" * 18000 + " [docs](https://x.y/docs)") == "[a]( link docs"
+
+
+@pytest.mark.timeout(10)
+def test_unclosed_bracketed_urls_are_linear():
+    out = clean_for_speech("<http://" * 32000)  # 256 000 characters
+    assert out.count("http") == 32000
+    assert clean_for_speech("<http://" * 32000 + " <https://x.y/z> hi").endswith(" link hi")
+
+
+@pytest.mark.timeout(10)
+def test_deeply_nested_control_tokens_are_linear():
+    assert strip_control_tokens("<|" * 64000 + "|>" * 64000) == ""
+    assert strip_control_tokens("<|a" * 64000 + "|>" * 64000) == ""
+    out = strip_control_tokens("<" * 80000 + "|" * 80000)  # halves only: they go, whatever the depth
+    assert "<|" not in out and "|>" not in out
+    assert clean_for_speech("say <|" * 40000 + "hi" + "|>" * 40000 + " ok") == "say ok"
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("text, check", [
+    ("`a " * 20000, lambda out: out.startswith("a `a") or out.startswith("a ")),
+    ("``a " * 20000, lambda out: "a" in out and len(out) < 80000),
+    ("".join("`" * n + "a" for n in range(1, 400)), lambda out: out.endswith("a")),  # every run unmatched
+    ("```a " * 20000, lambda out: "```" not in out),
+    ("~~a ||b " * 20000, lambda out: out == ("a b " * 20000).strip()),
+    ("[[[(((" * 20000, lambda out: out.startswith("[[[(((")),
+    ("http://" + "a." * 60000, lambda out: out == "link."),
+    ("www." + "a-" * 60000 + ".com/x", lambda out: "link" in out),
+    ("a." * 60000 + "com/x", lambda out: out == "link"),
+    ("<@1><#2><@&3>" * 10000, lambda out: out == " ".join(["someone"] * 30000)),
+    ("@ab " * 30000, lambda out: out == ("ab " * 30000).strip()),
+    ("😀" * 60000 + "ok", lambda out: out == "ok"),
+    ("e\u0301" * 60000, lambda out: out == "e\u0301" * 60000),
+    ("👨\u200d" * 60000, lambda out: out == ""),
+    ("漢aعب한 " * 20000, lambda out: out.startswith("漢aعب한 漢")),
+    ("ab" * 60000, lambda out: out == "ababab"),
+    (" " * 120000 + "!", lambda out: out == "!"),
+    ("# a\n> b\n- c\n" * 20000, lambda out: out == "\n".join(["a", "b", "c"] * 20000)),
+])
+def test_cleanup_of_adversarial_families_finishes(text, check):
+    out = clean_for_speech(text)
+    assert check(out), out[:200]
+    assert "<|" not in out and "|>" not in out
+
+
+@pytest.mark.timeout(10)
+def test_chunking_long_text_is_linear():
+    # copying the rest of the text for every chunk made this take minutes
+    chunks = chunk_text("😀\n" * 300000, 1)
+    assert len(chunks) == 300000 and set(chunks) == {"😀"}
+    text = "Hello there, friend. " * 20000
+    chunks = chunk_text(text, 800, first_max_chars=200)
+    _check(text, chunks, 800)
+    assert len(chunks[0]) <= 200
+    assert truncate_for_speech(text, 50) == "Hello there, friend. Hello there, friend.…"
+
+
+@pytest.mark.timeout(10)
+def test_graphemes_and_language_of_long_text():
+    family = "👨\u200d👩\u200d👧\u200d👦"
+    text = ("ab" + family + "e\u0301") * 20000
+    bounds = grapheme_boundaries(text)
+    assert len(bounds) == 4 * 20000 + 1
+    assert detect_language("你好" * 100000 + "a") == "zh"
+    assert detect_language("カタカナ" * 50000) == "ja"
