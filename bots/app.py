@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import httpx
 
 from core.cache import AudioCache
-from core.config import Config, load_config, load_secret_key
+from core.config import Config, ensure_data_dir, load_config
 from core.metrics import Metrics
 from core.providers.base import TTSProvider
 from core.providers.local import LocalProvider
 from core.providers.siliconflow import SiliconFlowProvider
 from core.service import VoiceService
+from storage.keyring import open_store
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,14 @@ class App:
         await self.aclose()
 
 
-async def build_app(config: Config | None = None, *, upgrade: bool = True) -> App:
-    """Build the app from ``config`` (default: the environment). Applies migrations by default."""
+async def build_app(config: Config | None = None, *, upgrade: bool = True, create_key: bool = True) -> App:
+    """Build the app from ``config`` (default: the environment). Applies migrations by default.
+
+    ``create_key``: generate the secret key into the data dir if there is none (SQLite only); False for
+    commands that store no user's key (``speak``…): they then run without one."""
     config = config or load_config()
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    secret = load_secret_key(config)
-    store = await Store.open(config.effective_database_url, secret, upgrade=upgrade)
+    ensure_data_dir(config)
+    store, secret = await open_store(config, create_key=create_key, upgrade=upgrade)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(config.http_timeout, connect=10.0),
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),

@@ -6,17 +6,20 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
-from core.config import Config, load_config
+from core.config import Config, ensure_data_dir, load_config
 from core.errors import ConfigError, VoiceBridgeError
 from core.models import SettingsPatch, UserRef
 
 log = logging.getLogger("voicebridge")
 
 CLI_USER = UserRef(platform="cli", user_id="operator", is_private=True)
+#: Where ``db rotate-key`` may read the new secret key from (not a setting: read by that command only).
+NEW_SECRET_KEY_ENV = "VOICEBRIDGE_NEW_SECRET_KEY"
 
 
 class CLIError(Exception):
@@ -94,7 +97,7 @@ async def cmd_speak(args: argparse.Namespace, config: Config) -> int:
     fmt = args.format or {".mp3": "mp3", ".wav": "wav"}.get(out.suffix.lower(), "ogg")
     override = SettingsPatch(voice=args.voice, speed=args.speed, gain=args.gain, language=args.lang,
                              style=args.style)
-    async with await build_app(config) as app:
+    async with await build_app(config, create_key=False) as app:
         result = await app.service.speak(CLI_USER, args.text, override=override, fmt=fmt)
     if len(result.notes) == 1:
         paths = [out]
@@ -122,7 +125,7 @@ async def cmd_clone(args: argparse.Namespace, config: Config) -> int:
         answer = input(f"Is the voice in {args.audio} yours, or do you have permission to clone it? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise CLIError("cancelled: nothing was uploaded")
-    async with await build_app(config) as app:
+    async with await build_app(config, create_key=False) as app:
         check = await app.service.check_clone_audio(data, Path(args.audio).name)
         voice = await app.service.clone(CLI_USER, data, args.name, filename=Path(args.audio).name,
                                         transcript=args.text, consent=True)
@@ -135,7 +138,7 @@ async def cmd_voices(args: argparse.Namespace, config: Config) -> int:
     """List the preset voices and the operator's clones."""
     from bots.app import build_app
 
-    async with await build_app(config) as app:
+    async with await build_app(config, create_key=False) as app:
         listing = await app.service.voices(CLI_USER)
         remote = []
         if app.remote is not None and config.operator_key():
@@ -166,25 +169,112 @@ async def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_db(args: argparse.Namespace, config: Config) -> int:
-    """Database maintenance: upgrade, export, import."""
-    from core.config import load_secret_key
-    from storage.store import Store, upgrade
+    """Database maintenance: upgrade, export, import, rotate-key."""
+    from storage.keyring import open_store
     from storage.transfer import export_to_file, import_from_file
 
     url = config.effective_database_url
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    if args.db_command == "upgrade":
-        await upgrade(url)
-        print(f"database is up to date ({url.split('://')[0]})")
-        return 0
-    secret = load_secret_key(config)
-    async with await Store.open(url, secret) as store:
-        if args.db_command == "export":
+    ensure_data_dir(config)
+    if args.db_command == "rotate-key":
+        return await _rotate_key(args, config)
+    # upgrade generates the secret key if there is none (SQLite), records it in the database and upgrades
+    # key fingerprints; export and import only use the key that exists
+    store, _ = await open_store(config, create_key=args.db_command == "upgrade")
+    async with store:
+        if args.db_command == "upgrade":
+            print(f"database is up to date ({url.split('://')[0]})")
+        elif args.db_command == "export":
             await export_to_file(store, Path(args.file))
             print(f"exported to {args.file}")
         else:
             await import_from_file(store, Path(args.file))
             print(f"imported {args.file}")
+    return 0
+
+
+ROTATE_HELP = """\
+Re-encrypt every stored API key under a new secret key, in one transaction. Stop every instance first.
+The current key comes from VOICEBRIDGE_SECRET_KEY or the data dir's secret.key, as at start. The new key:
+--new-key-file PATH, else VOICEBRIDGE_NEW_SECRET_KEY, else (only when the current key is the data dir's
+secret.key) a new one is generated and written there. A crash at any moment leaves the old or the new
+state: the database changes in one transaction, and the new key is written to secret.key.new (fsynced)
+before it commits; the next start finishes or ignores that file according to what the database says.
+With VOICEBRIDGE_SECRET_KEY, set it to the new key everywhere afterwards. Neither key is ever printed.
+"""
+
+
+def _new_secret_key(args: argparse.Namespace) -> bytes | None:
+    """The new key given on the command line or in VOICEBRIDGE_NEW_SECRET_KEY (None: generate one)."""
+    from core.config import is_fernet_key
+
+    from_env = os.environ.get(NEW_SECRET_KEY_ENV, "").strip()
+    if args.new_key_file and from_env:
+        raise CLIError(f"give the new key once: --new-key-file or {NEW_SECRET_KEY_ENV}, not both")
+    if args.new_key_file:
+        try:
+            key = Path(args.new_key_file).read_bytes().strip()
+        except OSError as exc:
+            raise CLIError(f"--new-key-file: can't read {args.new_key_file} ({exc.strerror or exc})") from None
+        if not is_fernet_key(key):
+            raise CLIError(f"--new-key-file: {args.new_key_file} does not hold a Fernet key "
+                           "(32 url-safe base64-encoded bytes)")
+        return key
+    if from_env:
+        if not is_fernet_key(from_env.encode()):
+            raise CLIError(f"{NEW_SECRET_KEY_ENV} is not a Fernet key (32 url-safe base64-encoded bytes)")
+        return from_env.encode()
+    return None
+
+
+async def _rotate_key(args: argparse.Namespace, config: Config) -> int:
+    """``db rotate-key``: see ROTATE_HELP."""
+    from cryptography.fernet import Fernet
+
+    from core.config import SECRET_KEY_ENV, fsync_dir, pending_secret_key_path, secret_key_path, write_key_file
+    from core.keys import secret_key_id
+    from storage.keyring import open_store
+
+    new = _new_secret_key(args)
+    from_file = config.secret_key is None
+    store, old = await open_store(config, create_key=False)
+    async with store:
+        if old is None:
+            raise CLIError(f"there is no secret key to rotate: neither {SECRET_KEY_ENV} nor "
+                           f"{secret_key_path(config)} is set")
+        if new is None:
+            if not from_file:
+                raise CLIError(f"the secret key comes from {SECRET_KEY_ENV}: give the new one with --new-key-file "
+                               f"PATH or {NEW_SECRET_KEY_ENV} (this command can't change your environment)")
+            new = Fernet.generate_key()
+        if new == old:
+            raise CLIError("the new secret key is the current one: nothing to rotate")
+        path, pending = secret_key_path(config), pending_secret_key_path(config)
+        if from_file:
+            write_key_file(pending, new, replace=True)  # complete and durable before the database moves
+        try:
+            report = await store.rotate_secret_key(old, new, operator_key=config.operator_key())
+        except Exception:
+            if from_file:
+                with contextlib.suppress(Exception):
+                    if await store.recorded_secret_key_id() != secret_key_id(new):
+                        pending.unlink(missing_ok=True)  # certainly not committed: the old state, untouched
+            raise
+        if from_file:
+            write_key_file(path, new, replace=True)
+            pending.unlink(missing_ok=True)
+            fsync_dir(path.parent)
+    print(f"re-encrypted {report.reencrypted} stored API key(s) under the new secret key (key id "
+          f"{report.new_key_id}); {report.fingerprints_upgraded} key fingerprint(s) upgraded")
+    if from_file:
+        print(f"{path} now holds the new key: back it up; the old key no longer decrypts anything")
+    else:
+        print(f"now set {SECRET_KEY_ENV} to the new key on every instance, then start them")
+    if report.undecryptable:
+        print(f"{report.undecryptable} stored key(s) did not decrypt with the old key either; left as they were",
+              file=sys.stderr)
+    if report.fingerprints_left:
+        print(f"{report.fingerprints_left} fingerprint(s) of keys that are no longer stored could not be upgraded: "
+              "clones made with them can't be matched to a key any more", file=sys.stderr)
     return 0
 
 
@@ -224,11 +314,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("db", help=cmd_db.__doc__, description=cmd_db.__doc__)
     dbsub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    dbsub.add_parser("upgrade", help="apply migrations")
+    dbsub.add_parser("upgrade", help="apply migrations, check and record the secret key (generating it for SQLite)")
     e = dbsub.add_parser("export", help="write everything to a JSON file")
     e.add_argument("file")
     i = dbsub.add_parser("import", help="load a JSON export into an empty database")
     i.add_argument("file")
+    r = dbsub.add_parser("rotate-key", help="re-encrypt stored API keys under a new secret key",
+                         description=ROTATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--new-key-file", metavar="PATH",
+                   help=f"read the new Fernet key from PATH (else {NEW_SECRET_KEY_ENV}, else generated into the "
+                        "data dir's secret.key when the current key is that file)")
     p.set_defaults(func=cmd_db)
     return parser
 

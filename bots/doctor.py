@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import stat
 import time
 from collections.abc import Awaitable, Callable
 
-from core.config import Config, load_secret_key
+from core.config import Config, pending_secret_key_path, resolve_secret_key, secret_key_path
 from core.errors import VoiceBridgeError
+from core.keys import secret_key_id
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
@@ -72,14 +74,33 @@ async def _voice_path() -> tuple[str, str]:
                 f"({audio.rms_db(speech):.0f} dBFS), {LEAD_IN_MS} ms silent lead-in")
 
 
-async def _database(config: Config) -> tuple[str, str]:
-    from storage.store import Store
+async def _secret(config: Config) -> tuple[str, str]:
+    """Where the secret key comes from; the doctor never creates one."""
+    found = resolve_secret_key(config, create=False)
+    if found is None:
+        return OK, (f"none yet: `voicebridge run` generates {secret_key_path(config)} (0600) when it first starts; "
+                    "back it up then")
+    detail = f"from {found.source} (key id {secret_key_id(found.key)})"
+    pending = pending_secret_key_path(config)
+    if found.path is not None and pending.exists():
+        return WARN, f"{detail}; {pending} is left by an interrupted `voicebridge db rotate-key` (the next start " \
+                     "finishes or ignores it)"
+    if found.path is not None and stat.S_IMODE(found.path.stat().st_mode) & 0o077:
+        return WARN, f"{detail}, but other users can read it: chmod 600 {found.path}"
+    return OK, detail
 
-    secret = load_secret_key(config)
-    async with await Store.open(config.effective_database_url, secret) as store:
+
+async def _database(config: Config) -> tuple[str, str]:
+    from storage.keyring import open_store
+
+    store, key = await open_store(config, create_key=False, finish_rotation=False)
+    async with store:
         await store.ping()
         dialect = store.dialect
-    return OK, f"{dialect} reachable, migrations applied"
+        recorded = await store.recorded_secret_key_id()
+    if key is None:
+        return OK, f"{dialect} reachable, migrations applied; no secret key yet and no API key stored"
+    return OK, f"{dialect} reachable, migrations applied, the secret key matches the database's (key id {recorded})"
 
 
 async def _provider(config: Config) -> tuple[str, str]:
@@ -120,6 +141,7 @@ async def run_checks(config: Config, out: Callable[[str], None] = print) -> bool
         ("codecs", _codecs),
         ("engine", _engine),
         ("voicepath", _voice_path),
+        ("secret", lambda: _secret(config)),
         ("database", lambda: _database(config)),
         ("provider", lambda: _provider(config)),
         ("tokens", lambda: _tokens(config)),

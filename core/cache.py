@@ -5,11 +5,15 @@ Layout under ``root``::
     ab/abcdef….bin      one entry: a small header, optional JSON metadata, then the audio bytes
     tags/<sha256>.idx   keys put with a tag (one per line), so /forget can purge a user's audio
     tags/.lock          serialises tag-index updates across processes (flock)
+    */.*.tmp            an entry (or a compacted tag index) being written; removed by the next
+                        rescan once older than an hour (what a killed writer leaves behind)
 
 Entry files are written to a temporary file in the same directory and moved into place with
 ``os.replace``, so a reader sees either nothing or a whole entry, with any number of writers in
-this process or in others. The header records the lengths, so a file damaged by a crash (or
-anything that is not ours) reads as a miss and is removed.
+this process or in others. A tagged entry's key is appended to its tag index before the entry is
+moved into place (both under the tag lock), so a crash never leaves an entry ``purge_tag`` misses.
+The header records the lengths, so a file damaged by a crash (or anything that is not ours) reads
+as a miss and is removed.
 
 Recency for LRU eviction is the file's mtime (``get`` touches it), so it is shared between
 processes. Each process keeps a running total and an LRU order in memory, built by scanning the
@@ -33,7 +37,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +199,14 @@ class AudioCache:
                                 os.unlink(entry.path)
             except FileNotFoundError:
                 continue
+        # a tag index compaction killed before its rename leaves its temporary copy here
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(self.root / "tags") as it:
+            for entry in it:
+                if not entry.name.endswith(_TMP_SUFFIX):
+                    continue
+                with contextlib.suppress(OSError):
+                    if now - entry.stat(follow_symlinks=False).st_mtime > _STALE_TMP_SECONDS:
+                        os.unlink(entry.path)
 
     def _rescan_locked(self) -> None:
         entries = sorted(self._iter_entries(), key=lambda e: e[2])
@@ -283,16 +295,19 @@ class AudioCache:
                 f.write(header)
                 f.write(meta_blob)
                 f.write(data)
-            os.replace(tmp, path)
+            if tag is None:
+                os.replace(tmp, path)
+            else:
+                # The tag is recorded first and the entry moved into place under the same tag lock
+                # (compaction and purges take it too): a crash between the two steps leaves a tag
+                # line without an entry (harmless: purges skip it, compaction drops it), never an
+                # entry that purge_tag cannot find, and no compaction can drop the line before the
+                # entry exists.
+                self._append_tag(tag, key, publish=lambda: os.replace(tmp, path))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        if tag is not None:
-            # After the entry exists, so index compaction (which drops keys without a file)
-            # cannot lose it. A purge running between the two steps misses this entry, as it
-            # would miss a put that started after it: purge after the user's work has stopped.
-            self._append_tag(tag, key)
         with self._lock:
             self._record(key, size)
             self._evict_locked()
@@ -345,12 +360,16 @@ class AudioCache:
                     if fcntl is not None:
                         fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
-    def _append_tag(self, tag: str, key: str) -> None:
+    def _append_tag(self, tag: str, key: str, publish: Callable[[], None] | None = None) -> None:
+        """Record ``key`` under ``tag``; then, still under the tag lock, call ``publish`` (which moves
+        the entry into place) before any compaction looks for the entry."""
         path = self._tag_path(tag)
         with self._tags_locked():
             with open(path, "a", encoding="ascii") as f:
                 f.write(key + "\n")
                 grown = f.tell() > _TAG_COMPACT_BYTES
+            if publish is not None:
+                publish()
             if grown:
                 self._compact_tag_locked(path)
 

@@ -38,6 +38,33 @@ class ConfigError(VoiceBridgeError):
     code = "config"
 
 
+class SecretKeyFileInvalid(ConfigError):
+    """The generated secret key file is empty, corrupt or unreadable. params: path, problem."""
+
+    code = "secret_key_file"
+
+
+class SecretKeyMissing(ConfigError):
+    """No secret key is set and none may be generated here (PostgreSQL: every instance needs the same
+    one). params: path."""
+
+    code = "secret_key_missing"
+
+
+class SecretKeyLost(ConfigError):
+    """No secret key is set or generated, but the database's API keys were encrypted with one.
+    params: expected (its key id), path."""
+
+    code = "secret_key_lost"
+
+
+class SecretKeyMismatch(ConfigError):
+    """The secret key is not the one the database's API keys were encrypted with. params: source (where
+    the key came from), expected and actual (non-reversible key ids)."""
+
+    code = "secret_key_mismatch"
+
+
 # --- bad input from a user: shown to them, changes nothing ---------------------------------
 
 
@@ -94,6 +121,7 @@ class NotFound(InputError):
 
 
 class PermissionDenied(InputError):
+    # ``action`` is best a catalog key (``action_…``): it is then shown in the reader's language.
     """params: action."""
 
     code = "permission_denied"
@@ -192,6 +220,18 @@ class VoiceKeyMismatch(InputError):
     """A cloned voice exists only for the account key that made it, and that key is gone."""
 
     code = "voice_key_mismatch"
+
+
+class NotYourRecording(InputError):
+    """A clone asked for from a recording someone else posted: only its speaker may clone it."""
+
+    code = "not_your_recording"
+
+
+class VoiceNotShared(InputError):
+    """Someone else's clone that its owner does not share (``/share_voice``), e.g. through a character."""
+
+    code = "voice_not_shared"
 
 
 # --- audio uploads -------------------------------------------------------------------------
@@ -314,3 +354,11 @@ class ProviderProtocolError(ProviderError):
     """The provider answered with something that breaks its contract."""
 
     code = "provider_protocol"
+
+
+class ProviderNotAudio(ProviderProtocolError, ProviderUnavailable):
+    """A 200 speech answer that is not usable audio: a web page, JSON, text, an empty body, another
+    file format, or more audio than the text could ever take. Also a :class:`ProviderUnavailable`, so
+    callers that fall back to the offline engine when the provider is down do so here too."""
+
+    code = "provider_not_audio"

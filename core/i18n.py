@@ -26,6 +26,43 @@ _CATALOG: dict[str, dict[str, str]] = {
         "zh": "配置项 {name} 无效：{allowed}",
         "ja": "設定 {name} が不正です: {allowed}",
     },
+    "secret_key_file": {
+        "en": "The secret key file {path} {problem} (VOICEBRIDGE_SECRET_KEY is not set, so it is used): restore it "
+              "from a backup or set VOICEBRIDGE_SECRET_KEY to the key; only if no user ever stored an API key, "
+              "delete the file and a new key is generated",
+        "zh": "密钥文件 {path} {problem}（未设置 VOICEBRIDGE_SECRET_KEY，因此使用该文件）：请从备份恢复，或把 "
+              "VOICEBRIDGE_SECRET_KEY 设为该密钥；仅当从未有用户保存过 API 密钥时，才可删除该文件以生成新密钥",
+        "ja": "秘密鍵ファイル {path} {problem}（VOICEBRIDGE_SECRET_KEY が未設定のためこのファイルを使います）: "
+              "バックアップから復元するか VOICEBRIDGE_SECRET_KEY にその鍵を設定してください。API キーを保存した"
+              "ユーザーが一人もいない場合に限り、ファイルを削除すると新しい鍵が生成されます",
+    },
+    "secret_key_missing": {
+        "en": "VOICEBRIDGE_SECRET_KEY is not set and {path} does not exist: with PostgreSQL no key is generated, "
+              "because every instance must use the same one; set VOICEBRIDGE_SECRET_KEY to the key the database "
+              "was written with (a new database: make one as .env.example shows)",
+        "zh": "未设置 VOICEBRIDGE_SECRET_KEY，且 {path} 不存在：使用 PostgreSQL 时不会自动生成密钥，因为所有实例必须"
+              "使用同一个密钥；请把 VOICEBRIDGE_SECRET_KEY 设为写入数据库时所用的密钥（新数据库可按 .env.example 生成）",
+        "ja": "VOICEBRIDGE_SECRET_KEY が未設定で {path} もありません: PostgreSQL ではすべてのインスタンスが同じ鍵を"
+              "使う必要があるため鍵は生成されません。データベースを書いたときの鍵を VOICEBRIDGE_SECRET_KEY に設定して"
+              "ください（新しいデータベースなら .env.example の方法で作成）",
+    },
+    "secret_key_lost": {
+        "en": "No secret key is set, but this database's API keys were encrypted with one (key id {expected}): "
+              "set VOICEBRIDGE_SECRET_KEY to that key or restore {path}",
+        "zh": "未设置密钥，但该数据库中的 API 密钥是用某个密钥（密钥 ID {expected}）加密的：请把 "
+              "VOICEBRIDGE_SECRET_KEY 设为该密钥，或恢复 {path}",
+        "ja": "秘密鍵が設定されていませんが、このデータベースの API キーは鍵（鍵 ID {expected}）で暗号化されています: "
+              "VOICEBRIDGE_SECRET_KEY にその鍵を設定するか {path} を復元してください",
+    },
+    "secret_key_mismatch": {
+        "en": "The secret key from {source} (key id {actual}) is not the one this database's API keys were "
+              "encrypted with (key id {expected}): restore that key; to change keys, start with the old one and "
+              "run `voicebridge db rotate-key`",
+        "zh": "来自 {source} 的密钥（密钥 ID {actual}）不是该数据库加密 API 密钥时所用的密钥（密钥 ID {expected}）："
+              "请恢复原密钥；如需更换密钥，请先用旧密钥运行 `voicebridge db rotate-key`",
+        "ja": "{source} の秘密鍵（鍵 ID {actual}）は、このデータベースの API キーを暗号化した鍵（鍵 ID {expected}）"
+              "ではありません: 元の鍵を戻してください。鍵を変えるには古い鍵で `voicebridge db rotate-key` を実行します",
+    },
     "input": {
         "en": "That input can't be used.",
         "zh": "无法使用该输入。",
@@ -147,6 +184,16 @@ _CATALOG: dict[str, dict[str, str]] = {
         "zh": "你已有 {limit} 个请求在排队，请等它们完成后再试。",
         "ja": "すでに {limit} 件のリクエストが待機中です。完了してからもう一度お試しください。",
     },
+    "clone_in_progress": {
+        "en": "You already have a voice clone in progress. Finish or cancel it first, or try again in a few minutes.",
+        "zh": "你已有一个正在进行的声音克隆。请先完成或取消它，或过几分钟再试。",
+        "ja": "進行中の声のクローンがすでにあります。先に完了するかキャンセルしてください。または数分後にもう一度お試しください。",
+    },
+    "clone_uploads_busy": {
+        "en": "Too many voice clones are being prepared right now. Please try again in a minute.",
+        "zh": "当前正在处理的声音克隆太多，请一分钟后再试。",
+        "ja": "現在、声のクローンの処理が混み合っています。1 分ほどしてからもう一度お試しください。",
+    },
     "cloning_unsupported": {
         "en": "Cloning needs the SiliconFlow provider; this bot runs the offline engine. Add a key with /key to clone.",
         "zh": "克隆需要 SiliconFlow 服务；当前使用的是离线引擎。用 /key 添加密钥后即可克隆。",
@@ -156,6 +203,27 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "The voice “{name}” was made with a different API key, which is no longer set. Set that key again or clone anew.",
         "zh": "音色“{name}”是用另一个 API 密钥创建的，该密钥已不存在。请重新设置该密钥或重新克隆。",
         "ja": "声「{name}」は別の API キーで作られ、そのキーはもう設定されていません。キーを再設定するか、作り直してください。",
+    },
+    "not_your_recording": {
+        "en": "You can only clone a recording you sent yourself. If it is your voice, send it again yourself.",
+        "zh": "只能克隆你自己发送的录音。如果这是你的声音，请自己重新发送一次。",
+        "ja": "クローンできるのは自分で送った録音だけです。あなたの声なら、ご自身でもう一度送ってください。",
+    },
+    "action_scope_settings": {"en": "change this chat's or server's settings", "zh": "修改本群组或服务器的设置",
+                              "ja": "このチャットやサーバーの設定を変更"},
+    "action_scope_settings_private": {"en": "change group or server settings in a private chat",
+                                      "zh": "在私聊中修改群组或服务器的设置", "ja": "個人チャットでグループやサーバーの設定を変更"},
+    "action_create_character_private": {"en": "create characters outside a server or group",
+                                        "zh": "在服务器或群组之外创建角色", "ja": "サーバーやグループの外でキャラクターを作成"},
+    "action_character_of_others": {"en": "change a character someone else made", "zh": "修改别人创建的角色",
+                                   "ja": "他の人が作ったキャラクターを変更"},
+    "action_scope_pronunciations": {"en": "change this chat's or server's pronunciations",
+                                    "zh": "修改本群组或服务器的发音词典", "ja": "このチャットやサーバーの発音辞書を変更"},
+    "action_skip_others": {"en": "skip someone else's message", "zh": "跳过别人的消息", "ja": "他の人のメッセージをスキップ"},
+    "voice_not_shared": {
+        "en": "The voice “{name}” belongs to someone who doesn't share it, so only they can speak with it.",
+        "zh": "音色“{name}”的主人没有共享它，只有主人本人可以使用。",
+        "ja": "声「{name}」の持ち主は共有していないため、本人だけが使えます。",
     },
     "audio_invalid": {
         "en": "That file can't be used as audio.",
@@ -252,6 +320,11 @@ _CATALOG: dict[str, dict[str, str]] = {
         "zh": "语音服务返回了无法识别的结果。",
         "ja": "音声サービスから理解できない応答がありました。",
     },
+    "provider_not_audio": {
+        "en": "The speech service sent something that isn't usable audio. Please try again later.",
+        "zh": "语音服务返回的内容不是可用的音频，请稍后再试。",
+        "ja": "音声サービスから使える音声が返ってきませんでした。しばらくしてからお試しください。",
+    },
     "notice_style_offline": {
         "en": "Note: the offline engine can't do speaking styles; your /style is ignored until a SiliconFlow key is used.",
         "zh": "提示：离线引擎不支持说话风格，在使用 SiliconFlow 密钥之前 /style 设置将被忽略。",
@@ -282,9 +355,63 @@ _CATALOG: dict[str, dict[str, str]] = {
         "ja": "{platform} のアカウントと連携しました。声・設定・辞書・キーは両方で共通です。",
     },
     "ui_unlinked": {
-        "en": "Unlinked. Everything stays with the account that showed the code; the one that typed it starts afresh.",
-        "zh": "已取消关联。所有数据留在显示关联码的账号；输入关联码的账号将重新开始。",
-        "ja": "連携を解除しました。データはコードを表示した側に残り、入力した側は最初からになります。",
+        "en": "Unlinked. Each account has back what it brought (voices, key, settings, dictionary); "
+              "what was made while linked stays with the account that showed the code.",
+        "zh": "已取消关联。两个账号各自取回关联时带来的内容（音色、密钥、设置、词典）；关联期间新建的内容留在显示关联码的账号。",
+        "ja": "連携を解除しました。それぞれのアカウントに持ち込んだもの（声・キー・設定・辞書）を戻しました。"
+              "連携中に作ったものはコードを表示した側に残ります。",
+    },
+    "ui_link_confirm": {
+        "en": "Link this account with the {platform} account that showed this code? Both then share one set of "
+              "voices, settings, dictionary and key. Only confirm if both accounts are yours: that account gets "
+              "the use of {what}. /unlink gives each side back what it brought.",
+        "zh": "要把此账号与显示该关联码的 {platform} 账号关联吗？之后两边共用同一套音色、设置、词典和密钥。"
+              "只有两个账号都是你自己的才可确认：对方账号将可以使用{what}。/unlink 会把各自带来的内容归还。",
+        "ja": "このアカウントを、コードを表示した {platform} のアカウントと連携しますか？以後、声・設定・辞書・キーを"
+              "共有します。両方ともあなたのアカウントの場合だけ確認してください。相手のアカウントは{what}を使えるように"
+              "なります。/unlink でそれぞれが持ち込んだものを戻せます。",
+    },
+    "ui_link_what_voices": {"en": "your voices {names}", "zh": "你的音色 {names}", "ja": "あなたの声 {names}"},
+    "ui_link_what_key": {"en": "your API key {hint}", "zh": "你的 API 密钥 {hint}", "ja": "あなたの API キー {hint}"},
+    "ui_link_what_words": {"en": "{count} pronunciations", "zh": "{count} 条发音词条", "ja": "発音 {count} 件"},
+    "ui_link_what_nothing": {
+        "en": "nothing of yours yet (you will use its voices and settings)",
+        "zh": "你目前的内容（暂无；你将使用对方的音色和设置）",
+        "ja": "あなたのもの（まだありません。相手の声と設定を使います）",
+    },
+    "ui_link_button": {"en": "Link accounts", "zh": "关联账号", "ja": "連携する"},
+    "ui_link_cancelled": {"en": "Not linked; the code stays valid until it expires.",
+                          "zh": "未关联；该关联码在过期前仍然有效。", "ja": "連携していません。コードは期限まで有効です。"},
+    "ui_key_stranded": {
+        "en": " These voices were made with that key and can't be used or deleted at the provider until you set it "
+              "again: {names}.",
+        "zh": "以下音色是用该密钥创建的，在你重新设置它之前无法使用，也无法在服务商处删除：{names}。",
+        "ja": "次の声はそのキーで作られたため、キーを再設定するまで使うことも提供元で削除することもできません: {names}。",
+    },
+    "ui_forget_abandoned": {
+        "en": "These voices could not be removed at the provider: {items}. You can delete them in your SiliconFlow "
+              "account by these IDs.",
+        "zh": "以下音色无法在服务商处删除：{items}。你可以凭这些 ID 在自己的 SiliconFlow 账户中删除。",
+        "ja": "次の声は提供元で削除できませんでした: {items}。SiliconFlow のアカウントでこの ID を使って削除できます。",
+    },
+    "ui_forget_why_key_gone": {"en": "the key that made it is no longer set", "zh": "创建它的密钥已不存在",
+                               "ja": "作成に使ったキーがもうありません"},
+    "ui_forget_why_key_rejected": {"en": "the provider refused the key that made it", "zh": "服务商拒绝了创建它的密钥",
+                                   "ja": "作成に使ったキーを提供元が拒否しました"},
+    "ui_usage_lent": {
+        "en": "\nOthers spoke {today} bytes today ({total} in total) through your shared voices, on your key.",
+        "zh": "\n他人今日通过你共享的音色、用你的密钥朗读了 {today} 字节（累计 {total}）。",
+        "ja": "\n他の人があなたの共有した声で、あなたのキーを使い今日 {today} バイト（合計 {total}）読み上げました。",
+    },
+    "ui_voice_shared": {
+        "en": "Others may now speak with “{name}” (through characters), on the key that made it.",
+        "zh": "现在其他人可以（通过角色）使用“{name}”，费用由创建它的密钥承担。",
+        "ja": "「{name}」を他の人も（キャラクターを通じて）使えるようになりました。作成したキーで支払われます。",
+    },
+    "ui_voice_private": {
+        "en": "Only you can speak with “{name}” now.",
+        "zh": "现在只有你可以使用“{name}”。",
+        "ja": "「{name}」を使えるのはあなただけになりました。",
     },
     "ui_usage_limit": {
         "en": " ({used} of today's {limit} bytes on the bot's key)", "zh": "（今日使用机器人密钥 {used}/{limit} 字节）",
@@ -325,6 +452,30 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord"}
 
 
+def listing(items: list[str], lang: str | None) -> str:
+    """Items joined as the language lists them (``a, b`` / ``a、b``)."""
+    return ("、" if normalize_language(lang) in ("zh", "ja") else ", ").join(items)
+
+
+def link_preview_text(preview: Any, lang: str | None) -> str:
+    """The question shown before linking: what the other account will get the use of."""
+    what = []
+    if preview.voices:
+        what.append(t("ui_link_what_voices", lang, names=listing([f"“{n}”" for n in preview.voices], lang)))
+    if preview.key_hint is not None:
+        what.append(t("ui_link_what_key", lang, hint=f"…{preview.key_hint}"))
+    if preview.words:
+        what.append(t("ui_link_what_words", lang, count=preview.words))
+    return t("ui_link_confirm", lang, platform=platform_names([preview.platform]),
+             what=listing(what, lang) if what else t("ui_link_what_nothing", lang))
+
+
+def forget_abandoned_text(abandoned: list[tuple[str, str, str]], lang: str | None) -> str:
+    """The clones /forget deleted here but could not delete at the provider: name, why, provider id."""
+    items = [f"“{name}” ({t('ui_forget_why_' + why, lang)}: {uri})" for name, why, uri in abandoned]
+    return t("ui_forget_abandoned", lang, items=listing(items, lang))
+
+
 def platform_names(names: list[str]) -> str:
     """Platform ids (``telegram``, ``discord``) as people write them, comma-separated."""
     return ", ".join(PLATFORM_NAMES.get(name, name) for name in names)
@@ -332,8 +483,12 @@ def platform_names(names: list[str]) -> str:
 
 def error_text(err: VoiceBridgeError, lang: str | None = None) -> str:
     """The sentence for an error in ``lang``; the most specific code that has a sentence wins."""
+    params = dict(err.params)
+    action = params.get("action")
+    if isinstance(action, str) and action in _CATALOG:  # an action named by its key: in the reader's language
+        params["action"] = t(action, lang)
     for cls in type(err).__mro__:
         code = getattr(cls, "code", None)
         if code in _CATALOG:
-            return t(code, lang, **err.params)
+            return t(code, lang, **params)
     return t("internal", lang)

@@ -11,6 +11,7 @@ import collections
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from core.errors import (
@@ -22,6 +23,7 @@ from core.errors import (
     LinkSamePlatform,
     NameTaken,
 )
+from core.lexicon import user_owner
 from core.models import UserRef
 
 #: How long a platform user's account id is trusted without asking the store again, and how many are kept.
@@ -31,6 +33,22 @@ USER_ID_CACHE_SIZE = 50_000
 LINK_CODE_TTL = 600.0
 LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LINK_CODE_LENGTH = 8
+
+
+def link_code(typed: str | None) -> str:
+    """A link code as typed (spaces, dashes, lower case, any length) in its stored form."""
+    return re.sub(r"[\s-]", "", typed or "").upper()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPreview:
+    """What a link by code would share with the account that showed the code (see ``link_preview``)."""
+
+    platform: str  # where the code was shown
+    voices: list[str]  # this account's clones, which the other side may use from then on
+    key_hint: str | None  # this account's API key (last 4 characters) if it moves over, else None
+    key_kept_apart: bool  # this account has a key but the other's is used (this one is kept for /unlink)
+    words: int  # pronunciation entries this account brings
 
 
 class IdCache:
@@ -95,13 +113,37 @@ class Identities:
         await self.store.create_link_code(uid, code, max_age=LINK_CODE_TTL)
         return code
 
+    async def link_preview(self, user: UserRef, code: str) -> LinkPreview:
+        """What typing ``code`` would do, checked as :meth:`complete_link` checks it, without linking or
+        using up the code: shown to the user to confirm, because whoever showed the code gets the use
+        of everything listed (a code passed on by someone else is how accounts get taken over)."""
+        identity, account, platform = await self._link_target(user, code, take=False)
+        voices = [v.name for v in await self.store.list_voices(identity)]
+        mine, theirs = await self.store.get_api_key_info(identity), await self.store.get_api_key_info(account)
+        words = len(await self.store.list_pronunciations(user_owner(identity)))
+        return LinkPreview(platform=platform, voices=voices, key_hint=mine[1] if mine and not theirs else None,
+                           key_kept_apart=bool(mine and theirs), words=words)
+
     async def complete_link(self, user: UserRef, code: str) -> str:
         """Join this account to the one that issued ``code``; returns that account's platform.
 
         What this account had moves over where the other has nothing in its place (see
-        ``Store.link_identity``); the other account's settings, key and voices win.
+        ``Store.link_identity``); the other account's settings, key and voices win. Adapters show
+        :meth:`link_preview` and ask first.
         """
-        wanted = re.sub(r"[\s-]", "", code or "").upper()
+        identity, account, platform = await self._link_target(user, code, take=True)
+        await self._check_keys_for_link(identity, account)
+        try:
+            await self.store.link_identity(identity, account)
+        except NameTaken as exc:
+            raise LinkNameClash(name=exc.params.get("name", "")) from None
+        self._user_ids.drop(identity)
+        self._user_ids.put((user.platform, user.user_id), account)
+        return platform
+
+    async def _link_target(self, user: UserRef, code: str, *, take: bool) -> tuple[int, int, str]:
+        """``(identity, account, the account's platform)`` for a link by ``code``, or the error to show."""
+        wanted = link_code(code)
         if not user.is_private:
             if wanted:  # others have seen it: nobody may use it now
                 await self.store.take_link_code(wanted, max_age=LINK_CODE_TTL)
@@ -110,7 +152,10 @@ class Identities:
         raw = await self.store.identity_id(user.platform, user.user_id)
         if raw != identity or await self.store.is_linked(identity):
             raise AlreadyLinked()
-        account = await self.store.take_link_code(wanted, max_age=LINK_CODE_TTL) if wanted else None
+        if not wanted:
+            raise LinkCodeInvalid()
+        lookup = self.store.take_link_code if take else self.store.peek_link_code
+        account = await lookup(wanted, max_age=LINK_CODE_TTL)
         if account is None:
             raise LinkCodeInvalid()
         platforms = [platform for platform, _ in await self.store.linked_identities(account)]
@@ -120,22 +165,30 @@ class Identities:
             raise LinkSamePlatform()
         if user.platform in platforms:  # the account already has an identity on this platform
             raise AlreadyLinked()
-        await self._check_keys_for_link(identity, account)
-        try:
-            await self.store.link_identity(identity, account)
-        except NameTaken as exc:
-            raise LinkNameClash(name=exc.params.get("name", "")) from None
-        self._user_ids.drop(identity)
-        self._user_ids.put((user.platform, user.user_id), account)
-        return platforms[0]
+        if not take:
+            await self._check_keys_for_link(identity, account)
+        return identity, account, platforms[0]
 
     async def _check_keys_for_link(self, identity: int, account: int) -> None:
         """Linking keeps one API key, the account's. Refuse if that would strand clones made with the
         joining identity's own, different key."""
+        from core import keys
+
         mine, theirs = await self.store.get_api_key_info(identity), await self.store.get_api_key_info(account)
         if mine is None or theirs is None or mine[0] == theirs[0]:
             return
-        stranded = [v.name for v in await self.store.list_voices(identity) if v.key_fingerprint == mine[0]]
+        # Fingerprints of two schemes (core.keys) can't be compared as text: compare the keys themselves.
+        my_key, their_key = await self.store.get_api_key(identity), await self.store.get_api_key(account)
+        if my_key is not None and their_key is not None and keys.fingerprint(my_key) == keys.fingerprint(their_key):
+            return
+        legacy_secret = getattr(self, "_secret", None)  # the service's secret key, for legacy fingerprints
+
+        def made_with_mine(fingerprint: str | None) -> bool:
+            if my_key is not None:
+                return keys.matches(fingerprint, my_key, legacy_secret=legacy_secret)
+            return fingerprint == mine[0]  # the key no longer decrypts: only its own fingerprint tells
+
+        stranded = [v.name for v in await self.store.list_voices(identity) if made_with_mine(v.key_fingerprint)]
         if stranded:
             raise LinkKeyClash(names=", ".join(f"“{name}”" for name in stranded[:5]))
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from core.errors import InvalidValue
-from core.text import strip_control_tokens
+from core.text import normalize_input, strip_control_tokens
 
 MAX_WORD_CHARS = 40
 MAX_SPOKEN_CHARS = 100
@@ -39,7 +39,7 @@ def user_owner(user_id: int) -> str:
 
 
 def _tidy(text: str) -> str:
-    return " ".join(strip_control_tokens(text).split())
+    return " ".join(strip_control_tokens(normalize_input(text)).split())
 
 
 def word_key(word: str) -> str:

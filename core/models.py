@@ -135,6 +135,9 @@ class Voice:
     created_at: datetime | None = None
     id: int | None = None
     label: str | None = None
+    #: whether others may speak with this clone (through a character); None: the default, which is yes when
+    #: the operator's key pays and no when the owner's own key does
+    shared: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +248,9 @@ class UsageReport:
     quota_used: int = 0  # today's bytes on the operator's key, which the daily limit counts
     estimated_cost: float = 0.0
     currency: str = "USD"
+    #: of the bytes above, those others spoke through the user's clones on the user's own key (today, in total)
+    lent_today: int = 0
+    lent_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,3 +272,7 @@ class ForgetReport:
     deleted_cache_entries: int = 0
     deleted_remote_voices: list[str] = field(default_factory=list)
     failed_remote_voices: list[str] = field(default_factory=list)  # names we could not delete there
+    #: clones deleted here although the provider still has them: (name, why, the provider's voice id).
+    #: ``why`` is ``key_gone`` (the key that made it is no longer stored) or ``key_rejected`` (the provider
+    #: refused that key). The owner can delete them in their provider account by the id.
+    abandoned_remote_voices: list[tuple[str, str, str]] = field(default_factory=list)

@@ -12,7 +12,6 @@ import collections
 import contextlib
 import dataclasses
 import hashlib
-import hmac
 import logging
 import re
 import secrets
@@ -22,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from core import audio, lexicon, text as textmod
+from core import audio, keys, lexicon, text as textmod
 from core.cache import AudioCache
 from core.config import Config
 from core.errors import (
@@ -45,6 +44,7 @@ from core.errors import (
     PrivateChatOnly,
     ProviderAuthError,
     ProviderError,
+    ProviderForbidden,
     ProviderRateLimited,
     ProviderUnavailable,
     QuotaExceeded,
@@ -53,6 +53,7 @@ from core.errors import (
     UnknownVoice,
     VoiceBridgeError,
     VoiceKeyMismatch,
+    VoiceNotShared,
 )
 from core.i18n import normalize_language
 from core.identity import USER_ID_CACHE_SIZE, USER_ID_TTL, IdCache, Identities
@@ -136,6 +137,17 @@ class SettingsView:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyRemoval:
+    """What ``/key clear`` did: whether there was a key, and the clones that depended on it."""
+
+    removed: bool
+    stranded: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.removed
+
+
+@dataclass(frozen=True, slots=True)
 class CloneCheck:
     """The result of checking reference audio before asking for consent."""
 
@@ -155,13 +167,17 @@ class Utterance:
     voice_name: str  # what people see
     instruction: str | None
     provider: TTSProvider
-    api_key: str | None
+    api_key: str | None = field(repr=False)  # a secret: never in a repr, a log line or a traceback
     billed: bool  # whether the operator's key pays (counts against the daily quota)
     notes: list[str]  # the text of each voice note
     notices: list[str] = field(default_factory=list)  # i18n keys to tell the user once
     character: str | None = None
     #: the pronunciation entries that applied (the server's and the user's), for text added later
     dictionary: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: the clone's owner when someone else speaks through their clone on the owner's own key (billed to them)
+    lender_id: int | None = None
+    #: the clone spoken with (its id), so audio in that voice can be purged with it
+    clone_id: int | None = None
     _released: bool = False
 
     def pronounce(self, text: str) -> str:
@@ -328,9 +344,9 @@ class VoiceService(Identities):
     async def update_scope_settings(self, user: UserRef, *, is_admin: bool, **fields: object) -> SettingsPatch:
         """Change the chat's or guild's defaults (Manage Server / group admins only)."""
         if not user.scope:
-            raise PermissionDenied(action="change server settings outside a server or group")
+            raise PermissionDenied(action="action_scope_settings_private")
         if not is_admin:
-            raise PermissionDenied(action="change server settings")
+            raise PermissionDenied(action="action_scope_settings")
         uid = await self.user_id(user)
         clean = await self._validated(uid, fields)
         if "voice" in clean and _clone_id(clean["voice"]) is not None:  # type: ignore[arg-type]
@@ -345,6 +361,11 @@ class VoiceService(Identities):
         """Merge options into a chat's or guild's options; None removes one."""
         return await self.store.update_scope_options(scope, **options)
 
+    async def edit_scope_options(self, scope: str, edit: Callable[[dict], dict]) -> dict:
+        """Apply ``edit`` (current options → new options, no side effects) to a chat's or guild's options
+        as stored now, in one transaction, so concurrent changes to different entries all survive."""
+        return await self.store.edit_scope_options(scope, edit)
+
     async def scopes_with_option(self, key: str, *, platform: str | None = None) -> list[tuple[str, dict]]:
         """Every scope (``platform:id``) whose option ``key`` is set, with all its options."""
         return await self.store.list_scopes_with_option(key, prefix=f"{platform}:" if platform else None)
@@ -352,8 +373,8 @@ class VoiceService(Identities):
     # --- API keys ---------------------------------------------------------------------------
 
     def fingerprint(self, api_key: str) -> str:
-        """A stable, non-reversible id of an API key (HMAC with the service secret)."""
-        return hmac.new(self._secret, api_key.encode(), hashlib.sha256).hexdigest()[:24]
+        """A stable, non-reversible id of an API key, independent of the secret key (``core.keys``)."""
+        return keys.fingerprint(api_key)
 
     async def set_api_key(self, user: UserRef, api_key: str) -> str:
         """Store the user's own SiliconFlow key (private chats only); returns the masked key."""
@@ -373,9 +394,28 @@ class VoiceService(Identities):
         await self.store.set_api_key(uid, key, self.fingerprint(key))
         return mask_key(key)
 
-    async def clear_api_key(self, user: UserRef) -> bool:
-        """Remove the user's own key; True if there was one."""
-        return await self.store.clear_api_key(await self.user_id(user))
+    async def clear_api_key(self, user: UserRef) -> KeyRemoval:
+        """Remove the user's own key. The result is true if there was one, and names the user's clones
+        that were made with it: they can't be spoken or deleted at the provider until it is set again."""
+        uid = await self.user_id(user)
+        own = await self.store.get_api_key(uid)
+        stranded: list[str] = []
+        if own is not None:
+            operator = self.config.operator_key()
+            stranded = [v.name for v in await self.store.list_voices(uid)
+                        if keys.matches(v.key_fingerprint, own, legacy_secret=self._secret)
+                        and not keys.matches(v.key_fingerprint, operator, legacy_secret=self._secret)]
+        removed = await self.store.clear_api_key(uid)
+        return KeyRemoval(removed=removed, stranded=stranded if removed else [])
+
+    async def share_voice(self, user: UserRef, name: str, shared: bool | None) -> Voice:
+        """Let others speak with one of the user's clones (through a character), or not; None: the default
+        (shared when the operator's key pays for it, not when the user's own key does)."""
+        uid = await self.user_id(user)
+        voice = await self.store.set_voice_shared(uid, name, shared)
+        if voice is None:
+            raise UnknownVoice(name=name[:64])
+        return voice
 
     async def _key_for_voice(self, uid: int, voice: Voice) -> str | None:
         """The key of the account that owns a clone: its owner's key or the operator's."""
@@ -392,7 +432,8 @@ class VoiceService(Identities):
         if operator:
             candidates.append(operator)
         for key in candidates:
-            if hmac.compare_digest(self.fingerprint(key), voice.key_fingerprint or ""):
+            # k2 fingerprints, or legacy ones (HMAC with the secret key) not upgraded yet: see core.keys
+            if keys.matches(voice.key_fingerprint, key, legacy_secret=self._secret):
                 return key
         raise VoiceKeyMismatch(name=voice.name)
 
@@ -431,9 +472,12 @@ class VoiceService(Identities):
     async def _prepare(self, user: UserRef, text: str, *, character: str | None,
                        override: SettingsPatch | None, names: Mapping[str, str] | None) -> Utterance:
         uid = await self.user_id(user)
-        cleaned = textmod.clean_for_speech(text or "", names=names)
+        raw = text or ""
+        # Refused before any cleanup: markup and links can shrink a text, but not by this much.
+        if len(raw) > raw_text_limit(self.config.max_text_chars):
+            raise TextTooLong(length=len(raw), limit=self.config.max_text_chars, unit="characters")
         dictionary = await self._dictionary(uid, user.scope)
-        cleaned = lexicon.apply(cleaned, dictionary)
+        cleaned, notes = await _off_loop(_clean, raw, names, dictionary)
         if not cleaned.strip():
             raise EmptyText()
         if len(cleaned) > self.config.max_text_chars:
@@ -456,6 +500,7 @@ class VoiceService(Identities):
         settings = resolve_settings(*layers)
 
         notices: list[str] = []
+        lender_id: int | None = None
         voice_id = settings.voice
         voice_name = settings.voice
         api_key: str | None = None
@@ -473,6 +518,7 @@ class VoiceService(Identities):
                 if self.remote is None:
                     raise CloningUnsupported()
                 api_key = await self._key_for_voice(uid, voice)
+                lender_id = await self._lender(uid, voice, api_key)
                 provider = self.remote
                 voice_id = voice.provider_id or ""
                 voice_name = voice.name
@@ -512,9 +558,23 @@ class VoiceService(Identities):
         return Utterance(
             user=user, user_id=uid, text=cleaned, settings=settings, voice_id=voice_id,
             voice_name=voice_name, instruction=instruction, provider=provider, api_key=api_key,
-            billed=billed, notes=_notes(cleaned), notices=notices,
+            billed=billed, notes=notes, notices=notices,
             character=char_obj.name if char_obj else None, dictionary=dictionary,
+            lender_id=lender_id, clone_id=clone_id,
         )
+
+    async def _lender(self, uid: int, voice: Voice, key: str | None) -> int | None:
+        """When ``uid`` speaks with someone else's clone: the owner if their own key pays (the use is
+        billed to them); raises :class:`VoiceNotShared` if the owner does not share the voice. A clone is
+        shared by default when the operator's key pays, and not when the owner's own key would."""
+        if voice.owner_id is None or voice.owner_id == uid:
+            return None
+        own = await self.store.get_api_key(voice.owner_id)
+        lends = own is not None and key == own and key != self.config.operator_key()
+        shared = voice.shared if voice.shared is not None else not lends
+        if not shared:
+            raise VoiceNotShared(name=voice.name)
+        return voice.owner_id if lends else None
 
     def release(self, utt: Utterance) -> None:
         """Free the user's queue slot held by a prepared utterance (idempotent)."""
@@ -559,7 +619,10 @@ class VoiceService(Identities):
             if utt.provider is not self.local:
                 nbytes = textmod.utf8_bytes(piece)
                 self.metrics.provider_bytes.labels("operator" if utt.billed else "user").inc(nbytes)
-                await self.store.add_usage(utt.user_id, nbytes, operator=utt.billed)
+                if utt.lender_id is not None:  # the clone's owner's key paid: on the owner's record
+                    await self.store.add_usage(utt.lender_id, nbytes, lent=True)
+                else:
+                    await self.store.add_usage(utt.user_id, nbytes, operator=utt.billed)
 
     def _cache_key(self, utt: Utterance, text: str, fmt: str) -> str:
         s = utt.settings
@@ -589,12 +652,16 @@ class VoiceService(Identities):
                 encoded = await asyncio.to_thread(encoder.finish)
                 if encoded.sample_count == 0:
                     raise AudioEmpty()
-                # Audio in a user's cloned voice is personal data: tag it so /forget removes it.
-                tag = f"user:{utt.user_id}" if _clone_id(utt.settings.voice) is not None else None
-                # The key is taken again: a fallback to the offline engine changes the provider.
-                await self.cache.put(self._cache_key(utt, note_text, fmt), encoded.data, tag=tag,
-                                     meta={"duration": encoded.duration, "sample_count": encoded.sample_count,
-                                           "waveform": encoded.waveform.hex()})
+                # Audio in a cloned voice is its owner's personal data, whoever made it speak: tag it with
+                # the voice, so deleting the voice (or its owner's /forget) removes it.
+                tag = voice_tag(utt.clone_id) if utt.clone_id is not None else None
+                if plausible_duration(note_text, encoded.duration):
+                    # The key is taken again: a fallback to the offline engine changes the provider.
+                    await self.cache.put(self._cache_key(utt, note_text, fmt), encoded.data, tag=tag,
+                                         meta={"duration": encoded.duration, "sample_count": encoded.sample_count,
+                                               "waveform": encoded.waveform.hex()})
+                else:  # served once (it is all we have) but never to everyone from the cache
+                    log.warning("not caching %.2f s of audio for %d characters", encoded.duration, len(note_text))
                 yield VoiceNote(audio=encoded, text=note_text, index=index, total=total)
 
     async def stream_pcm(self, utt: Utterance) -> AsyncIterator[PCMChunk]:
@@ -718,7 +785,7 @@ class VoiceService(Identities):
         uid = await self.user_id(user)
         _, speech, rate = await self._reference_speech(data, filename)
         wav = await audio.encode(speech, rate, "wav")
-        text = textmod.strip_control_tokens(transcript or "").strip()
+        text = textmod.strip_control_tokens(textmod.normalize_input(transcript or "")).strip()
         if not text:
             text = (await self.remote.transcribe(wav.data, "reference.wav", api_key=key)).strip()
             if not text:
@@ -743,8 +810,13 @@ class VoiceService(Identities):
             key = await self._key_for_voice(uid, voice)
             await self.remote.delete_voice(voice.provider_id, api_key=key)
         await self.store.delete_voice(uid, voice.name)
-        await self.cache.purge_tag(f"user:{uid}")
+        await self._purge_voice_audio(uid, voice)
         return voice
+
+    async def _purge_voice_audio(self, uid: int, voice: Voice) -> int:
+        """Remove cached audio in ``voice`` (and, from before voices were tagged, the owner's tag)."""
+        removed = await self.cache.purge_tag(voice_tag(voice.id)) if voice.id is not None else 0
+        return removed + await self.cache.purge_tag(f"user:{uid}")
 
     # --- characters -------------------------------------------------------------------------
 
@@ -753,7 +825,7 @@ class VoiceService(Identities):
                                language: str | None = None, style: str | None = None) -> Character:
         """Create a named voice with its own settings in this guild or chat."""
         if not user.scope:
-            raise PermissionDenied(action="create characters outside a server or group")
+            raise PermissionDenied(action="action_create_character_private")
         display = validate_name(name)
         uid = await self.user_id(user)
         fields = {k: v for k, v in dict(voice=voice, speed=speed, gain=gain, language=language,
@@ -776,7 +848,7 @@ class VoiceService(Identities):
         if char is None:
             raise NotFound(what="character", name=name[:32])
         if not is_admin and char.owner_id != await self.user_id(user):
-            raise PermissionDenied(action="change a character someone else made")
+            raise PermissionDenied(action="action_character_of_others")
         return char
 
     async def update_character(self, user: UserRef, name: str, *, is_admin: bool, **fields: object) -> Character:
@@ -803,9 +875,9 @@ class VoiceService(Identities):
         if not server:
             return lexicon.user_owner(await self.user_id(user))
         if not user.scope:
-            raise PermissionDenied(action="change server settings outside a server or group")
+            raise PermissionDenied(action="action_scope_settings_private")
         if change and not is_admin:
-            raise PermissionDenied(action="change the server's pronunciations")
+            raise PermissionDenied(action="action_scope_pronunciations")
         return user.scope
 
     async def pronunciations(self, user: UserRef, *, server: bool = False) -> list[Pronunciation]:
@@ -838,37 +910,48 @@ class VoiceService(Identities):
         """UTF-8 bytes billed (today and in total) and the estimated cost."""
         uid = await self.user_id(user)
         today_b, today_r, total_b, total_r = await self.store.get_usage(uid)
+        lent_today, lent_total = await self.store.get_lent_bytes(uid)
         return UsageReport(
             today_bytes=today_b, today_requests=today_r, total_bytes=total_b, total_requests=total_r,
             daily_limit=self.config.daily_byte_quota or None, quota_used=await self.store.get_operator_bytes(uid),
             estimated_cost=round(total_b * self.config.price_per_million_bytes / 1_000_000, 4),
-            currency=self.config.currency,
+            currency=self.config.currency, lent_today=lent_today, lent_total=lent_total,
         )
 
     async def forget(self, user: UserRef) -> ForgetReport:
         """Delete everything stored about the user, including their clones at the provider.
 
-        If a clone cannot be deleted at the provider, nothing is deleted here (so /forget can be
-        repeated) and the report names it.
+        A clone the provider cannot delete now (it is down) stops the rest, so /forget can be repeated
+        with nothing lost. A clone it can never delete through us (the key that made it is gone, or the
+        provider refuses that key) does not: the local data goes anyway and the report names the clone,
+        why, and its provider id, so its owner can delete it in their provider account.
         """
         report = ForgetReport()
         uid = await self.store.find_user(user.platform, user.user_id)
         if uid is None:
             return report
-        for voice in await self.store.list_voices(uid):
+        voices = await self.store.list_voices(uid)
+        for voice in voices:
             if self.remote is None or not voice.provider_id:
                 continue
             try:
                 key = await self._key_for_voice(uid, voice)
                 await self.remote.delete_voice(voice.provider_id, api_key=key)
-                report.deleted_remote_voices.append(voice.name)
-                await self.store.delete_voice(uid, voice.name)
-            except (ProviderError, VoiceKeyMismatch) as exc:
+            except VoiceKeyMismatch:
+                report.abandoned_remote_voices.append((voice.name, "key_gone", voice.provider_id))
+            except (ProviderAuthError, ProviderForbidden):
+                report.abandoned_remote_voices.append((voice.name, "key_rejected", voice.provider_id))
+            except ProviderError as exc:
                 log.warning("could not delete a clone at the provider: %s", type(exc).__name__)
                 report.failed_remote_voices.append(voice.name)
+                continue
+            else:
+                report.deleted_remote_voices.append(voice.name)
+            await self.store.delete_voice(uid, voice.name)
+            report.deleted_cache_entries += await self._purge_voice_audio(uid, voice)
         if report.failed_remote_voices:
             return report
-        report.deleted_cache_entries = await self.cache.purge_tag(f"user:{uid}")
+        report.deleted_cache_entries += await self.cache.purge_tag(f"user:{uid}")
         report.deleted_rows = await self.store.forget_user(uid)
         self._user_ids.drop(uid)
         self._user_ids.pop((user.platform, user.user_id))
@@ -878,11 +961,52 @@ class VoiceService(Identities):
 
 # --- helpers ------------------------------------------------------------------------------
 
+#: Texts shorter than this are cleaned on the event loop (a thread hop costs more than the work).
+OFF_LOOP_CHARS = 2000
+
+
+def raw_text_limit(max_text_chars: int) -> int:
+    """The longest text accepted before cleanup: cleanup removes links and markup, so allow room, but
+    refuse anything far over the limit before spending time on it."""
+    return max_text_chars + min(3 * max_text_chars + 1000, 16_000)
+
+
+def _clean(text: str, names: Mapping[str, str] | None,
+           dictionary: Mapping[str, tuple[str, str]]) -> tuple[str, list[str]]:
+    """Everything done to a text before speech (the edge's normalisation, cleanup, the dictionary) and its
+    cut into voice notes: CPU work, run off the event loop for long texts."""
+    cleaned = lexicon.apply(textmod.clean_for_speech(textmod.normalize_input(text), names=names), dictionary)
+    return cleaned, _notes(cleaned)
+
+
+async def _off_loop(fn, text: str, *args):
+    """``fn(text, *args)``, in a worker thread when ``text`` is long enough to stall the event loop."""
+    if len(text) < OFF_LOOP_CHARS:
+        return fn(text, *args)
+    return await asyncio.to_thread(fn, text, *args)
+
+
 
 def _notes(text: str) -> list[str]:
     """The text of each voice note: one note if it fits, else a short first note and full ones after."""
     first = FIRST_NOTE_CHARS if len(text.strip()) > NOTE_MAX_CHARS else None
     return textmod.chunk_text(text, NOTE_MAX_CHARS, first_max_chars=first)
+
+
+#: The shortest audio believable for a text: CosyVoice2 at its fastest (speed 4) still takes about 0.017 s
+#: per Latin character and more per Chinese one; anything much shorter is a broken answer, not speech.
+MIN_SECONDS_PER_CHAR = 0.01
+MIN_SECONDS = 0.1
+
+
+def plausible_duration(text: str, seconds: float) -> bool:
+    """Whether ``seconds`` of audio can be ``text`` spoken (else it is not cached)."""
+    return seconds >= max(MIN_SECONDS, MIN_SECONDS_PER_CHAR * len(text.strip()))
+
+
+def voice_tag(voice_id: int | None) -> str:
+    """The cache tag of audio spoken in clone ``voice_id``."""
+    return f"voice:{voice_id}"
 
 
 def _outcome(exc: BaseException) -> str:
@@ -911,7 +1035,7 @@ def _number(name: str, value: object, low: float, high: float) -> float:
 
 def normalize_style(style: str) -> str:
     """A /style value: a preset key (Chinese or its English alias) or free text of at most 100 characters."""
-    raw = textmod.strip_control_tokens(style).strip()
+    raw = textmod.strip_control_tokens(textmod.normalize_input(style)).strip()
     raw = re.sub(r"[<>]", "", raw)
     if not raw:
         raise InvalidValue(name="style", value=style[:16], allowed=", ".join(STYLE_PRESETS))

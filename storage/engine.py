@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Literal
@@ -71,6 +72,20 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(database)
 
 
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file (and its directory) readable by this user only: the directory we create gets
+    0700, a new database file 0600 — its -wal and -shm files take the file's mode. Existing ones are left
+    as they are."""
+    from core.config import make_private_dir
+
+    make_private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # an empty file is an empty database
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def create_engine(url: str | URL, role: Role = "writer") -> AsyncEngine:
     """An engine for ``url``. On SQLite, ``role`` decides how transactions begin and the pool size."""
     parsed = normalize_url(url)
@@ -80,7 +95,7 @@ def create_engine(url: str | URL, role: Role = "writer") -> AsyncEngine:
 
     path = sqlite_path(parsed)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private_file(path)
     kwargs: dict[str, Any] = dict(common, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     if is_sqlite_memory(parsed):
         kwargs["poolclass"] = StaticPool

@@ -122,6 +122,9 @@ voices = sa.Table(
     sa.Column("transcript", sa.Text, nullable=True),
     sa.Column("consent_at", UTCDateTime, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # whether others may speak with it (through a character); NULL: the default, which depends on whose
+    # key pays (the operator's: yes; the owner's own: no)
+    sa.Column("shared", sa.Boolean, nullable=True),
     sa.UniqueConstraint("owner_id", "name_key", name="uq_voices_owner_name"),
     sqlite_autoincrement=True,
 )
@@ -166,6 +169,8 @@ usage = sa.Table(
     sa.Column("requests", sa.BigInteger, nullable=False, server_default=sa.text("0")),
     # the part of ``bytes`` paid by the operator's key (what the daily quota limits)
     sa.Column("operator_bytes", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    # bytes other people spoke through this account's clones on this account's own key
+    sa.Column("lent_bytes", sa.BigInteger, nullable=False, server_default=sa.text("0")),
 )
 
 pronunciations = sa.Table(
@@ -202,6 +207,9 @@ identity_links = sa.Table(
     sa.Column("identity_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("account_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # what the identity brought to the account (JSON: voice ids, key, settings, words, characters),
+    # so that /unlink gives each side back its own
+    sa.Column("brought", sa.Text, nullable=False, server_default=sa.text("'{}'")),
     sa.Index("ix_identity_links_account_id", "account_id"),
 )
 
@@ -213,6 +221,16 @@ link_codes = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_link_codes_user_id", "user_id"),
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    # Facts about the database itself, e.g. which VOICEBRIDGE_SECRET_KEY its API keys are encrypted with.
+    # Not exported: they describe this database, not the users' data.
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
 #: Every table, parents before children (the order export/import use).

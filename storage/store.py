@@ -12,10 +12,9 @@ columns given, so two adapters changing different fields of one row never lose e
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -29,8 +28,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import ConfigError, DictionaryFull, NameTaken, NotFound
+from core.keys import secret_key_id  # a short, non-reversible id of the Fernet key (exports carry it too)
 from core.lexicon import user_owner, word_key
 from core.models import Character, CloneRequest, Pronunciation, SettingsPatch, Voice
+from storage import keyring
 from storage import schema as t
 from storage.engine import (
     create_engine,
@@ -56,11 +57,6 @@ _SERIAL_TABLES = (t.users, t.voices, t.characters)
 
 def _utc_today() -> date:
     return datetime.now(UTC).date()
-
-
-def secret_key_id(secret_key: bytes) -> str:
-    """A short, non-reversible id of the Fernet key, so an import can tell whether keys will decrypt."""
-    return hashlib.sha256(b"voicebridge-secret-key-id\x00" + secret_key).hexdigest()[:16]
 
 
 def _clean_settings(fields: Mapping[str, Any], extra: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -91,7 +87,7 @@ def _voice(row: Any) -> Voice:
     return Voice(
         name=m["name"], kind="clone", provider_id=m["provider_id"], owner_id=m["owner_id"],
         key_fingerprint=m["key_fingerprint"], transcript=m["transcript"], consent_at=m["consent_at"],
-        created_at=m["created_at"], id=m["id"],
+        created_at=m["created_at"], id=m["id"], shared=m["shared"],
     )
 
 
@@ -135,29 +131,54 @@ def _integrity_kind(exc: IntegrityError) -> str:
     return "other"
 
 
+class _NoKey:
+    """Stands in for the Fernet key when a store is opened without one: nothing decrypts, nothing is stored."""
+
+    def encrypt(self, data: bytes) -> bytes:
+        raise ConfigError(name="VOICEBRIDGE_SECRET_KEY", allowed="storing an API key needs a secret key, and this "
+                          "command opened the database without one")
+
+    def decrypt(self, token: bytes) -> bytes:
+        raise InvalidToken
+
+
 class Store:
     """Every read and write of voicebridge's state. Open with ``await Store.open(url, secret_key)``."""
 
-    def __init__(self, *, url: str, reader: AsyncEngine, writer: AsyncEngine, secret_key: bytes) -> None:
+    def __init__(self, *, url: str, reader: AsyncEngine, writer: AsyncEngine, secret_key: bytes | None) -> None:
         self._url = url
         self._reader = reader
         self._writer = writer
         self._dialect = writer.dialect.name
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self._dialect == "sqlite" else None
-        self._fernet = Fernet(secret_key)
-        self._secret_key_id = secret_key_id(secret_key)
+        self._use_key(secret_key)
         self._closed = False
+
+    def _use_key(self, secret_key: bytes | None) -> None:
+        self._fernet: Any = Fernet(secret_key) if secret_key is not None else _NoKey()
+        self._secret_key_id = secret_key_id(secret_key) if secret_key is not None else None
 
     # --- life cycle ------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, url: str, secret_key: bytes, *, upgrade: bool = True) -> Store:
-        """Connect to ``url`` (applying migrations unless ``upgrade=False``)."""
-        try:
-            Fernet(secret_key)
-        except (ValueError, TypeError):
-            raise ConfigError(name="VOICEBRIDGE_SECRET_KEY",
-                              allowed="a Fernet key (32 url-safe base64-encoded bytes)") from None
+    async def open(cls, url: str, secret_key: bytes | None, *, upgrade: bool = True,
+                   operator_key: str | None = None, next_key: bytes | None = None) -> Store:
+        """Connect to ``url`` (applying migrations unless ``upgrade=False``).
+
+        The key is checked against the one the database records (recorded on first open; see
+        :mod:`storage.keyring`): another key is refused with :class:`~core.errors.SecretKeyMismatch`.
+        ``secret_key`` None: no key (nothing can be stored encrypted; refused if the database holds
+        keys). Legacy key fingerprints are upgraded, for the operator's key too when ``operator_key`` is
+        given. ``next_key``: the pending key of an interrupted rotation, used if the database says so.
+        """
+        for key in (secret_key, next_key):
+            if key is None:
+                continue
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ConfigError(name="VOICEBRIDGE_SECRET_KEY",
+                                  allowed="a Fernet key (32 url-safe base64-encoded bytes)") from None
         parsed = normalize_url(url)
         writer = create_engine(parsed, role="writer")
         if parsed.get_backend_name() == "sqlite" and not is_sqlite_memory(parsed):
@@ -170,11 +191,15 @@ class Store:
             if upgrade:
                 async with store._write() as conn:
                     await upgrade_connection(conn)
+                    await store._check_key(conn, secret_key, next_key, operator_key)
             else:
                 revision = await store.schema_revision()
                 if revision != head_revision():
                     log.warning("the database schema is at %s, this version expects %s: run `voicebridge db "
                                 "upgrade`", revision or "nothing (empty database)", head_revision())
+                else:
+                    async with store._write() as conn:
+                        await store._check_key(conn, secret_key, next_key, operator_key)
         except BaseException:
             await store.close()
             raise
@@ -240,6 +265,38 @@ class Store:
         if self._dialect == "postgresql":
             return pg.insert(table)
         return sqlite.insert(table)
+
+    # --- the secret key (storage.keyring) ----------------------------------------------------
+
+    async def _check_key(self, conn: AsyncConnection, secret_key: bytes | None, next_key: bytes | None,
+                         operator_key: str | None) -> None:
+        """At open, inside its write transaction: the key matches the database's record (or becomes it)."""
+        used = await keyring.check_secret_key(conn, secret_key, next_key=next_key)
+        if used is not secret_key:
+            self._use_key(used)
+        await keyring.upgrade_fingerprints(conn, used, operator_key=operator_key)
+
+    @property
+    def secret_key_id(self) -> str | None:
+        """The id of the key this store encrypts with (None: opened without one)."""
+        return self._secret_key_id
+
+    async def recorded_secret_key_id(self) -> str | None:
+        """The id of the key the database records its API keys are encrypted with."""
+        async with self._read() as conn:
+            return await keyring.meta_get(conn, keyring.META_SECRET_KEY_ID)
+
+    async def rotate_secret_key(self, old_key: bytes, new_key: bytes, *,
+                                operator_key: str | None = None) -> keyring.RotationReport:
+        """Re-encrypt every stored API key under ``new_key`` in one transaction (fingerprints upgraded
+        first) and record it; this store uses ``new_key`` from then on. ``old_key`` must be the current one."""
+        if secret_key_id(old_key) != self._secret_key_id:
+            raise ValueError("old_key is not the key this store was opened with")
+        Fernet(new_key)
+        async with self._write() as conn:
+            report = await keyring.rotate(conn, old_key, new_key, operator_key=operator_key)
+        self._use_key(new_key)
+        return report
 
     # --- users -----------------------------------------------------------------------------
 
@@ -358,6 +415,25 @@ class Store:
     async def update_scope_options(self, scope: str, **options: Any) -> dict[str, Any]:
         """Merge ``options`` into the scope's options (a None value deletes that key); returns the result."""
         _dump_options({k: v for k, v in options.items() if v is not None})  # fail before touching the DB
+
+        def merge(current: dict[str, Any]) -> dict[str, Any]:
+            for key, value in options.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = value
+            return current
+
+        return await self.edit_scope_options(scope, merge)
+
+    async def edit_scope_options(self, scope: str,
+                                 edit: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        """Apply ``edit`` to the scope's options as stored now, inside one transaction; returns the result.
+
+        ``edit`` gets the current options and returns the new ones (it must not await or have other
+        effects: on PostgreSQL the row is locked meanwhile). Two concurrent edits of different entries
+        (adding two auto-read channels, muting two members) both survive, unlike writing back a copy.
+        """
         async with self._write() as conn:
             # Make sure the row exists, then lock it (PostgreSQL) for the read-modify-write.
             # On SQLite the writer lock and BEGIN IMMEDIATE already make this exclusive.
@@ -367,12 +443,8 @@ class Store:
             query = sa.select(t.scope_settings.c.options).where(t.scope_settings.c.scope == scope)
             if self._dialect == "postgresql":
                 query = query.with_for_update()
-            current = _load_options((await conn.execute(query)).scalar_one())
-            for key, value in options.items():
-                if value is None:
-                    current.pop(key, None)
-                else:
-                    current[key] = value
+            current = edit(_load_options((await conn.execute(query)).scalar_one()))
+            current = {k: v for k, v in current.items() if v is not None}
             await conn.execute(sa.update(t.scope_settings).where(t.scope_settings.c.scope == scope)
                                .values(options=_dump_options(current), updated_at=t.utcnow()))
         return current
@@ -453,6 +525,15 @@ class Store:
             if row is None:
                 return None
             await conn.execute(sa.delete(t.voices).where(t.voices.c.id == row.id))
+        return _voice(row)
+
+    async def set_voice_shared(self, owner_id: int, name: str, shared: bool | None) -> Voice | None:
+        """Whether others may speak with the owner's voice ``name`` (None: the default); None if no such voice."""
+        where = (t.voices.c.owner_id == owner_id, t.voices.c.name_key == t.name_key(name))
+        async with self._write() as conn:
+            if not (await conn.execute(sa.update(t.voices).where(*where).values(shared=shared))).rowcount:
+                return None
+            row = (await conn.execute(sa.select(t.voices).where(*where))).first()
         return _voice(row)
 
     async def list_all_voices_with_owner(self) -> list[tuple[Voice, str, str]]:
@@ -577,18 +658,19 @@ class Store:
     # --- usage -----------------------------------------------------------------------------
 
     async def add_usage(self, user_id: int, nbytes: int, *, day: date | None = None, requests: int = 1,
-                        operator: bool = False) -> None:
+                        operator: bool = False, lent: bool = False) -> None:
         """Add ``nbytes`` billed UTF-8 bytes and ``requests`` requests to the user's (UTC) day;
-        ``operator``: the operator's key paid for them (they count against the daily quota)."""
+        ``operator``: the operator's key paid for them (they count against the daily quota);
+        ``lent``: someone else spoke them through the user's clone, on the user's own key."""
         if nbytes < 0 or requests < 0:
             raise ValueError("usage cannot be negative")
         stmt = self._insert(t.usage).values(user_id=user_id, day=day or _utc_today(), bytes=int(nbytes),
-                                            requests=int(requests), operator_bytes=int(nbytes) if operator else 0)
+                                            requests=int(requests), operator_bytes=int(nbytes) if operator else 0,
+                                            lent_bytes=int(nbytes) if lent else 0)
         stmt = stmt.on_conflict_do_update(
             index_elements=["user_id", "day"],
-            set_={"bytes": t.usage.c.bytes + stmt.excluded.bytes,
-                  "requests": t.usage.c.requests + stmt.excluded.requests,
-                  "operator_bytes": t.usage.c.operator_bytes + stmt.excluded.operator_bytes})
+            set_={name: getattr(t.usage.c, name) + getattr(stmt.excluded, name)
+                  for name in ("bytes", "requests", "operator_bytes", "lent_bytes")})
         try:
             async with self._write() as conn:
                 await conn.execute(stmt)
@@ -608,6 +690,16 @@ class Store:
                 .where(t.usage.c.user_id == user_id))).one()
         today_bytes, today_requests = (int(today[0]), int(today[1])) if today else (0, 0)
         return today_bytes, today_requests, int(total[0]), int(total[1])
+
+    async def get_lent_bytes(self, user_id: int, *, day: date | None = None) -> tuple[int, int]:
+        """``(today, total)`` bytes others spoke through the user's clones on the user's own key."""
+        async with self._read() as conn:
+            today = (await conn.execute(
+                sa.select(t.usage.c.lent_bytes)
+                .where(t.usage.c.user_id == user_id, t.usage.c.day == (day or _utc_today())))).scalar_one_or_none()
+            total = (await conn.execute(sa.select(sa.func.coalesce(sa.func.sum(t.usage.c.lent_bytes), 0))
+                                        .where(t.usage.c.user_id == user_id))).scalar_one()
+        return int(today or 0), int(total)
 
     async def get_operator_bytes(self, user_id: int, *, day: date | None = None) -> int:
         """Bytes the operator's key paid for on ``day`` (default: the UTC day): what the quota counts."""
@@ -635,17 +727,16 @@ class Store:
             await conn.execute(sa.delete(links).where(
                 (links.c.identity_id == user_id) | (links.c.account_id == user_id)))
             await conn.execute(sa.delete(t.link_codes).where(t.link_codes.c.user_id.in_([user_id, *linked])))
-            if linked:
-                deleted += (await conn.execute(sa.delete(t.users).where(t.users.c.id.in_(linked)))).rowcount
+            everyone = [user_id, *linked]  # a linked identity keeps what it did not bring, unused: it goes too
             for table, column in ((t.voices, t.voices.c.owner_id), (t.api_keys, t.api_keys.c.user_id),
                                   (t.user_settings, t.user_settings.c.user_id),
                                   (t.usage, t.usage.c.user_id), (t.pending_clones, t.pending_clones.c.user_id)):
-                deleted += (await conn.execute(sa.delete(table).where(column == user_id))).rowcount
-            deleted += (await conn.execute(sa.delete(t.pronunciations)
-                                           .where(t.pronunciations.c.owner == user_owner(user_id)))).rowcount
-            await conn.execute(sa.update(t.characters).where(t.characters.c.owner_id == user_id)
+                deleted += (await conn.execute(sa.delete(table).where(column.in_(everyone)))).rowcount
+            deleted += (await conn.execute(sa.delete(t.pronunciations).where(
+                t.pronunciations.c.owner.in_([user_owner(u) for u in everyone])))).rowcount
+            await conn.execute(sa.update(t.characters).where(t.characters.c.owner_id.in_(everyone))
                                .values(owner_id=None))
-            deleted += (await conn.execute(sa.delete(t.users).where(t.users.c.id == user_id))).rowcount
+            deleted += (await conn.execute(sa.delete(t.users).where(t.users.c.id.in_(everyone)))).rowcount
         return deleted
 
     # --- pronunciation dictionaries ---------------------------------------------------------
@@ -759,6 +850,15 @@ class Store:
             return None
         return row.user_id
 
+    async def peek_link_code(self, code: str, *, max_age: float) -> int | None:
+        """The account that issued ``code`` if it is younger than ``max_age`` seconds; the code stays valid."""
+        table = t.link_codes
+        async with self._read() as conn:
+            row = (await conn.execute(sa.select(table).where(table.c.code == code))).first()
+        if row is None or row.created_at < t.utcnow() - timedelta(seconds=max_age):
+            return None
+        return row.user_id
+
     async def linked_identities(self, account_id: int) -> list[tuple[str, str]]:
         """``(platform, platform_user_id)`` of every identity that uses ``account_id``'s data, itself first."""
         links = t.identity_links
@@ -784,9 +884,13 @@ class Store:
         What the identity had moves over where the account has nothing in its place: clones
         (NameTaken if the account has a voice of the same name: nothing changes then), the API key,
         settings, dictionary entries for other words, usage (added up) and characters it created.
+        What stays behind (a key or settings where the account has its own, entries for words the
+        account has too) is kept under the identity, unused while linked. What moved is recorded with
+        the link, so :meth:`unlink` gives it back.
         """
         uid, aid = identity_id, account_id
         v, k, st, u, p = t.voices, t.api_keys, t.user_settings, t.usage, t.pronunciations
+        brought: dict[str, Any] = {}
         async with self._write() as conn:
             theirs = {r.name_key: r.name for r in (await conn.execute(
                 sa.select(v.c.name_key, v.c.name).where(v.c.owner_id == uid))).all()}
@@ -794,39 +898,81 @@ class Store:
                 v.c.owner_id == aid, v.c.name_key.in_(list(theirs))).limit(1))).scalar_one_or_none()
             if clash is not None:
                 raise NameTaken(name=clash)
+            brought["voices"] = list((await conn.execute(sa.select(v.c.id).where(v.c.owner_id == uid))).scalars())
             await conn.execute(sa.update(v).where(v.c.owner_id == uid).values(owner_id=aid))
-            for table, column in ((k, k.c.user_id), (st, st.c.user_id)):
+            for table, column, what in ((k, k.c.user_id, "key"), (st, st.c.user_id, "settings")):
                 has = (await conn.execute(sa.select(sa.func.count()).select_from(table)
                                           .where(column == aid))).scalar_one()
                 if has:
-                    await conn.execute(sa.delete(table).where(column == uid))
-                else:
-                    await conn.execute(sa.update(table).where(column == uid).values({column.name: aid}))
+                    continue
+                # the key is remembered by its fingerprint: it is given back only if it is still this key
+                marker = (await conn.execute(sa.select(k.c.fingerprint).where(k.c.user_id == uid))
+                          ).scalar_one_or_none() if what == "key" else True
+                if (await conn.execute(sa.update(table).where(column == uid).values({column.name: aid}))).rowcount:
+                    brought[what] = marker
             for row in (await conn.execute(sa.select(u).where(u.c.user_id == uid))).all():
                 stmt = self._insert(u).values(user_id=aid, day=row.day, bytes=row.bytes, requests=row.requests,
-                                              operator_bytes=row.operator_bytes)
+                                              operator_bytes=row.operator_bytes, lent_bytes=row.lent_bytes)
                 await conn.execute(stmt.on_conflict_do_update(
                     index_elements=["user_id", "day"],
                     set_={name: getattr(u.c, name) + getattr(stmt.excluded, name)
-                          for name in ("bytes", "requests", "operator_bytes")}))
+                          for name in ("bytes", "requests", "operator_bytes", "lent_bytes")}))
             await conn.execute(sa.delete(u).where(u.c.user_id == uid))
             mine, ours = user_owner(uid), user_owner(aid)
             kept = sa.select(p.c.word_key).where(p.c.owner == ours).scalar_subquery()
-            await conn.execute(sa.delete(p).where(p.c.owner == mine, p.c.word_key.in_(kept)))
-            await conn.execute(sa.update(p).where(p.c.owner == mine).values(owner=ours))
-            await conn.execute(sa.update(t.characters).where(t.characters.c.owner_id == uid).values(owner_id=aid))
+            words = sa.and_(p.c.owner == mine, p.c.word_key.not_in(kept))
+            brought["words"] = list((await conn.execute(sa.select(p.c.word_key).where(words))).scalars())
+            await conn.execute(sa.update(p).where(words).values(owner=ours))
+            chars = t.characters
+            brought["characters"] = list((await conn.execute(
+                sa.select(chars.c.id).where(chars.c.owner_id == uid))).scalars())
+            await conn.execute(sa.update(chars).where(chars.c.owner_id == uid).values(owner_id=aid))
             for table in (t.pending_clones, t.link_codes):
                 await conn.execute(sa.delete(table).where(table.c.user_id == uid))
-            await conn.execute(sa.insert(t.identity_links).values(identity_id=uid, account_id=aid,
-                                                                  created_at=t.utcnow()))
+            await conn.execute(sa.insert(t.identity_links).values(
+                identity_id=uid, account_id=aid, created_at=t.utcnow(), brought=json.dumps(brought)))
 
     async def unlink(self, user_id: int) -> int:
         """Undo every link of ``user_id`` (as identity or as account); returns how many there were.
-        An identity unlinked starts with nothing of its own: the data stays with the account."""
+
+        Each identity gets back what it brought to the link (see :meth:`link_identity`) and still exists:
+        its clones, its key (unless replaced since), settings, dictionary entries and characters. What the
+        account had stays with the account; usage stays added up.
+        """
         links = t.identity_links
         async with self._write() as conn:
+            rows = (await conn.execute(sa.select(links).where(
+                (links.c.identity_id == user_id) | (links.c.account_id == user_id)))).all()
+            for row in rows:
+                await self._give_back(conn, row.identity_id, row.account_id, _load_options(row.brought))
             return (await conn.execute(sa.delete(links).where(
                 (links.c.identity_id == user_id) | (links.c.account_id == user_id)))).rowcount
+
+    async def _give_back(self, conn: AsyncConnection, uid: int, aid: int, brought: Mapping[str, Any]) -> None:
+        """Move what identity ``uid`` brought to account ``aid`` back to it (inside the unlink's transaction)."""
+        v, k, st, p, chars = t.voices, t.api_keys, t.user_settings, t.pronunciations, t.characters
+        voice_ids = [int(i) for i in brought.get("voices", [])]
+        if voice_ids:
+            await conn.execute(sa.update(v).where(v.c.owner_id == aid, v.c.id.in_(voice_ids)).values(owner_id=uid))
+        for table, column, what in ((k, k.c.user_id, "key"), (st, st.c.user_id, "settings")):
+            if brought.get(what):
+                left = (await conn.execute(sa.select(sa.func.count()).select_from(table)
+                                           .where(column == uid))).scalar_one()
+                where = column == aid
+                if what == "key":  # not a key the account set after the link
+                    where = sa.and_(where, k.c.fingerprint == brought[what])
+                if not left:
+                    await conn.execute(sa.update(table).where(where).values({column.name: uid}))
+        words = [str(w) for w in brought.get("words", [])]
+        if words:
+            mine = user_owner(uid)
+            taken = sa.select(p.c.word_key).where(p.c.owner == mine).scalar_subquery()
+            await conn.execute(sa.update(p).where(p.c.owner == user_owner(aid), p.c.word_key.in_(words),
+                                                  p.c.word_key.not_in(taken)).values(owner=mine))
+        char_ids = [int(i) for i in brought.get("characters", [])]
+        if char_ids:
+            await conn.execute(sa.update(chars).where(chars.c.owner_id == aid, chars.c.id.in_(char_ids))
+                               .values(owner_id=uid))
 
     # --- export / import -------------------------------------------------------------------
 

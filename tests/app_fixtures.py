@@ -17,7 +17,7 @@ MakeApp = Callable[..., Awaitable[App]]
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, fake_siliconflow) -> AsyncIterator[MakeApp]:
+async def make_app(tmp_path: Path, fake_siliconflow, secret_key: bytes) -> AsyncIterator[MakeApp]:
     """Build Apps on a tmp data dir, talking to the fake SiliconFlow; all are closed after the test.
 
     ``make_app(provider="siliconflow"|"local", database_url=None, data_dir=None, **config_fields)``.
@@ -36,6 +36,8 @@ async def make_app(tmp_path: Path, fake_siliconflow) -> AsyncIterator[MakeApp]:
         )
         if database_url:
             settings["database_url"] = database_url
+            # the test's database (``db_url``) is opened with the ``secret_key`` fixture's key; PostgreSQL needs one
+            settings["secret_key"] = secret_key.decode()
         settings.update(fields)
         app = await build_app(load_config(**settings))
         apps.append(app)

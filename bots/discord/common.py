@@ -179,10 +179,7 @@ async def send_error(interaction: discord.Interaction, error: BaseException) -> 
         lang = await ui_lang(service, interaction)
     else:
         lang = normalize_language(str(interaction.locale) if interaction.locale else None)
-    action_key = _ACTION_KEYS.get(str(error.params.get("action"))) if isinstance(error, PermissionDenied) else None
-    if action_key is not None:  # one of ours: say the action in the user's language too
-        text = t("permission_denied", lang, action=t(action_key, lang))
-    elif isinstance(error, VoiceBridgeError):
+    if isinstance(error, VoiceBridgeError):
         text = error_text(error, lang)
     elif isinstance(error, discord.Forbidden):
         text = t("dc_missing_access", lang)
@@ -210,15 +207,12 @@ def _unwrap(error: BaseException) -> BaseException:
     return error
 
 
-_ACTION_KEYS = {t(key, "en"): key for key in ("dc_action_manage_server", "dc_action_guild_only", "dc_action_this")}
-
-
 def translate_check_failure(error: BaseException) -> BaseException:
     """Map discord.py's check failures onto the core error tree (so they get a sentence)."""
     if isinstance(error, app_commands.MissingPermissions):
-        return PermissionDenied(action=t("dc_action_manage_server", "en"))
+        return PermissionDenied(action="dc_action_manage_server")
     if isinstance(error, app_commands.NoPrivateMessage):
-        return PermissionDenied(action=t("dc_action_guild_only", "en"))
+        return PermissionDenied(action="dc_action_guild_only")
     if isinstance(error, app_commands.CommandOnCooldown):
         from core.errors import TooManyRequests
 
@@ -232,7 +226,7 @@ async def handle_error(interaction: discord.Interaction, error: BaseException) -
     if isinstance(original, VoiceBridgeError):
         log.info("command %s: %s", _command_name(interaction), type(original).__name__)
     elif isinstance(original, app_commands.CheckFailure):
-        original = PermissionDenied(action=t("dc_action_this", "en"))
+        original = PermissionDenied(action="dc_action_this")
     elif isinstance(original, discord.Forbidden):
         log.warning("command %s: Discord refused (%s %s)", _command_name(interaction), original.status,
                     original.code)

@@ -26,7 +26,6 @@ from core.models import UserRef
 from core.service import SettingsView, VoiceService
 
 from .limits import ChatPacer, UserGate
-from .pending import CheckedAudio
 from .sending import VoiceForbiddenChats
 
 log = logging.getLogger(__name__)
@@ -50,9 +49,6 @@ class TelegramOptions:
     max_user_requests: int | None = None
     #: Tell a flooding user "busy" at most once per this many seconds.
     busy_notice_interval: float = 10.0
-    #: Clone confirmations: how long they stay valid, and how many upload bytes we keep in memory.
-    pending_clone_ttl: float = 900.0
-    pending_clone_bytes: int = 64 * 1024 * 1024
     #: Telegram's getFile limit.
     max_download_bytes: int = 20 * 1024 * 1024
     #: How long we remember that a chat refuses voice messages.
@@ -72,7 +68,6 @@ class Deps:
     options: TelegramOptions
     pacer: ChatPacer
     gate: UserGate
-    clones: CheckedAudio
     voice_forbidden: VoiceForbiddenChats
     busy_told: dict[int, float] = field(default_factory=dict)
 
@@ -138,21 +133,33 @@ class Ctx:
     message: Message | None
     ref: UserRef
     lang: str
+    #: "group" when an admin posts anonymously (as the group), "channel" when someone posts as a channel;
+    #: then ``user`` is Telegram's stand-in bot, shared by everyone who does so: no personal command applies
+    on_behalf_of: str | None = None
 
     @classmethod
     async def build(cls, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx | None:
         user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None or user.is_bot:
+        if user is None or chat is None:
             return None
+        on_behalf_of = None
+        if user.is_bot:
+            message = update.effective_message if update.callback_query is None else None
+            sender = message.sender_chat if message is not None else None
+            if sender is None:
+                return None
+            on_behalf_of = "group" if sender.id == chat.id else "channel"
         deps = get_deps(context)
         ref = user_ref(user, chat)
         try:
-            lang = await deps.service.ui_language(ref)
+            # nobody's choice for the shared stand-in of anonymous admins and channels (and no row for it)
+            lang = (normalize_language(user.language_code) if on_behalf_of
+                    else await deps.service.ui_language(ref))
         except Exception:  # the store is down: still answer, in the platform's language
             log.warning("could not read the reply language", exc_info=True)
             lang = normalize_language(user.language_code)
         return cls(update=update, context=context, deps=deps, user=user, chat=chat,
-                   message=update.effective_message, ref=ref, lang=lang)
+                   message=update.effective_message, ref=ref, lang=lang, on_behalf_of=on_behalf_of)
 
     @property
     def service(self) -> VoiceService:
@@ -229,13 +236,21 @@ async def remove_keyboard(query_message: object) -> None:
 Handler = Callable[[Ctx], Awaitable[None]]
 
 
-def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    """Wrap ``fn(ctx)`` as a PTB callback; updates without a human sender are ignored."""
+def handler(fn: Handler, *, on_behalf: bool = False) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """Wrap ``fn(ctx)`` as a PTB callback; updates without a human sender are ignored, and so are
+    messages posted as the group or as a channel unless ``on_behalf`` (see :func:`group_handler`)."""
 
     @wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ctx = await Ctx.build(update, context)
-        if ctx is not None:
+        if ctx is not None and (ctx.on_behalf_of is None or on_behalf):
             await fn(ctx)
 
     return wrapper
+
+
+def group_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """:func:`handler` for commands that also act on messages posted as the group (an anonymous admin) or
+    as a channel: the group's own settings, and taking a posted secret out of the chat. ``fn`` checks
+    ``ctx.on_behalf_of`` and does nothing personal then."""
+    return handler(fn, on_behalf=True)

@@ -35,7 +35,7 @@ async def _language(deps: Deps | None, update: Update) -> str:
     user = update.effective_user
     if user is None:
         return "en"
-    if deps is not None:
+    if deps is not None and not user.is_bot:  # the stand-in of anonymous admins and channels has no account
         try:
             return await deps.service.ui_language(user_ref(user, update.effective_chat))
         except Exception:

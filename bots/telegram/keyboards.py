@@ -28,7 +28,7 @@ MAX_CLONE_BUTTONS = 30
 class Callback:
     """Parsed callback data."""
 
-    kind: str  # v (voice), s (settings), l (/lang), y (style), c (clone consent), f (forget)
+    kind: str  # v (voice), s (settings), l (/lang), y (style), c (clone consent), f (forget), k (link)
     owner: int
     args: tuple[str, ...]
 
@@ -127,6 +127,14 @@ def forget(owner: int, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(t("tg_btn_forget", lang), callback_data=data("f", owner, "ok")),
         InlineKeyboardButton(t("ui_cancel", lang), callback_data=data("f", owner, "no")),
+    ]])
+
+
+def link(owner: int, code: str, lang: str) -> InlineKeyboardMarkup:
+    """Confirm a link by ``code`` (already checked: 8 characters of the code alphabet)."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("ui_link_button", lang), callback_data=data("k", owner, code)),
+        InlineKeyboardButton(t("ui_cancel", lang), callback_data=data("k", owner, "no")),
     ]])
 
 

@@ -27,7 +27,6 @@ from .context import DEPS_KEY, Deps, TelegramOptions
 from .errors import on_error
 from .handlers import register_handlers
 from .limits import ChatPacer, RateLimiter, UserGate
-from .pending import CheckedAudio
 from .sending import VoiceForbiddenChats
 from .strings import register_strings
 
@@ -78,7 +77,6 @@ def build_application(app: App, *, options: TelegramOptions | None = None, with_
         pacer=ChatPacer(private_per_second=options.private_per_second, private_burst=options.private_burst,
                         group_per_minute=options.group_per_minute, group_burst=options.group_burst),
         gate=UserGate(limit),
-        clones=CheckedAudio(ttl=options.pending_clone_ttl, max_bytes=options.pending_clone_bytes),
         voice_forbidden=VoiceForbiddenChats(options.voice_forbidden_ttl),
     )
     register_handlers(application)

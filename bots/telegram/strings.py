@@ -64,7 +64,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "/voices — presets and your clones; tap one to use it\n"
                "/voice NAME — choose a voice\n"
                "/clone NAME [transcript] — send a 10–30 s voice note with this caption, or reply to one. "
-               "Without a transcript it is recognized automatically.\n\n"
+               "Without a transcript it is recognized automatically.\n"
+               "/share_voice NAME on|off — whether others may speak with your clone through characters\n\n"
                "<b>Settings</b>\n"
                "/settings — view and change everything\n"
                "/speed 0.25–4 · /gain −10…10 (dB)\n"
@@ -84,7 +85,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "/voices——预设音色和你的克隆音色，点击即可使用\n"
                "/voice 名称——选择音色\n"
                "/clone 名称 [文本]——发送 10–30 秒语音并附上此说明，或回复一条语音。"
-               "不填文本时会自动识别。\n\n"
+               "不填文本时会自动识别。\n"
+               "/share_voice 名称 on|off——是否允许他人通过角色使用你的克隆音色\n\n"
                "<b>设置</b>\n"
                "/settings——查看并修改全部设置\n"
                "/speed 0.25–4 · /gain −10…10（dB）\n"
@@ -104,7 +106,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "/voices — プリセットとあなたのクローン。タップで選択\n"
                "/voice 名前 — 声を選ぶ\n"
                "/clone 名前 [文字起こし] — 10〜30 秒のボイスメッセージにこのキャプションを付けるか、返信で送信。"
-               "文字起こしを省くと自動で認識します。\n\n"
+               "文字起こしを省くと自動で認識します。\n"
+               "/share_voice 名前 on|off — 他の人がキャラクターを通じてあなたのクローンを使えるか\n\n"
                "<b>設定</b>\n"
                "/settings — 設定の表示と変更\n"
                "/speed 0.25〜4 · /gain −10〜10（dB）\n"
@@ -153,6 +156,14 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "tg_voice_set": {
         "en": "Your voice is now “{name}”.", "zh": "你的音色已改为“{name}”。", "ja": "声を「{name}」にしました。",
+    },
+    "tg_share_usage": {
+        "en": "Send /share_voice NAME on to let others speak with your clone NAME through characters (your key pays "
+              "if it made the clone), or /share_voice NAME off.",
+        "zh": "发送 /share_voice 名称 on 允许他人通过角色使用你的克隆音色（若由你的密钥创建，则由你的密钥付费），"
+              "或发送 /share_voice 名称 off 关闭。",
+        "ja": "/share_voice 名前 on で他の人がキャラクターを通じてあなたのクローンを使えるようにします（あなたのキーで"
+              "作った声ならあなたのキーで支払われます）。/share_voice 名前 off で解除します。",
     },
     "tg_voice_usage": {
         "en": "Send /voice NAME, or pick one with /voices.",

@@ -6,17 +6,28 @@ Accepted: voice notes, audio files, and documents whose MIME type (or, for
 over Telegram's 20 MB download limit (by the message's ``file_size``) and clips whose stated duration
 is over the upload limit. Everything else (decodable? silent? 3–30 s of speech?) is checked by
 ``service.check_clone_audio`` on the downloaded bytes.
+
+Audio to clone is downloaded into a :class:`core.uploads.UploadSlot` (the user's turn and the bytes
+reserved in the process's budget, shared with Discord): :func:`download_file` reserves the size getFile
+reports before reading, and reads the file as a stream that stops past the limit, whatever size was
+declared.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from telegram import Message
+import httpx
+from telegram import File, Message
+from telegram.error import NetworkError
 
-from core.errors import AudioTooLarge, AudioTooLong, InvalidValue, TextTooLong, UnsupportedAudio
+from core.errors import AudioTooLong, InvalidValue, TextTooLong, UnsupportedAudio
 from core.service import CLONE_MAX_SECONDS, CLONE_UPLOAD_MAX_SECONDS
+from core.uploads import UploadSlot, too_large
 
 from .compat import attr_seconds
 
@@ -86,29 +97,53 @@ def find_audio(message: Message | None) -> AudioUpload | None:
 def check_before_download(upload: AudioUpload, *, max_bytes: int) -> None:
     """Refuse what cannot work, from the message alone (no getFile, no download)."""
     if upload.file_size is not None and upload.file_size > max_bytes:
-        raise _too_large(upload.file_size, max_bytes)
+        raise too_large(upload.file_size, max_bytes)
     if upload.duration is not None and upload.duration > CLONE_UPLOAD_MAX_SECONDS:
         raise AudioTooLong(limit=int(CLONE_MAX_SECONDS))
 
 
-async def download_file(bot, file_id: str, *, max_bytes: int) -> bytes:
-    """getFile + download, re-checking the size Telegram reports and the bytes received."""
+async def download_file(bot, http: httpx.AsyncClient, file_id: str, *, slot: UploadSlot, max_bytes: int) -> bytes:
+    """getFile, then download into ``slot``: the size Telegram reports is reserved before reading, and
+    the download stops as soon as it passes ``max_bytes`` (or the budget), whatever that size said."""
     file = await bot.get_file(file_id)
     if file.file_size is not None and file.file_size > max_bytes:
-        raise _too_large(file.file_size, max_bytes)
-    data = bytes(await file.download_as_bytearray())
-    if len(data) > max_bytes:
-        raise _too_large(len(data), max_bytes)
-    return data
+        raise too_large(file.file_size, max_bytes)
+    slot.reserve(file.file_size if file.file_size is not None else max_bytes)
+    return await slot.collect(_file_chunks(http, file), limit=max_bytes)
 
 
-async def download(bot, upload: AudioUpload, *, max_bytes: int) -> bytes:
-    """Download an upload that passed :func:`check_before_download`."""
-    return await download_file(bot, upload.file_id, max_bytes=max_bytes)
+async def download(bot, http: httpx.AsyncClient, upload: AudioUpload, *, slot: UploadSlot, max_bytes: int) -> bytes:
+    """Download an upload that passed :func:`check_before_download` (see :func:`download_file`)."""
+    return await download_file(bot, http, upload.file_id, slot=slot, max_bytes=max_bytes)
 
 
-def _too_large(size: int, limit: int) -> AudioTooLarge:
-    return AudioTooLarge(size=size, limit=limit, size_mb=round(size / 2**20, 1), limit_mb=round(limit / 2**20))
+#: Bytes read at a time from a file a local Bot API server left on this machine.
+_LOCAL_CHUNK = 1024 * 1024
+
+
+async def _file_chunks(http: httpx.AsyncClient, file: File) -> AsyncIterator[bytes]:
+    """The file's bytes as they arrive: streamed over HTTP, or read from disk for a local Bot API server.
+
+    Failures are :class:`telegram.error.NetworkError`, as PTB's own download would raise.
+    """
+    path = file.file_path
+    if not path:
+        raise NetworkError("getFile gave no file path")
+    if not path.startswith(("http://", "https://")):  # a local Bot API server (--local) hands out paths
+        with Path(path).open("rb") as fh:
+            while chunk := await asyncio.to_thread(fh.read, _LOCAL_CHUNK):
+                yield chunk
+        return
+    parts = urlsplit(path)
+    url = urlunsplit(parts._replace(path=quote(parts.path)))  # as PTB encodes it
+    try:
+        async with http.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise NetworkError(f"file download failed with HTTP {response.status_code}")
+            async for chunk in response.aiter_bytes():
+                yield chunk
+    except httpx.HTTPError as exc:  # never the URL: it holds the bot token
+        raise NetworkError(f"file download failed: {type(exc).__name__}") from None
 
 
 #: A text file sent to read aloud: more than this is far beyond any text limit anyway.

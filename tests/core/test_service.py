@@ -30,6 +30,7 @@ from core.errors import (
     TextTooLong,
     TooManyRequests,
     UnknownVoice,
+    VoiceNotShared,
 )
 from core.models import UserRef
 from tests.app_fixtures import OPERATOR_KEY, USER_KEY
@@ -403,19 +404,46 @@ async def test_clone_needs_siliconflow(local_app):
 
 
 async def test_a_clone_is_spoken_with_the_key_that_made_it(sf_app, fake_siliconflow):
-    """Alice clones with her own key; Bob speaks as Alice's character: Alice's key is used."""
+    """Alice clones with her own key; Bob speaks as Alice's character: only once Alice shares the voice,
+    then with Alice's key, and the bytes are on Alice's record (as lent), not Bob's."""
     svc = sf_app.service
     alice_dm = ALICE_IN_GROUP.__class__(platform="discord", user_id="1001", is_private=True)
     await svc.set_api_key(alice_dm, USER_KEY)
     voice = await svc.clone(ALICE_IN_GROUP, ogg_bytes(speech_like(5)), "Alice", transcript="hello there",
                             consent=True)
     await svc.create_character(ALICE_IN_GROUP, "AliceBot", voice="Alice")
+    before = len(speech_calls(fake_siliconflow))
+    with pytest.raises(VoiceNotShared):  # her own key pays: not lent unless she says so
+        await svc.speak(BOB_IN_GROUP, "speaking as alice", character="AliceBot")
+    assert len(speech_calls(fake_siliconflow)) == before
+    await svc.share_voice(ALICE_IN_GROUP, "alice", True)
     await svc.speak(BOB_IN_GROUP, "speaking as alice", character="AliceBot")
     last = [r for r in fake_siliconflow.requests if r.path.endswith("/audio/speech")][-1]
     assert last.json["voice"] == voice.provider_id
     assert last.headers["Authorization"] == f"Bearer {USER_KEY}"
     shared = await svc.voices(BOB_IN_GROUP)
     assert [v.name for v in shared.shared] == ["Alice"]
+    alice, bob = await svc.usage(ALICE_IN_GROUP), await svc.usage(BOB_IN_GROUP)
+    assert alice.lent_today == alice.today_bytes == len("speaking as alice") and alice.lent_total == alice.lent_today
+    assert bob.total_bytes == 0
+    await svc.share_voice(ALICE_IN_GROUP, "Alice", False)
+    with pytest.raises(VoiceNotShared):
+        await svc.speak(BOB_IN_GROUP, "again", character="AliceBot")
+    await svc.speak(ALICE_IN_GROUP, "her own voice is hers", character="AliceBot")  # the owner always may
+
+
+async def test_a_clone_on_the_operators_key_is_shared_unless_its_owner_says_no(sf_app, fake_siliconflow):
+    svc = sf_app.service
+    await svc.clone(ALICE_IN_GROUP, ogg_bytes(speech_like(5)), "Alice", transcript="hello there", consent=True)
+    await svc.create_character(ALICE_IN_GROUP, "AliceBot", voice="Alice")
+    await svc.speak(BOB_IN_GROUP, "on the bot's key", character="AliceBot")
+    assert (await svc.usage(BOB_IN_GROUP)).quota_used == len("on the bot's key")  # Bob's quota, as any speech
+    assert (await svc.usage(ALICE_IN_GROUP)).lent_total == 0
+    await svc.share_voice(ALICE_IN_GROUP, "Alice", False)
+    with pytest.raises(VoiceNotShared):
+        await svc.speak(BOB_IN_GROUP, "not any more", character="AliceBot")
+    with pytest.raises(UnknownVoice):
+        await svc.share_voice(BOB_IN_GROUP, "Alice", True)  # only the owner decides
 
 
 async def test_forget_deletes_everything_including_remote_clones(sf_app, fake_siliconflow):
@@ -494,3 +522,126 @@ async def test_rate_windows_of_idle_users_are_swept(make_app, monkeypatch):
     now[0] += 61
     app.service._check_rate(99)
     assert set(app.service._recent) == {99}
+
+
+# --- hardening (issue 9) ----------------------------------------------------------------------
+
+
+def cache_files(svc) -> set[str]:
+    return {p.name for p in svc.cache.root.rglob("*.bin")}
+
+
+async def test_forget_deletes_local_data_when_the_key_that_made_a_clone_is_gone(sf_app, fake_siliconflow):
+    svc = sf_app.service
+    await svc.set_api_key(ALICE, USER_KEY)
+    voice = await svc.clone(ALICE, ogg_bytes(speech_like(5)), "mine", transcript="hello", consent=True)
+    removal = await svc.clear_api_key(ALICE)
+    assert removal and removal.stranded == ["mine"]  # /key clear warns about it
+    await svc.update_settings(ALICE, speed=2)
+    report = await svc.forget(ALICE)
+    assert report.failed_remote_voices == []
+    assert report.abandoned_remote_voices == [("mine", "key_gone", voice.provider_id)]
+    assert report.deleted_rows > 0
+    assert (await svc.voices(ALICE)).clones == [] and (await svc.settings(ALICE)).effective.speed == 1.0
+
+
+async def test_forget_deletes_local_data_when_the_provider_rejects_the_key(sf_app, fake_siliconflow):
+    svc = sf_app.service
+    await svc.set_api_key(ALICE, USER_KEY)
+    voice = await svc.clone(ALICE, ogg_bytes(speech_like(5)), "mine", transcript="hello", consent=True)
+    fake_siliconflow.revoke_api_key(USER_KEY)
+    report = await svc.forget(ALICE)
+    assert report.abandoned_remote_voices == [("mine", "key_rejected", voice.provider_id)]
+    assert report.deleted_rows > 0 and (await svc.voices(ALICE)).clones == []
+
+
+async def test_clearing_a_key_no_clone_depends_on_warns_about_nothing(sf_app):
+    svc = sf_app.service
+    await svc.clone(ALICE, ogg_bytes(speech_like(5)), "on the bot", transcript="hello", consent=True)
+    await svc.set_api_key(ALICE, USER_KEY)
+    removal = await svc.clear_api_key(ALICE)
+    assert removal and removal.stranded == []
+    assert not await svc.clear_api_key(ALICE)
+
+
+async def test_deleting_a_voice_purges_audio_others_made_in_it(sf_app):
+    """Bob speaks through Alice's character (her clone): deleting the clone removes that audio too."""
+    svc = sf_app.service
+    await svc.clone(ALICE_IN_GROUP, ogg_bytes(speech_like(5)), "Alice", transcript="hello there", consent=True)
+    await svc.create_character(ALICE_IN_GROUP, "AliceBot", voice="Alice")
+    before = cache_files(svc)
+    await svc.speak(BOB_IN_GROUP, "bob speaking as alice", character="AliceBot")
+    assert cache_files(svc) - before
+    await svc.delete_voice(ALICE_IN_GROUP, "Alice")
+    assert cache_files(svc) == before
+
+
+async def test_forget_purges_audio_in_a_clone_made_before_a_link(sf_app):
+    svc = sf_app.service
+    tg = UserRef(platform="telegram", user_id="1001", is_private=True)
+    dc = UserRef(platform="discord", user_id="2001", is_private=True)
+    await svc.clone(tg, ogg_bytes(speech_like(5)), "mine", transcript="hello", consent=True)
+    await svc.set_voice(tg, "mine")
+    await svc.speak(tg, "said on telegram before linking")
+    assert cache_files(svc)
+    code = await svc.start_link(dc)
+    await svc.complete_link(tg, code)
+    await svc.forget(dc)
+    assert cache_files(svc) == set()
+
+
+async def test_a_prepared_request_never_shows_the_key(sf_app, caplog):
+    svc = sf_app.service
+    await svc.set_api_key(ALICE, USER_KEY)
+    utt = await svc.prepare(ALICE, "hello")
+    try:
+        assert utt.api_key == USER_KEY
+        assert USER_KEY not in repr(utt) and USER_KEY not in str(utt)
+    finally:
+        svc.release(utt)
+
+
+async def test_a_lone_surrogate_is_spoken_not_an_internal_error(sf_app, fake_siliconflow):
+    result = await sf_app.service.speak(ALICE, "broken \ud800 pair and a real one \ud83d\ude00 ok")
+    assert result.notes
+    sent = speech_calls(fake_siliconflow)[-1]["input"]
+    assert "\ud800" not in sent and "broken" in sent and "ok" in sent
+
+
+async def test_text_far_over_the_limit_is_refused_before_cleanup(local_app, monkeypatch):
+    from core import text as textmod
+
+    def boom(*args, **kwargs):
+        raise AssertionError("cleaned a text that should have been refused first")
+
+    monkeypatch.setattr(textmod, "clean_for_speech", boom)
+    limit = local_app.service.config.max_text_chars
+    with pytest.raises(TextTooLong):
+        await local_app.service.prepare(ALICE, "*a " * (4 * limit))
+
+
+async def test_implausibly_short_audio_is_served_but_never_cached(local_app, monkeypatch):
+    from core.models import PCMChunk
+
+    svc = local_app.service
+
+    async def a_click(request, api_key=None):
+        yield PCMChunk(data=b"\x10\x00" * 240, sample_rate=24000)  # 10 ms for a whole sentence
+
+    monkeypatch.setattr(svc.local, "synthesize", a_click)
+    text = "This sentence takes a good two seconds to say aloud."
+    first = await svc.speak(ALICE, text)
+    assert first.notes and first.notes[0].audio.duration < 0.1
+    second = await svc.speak(ALICE, text)
+    assert not second.notes[0].cached
+    assert cache_files(svc) == set()
+
+
+async def test_lone_surrogates_in_a_style_a_pronunciation_or_a_transcript_are_stored_safely(sf_app):
+    svc = sf_app.service
+    view = await svc.set_style(ALICE, "whis\ud800per softly")
+    assert "\ud800" not in view.effective.style
+    entry = await svc.set_pronunciation(ALICE, "gi\udc00f", "ji\ud800f")
+    assert "\ud800" not in entry.spoken and "\udc00" not in entry.word
+    voice = await svc.clone(ALICE, ogg_bytes(speech_like(5)), "mine", transcript="hel\ud800lo", consent=True)
+    assert "\ud800" not in voice.transcript

@@ -46,13 +46,28 @@ encoded with PyAV. PCM/WAV chunks hold ~43 ms of audio, like the real service.
 Fault injection (a FIFO queue; each request takes the first fault whose ``endpoint`` matches,
 ``times`` counts down, ``times=None`` means until :meth:`reset`):
 
-- ``fail(status, *, retry_after=None, times=1, endpoint=None, message=None, body=None)``
+- ``fail(status, *, retry_after=None, times=1, endpoint=None, message=None, body=None, content_type=None)``
+  (``content_type`` applies to a str/bytes ``body``; default ``text/plain``)
 - ``cut_stream(after_bytes, *, times=1)``: the speech body stops after ``after_bytes`` audio bytes
   and the connection is closed without the terminating chunk.
 - ``slow_first_byte(seconds, *, times=1, endpoint=None)``: speech sends headers at once and the
   first body byte after ``seconds``; other endpoints answer after ``seconds``.
 - ``hang(*, times=1, endpoint=None)``: never answers (until the client leaves or the fake
   stops/resets).
+
+200 answers that are not what was asked for (what a proxy, a gateway or a broken upstream sends):
+
+- ``ok_json_error(code=20012, message=None, *, endpoint=None, times=1, content_type=...)``: 200 with the
+  contract's error body ``{"code", "message", "data"}`` (``application/json`` unless told otherwise).
+- ``ok_html(html=None, *, endpoint=None, times=1)``: 200 ``text/html`` (a proxy's or captive portal's page).
+- ``ok_empty(*, endpoint=None, times=1, content_type=None)``: 200 with no body at all (speech: chunked, with
+  the audio content type it would normally carry).
+- ``endless_stream(*, chunk=..., interval=0.05, times=1)``: speech 200 with the normal audio headers
+  that trickles ``chunk`` every ``interval`` seconds and never ends (until the client leaves or the
+  fake stops/resets).
+- ``oversize(total_bytes, *, endpoint="speech", times=1)``: speech: real audio for the text, then more
+  of it, looped until ``total_bytes`` were sent (fast); other endpoints: their normal JSON answer
+  padded with whitespace (still valid JSON) to ``total_bytes``.
 
 All configuration is thread-safe from the test thread; plain attributes (``first_byte_delay``,
 ``realtime_factor``, ``chunk_size``, ``transcript``, ``list_key``, ``seconds_per_char``, …) may
@@ -165,7 +180,7 @@ class RecordedRequest:
 
 @dataclass(slots=True)
 class _Fault:
-    kind: str  # status | cut | slow | hang
+    kind: str  # status | cut | slow | hang | empty | endless | oversize
     endpoint: str | None
     times: int | None
     status: int = 0
@@ -175,6 +190,7 @@ class _Fault:
     content_type: str | None = None
     after_bytes: int = 0
     seconds: float = 0.0
+    chunk: bytes = b""
 
 
 class _BadRequest(Exception):
@@ -388,6 +404,37 @@ class FakeSiliconFlow:
         self._check_endpoint(endpoint)
         self._add_fault(_Fault("hang", endpoint, times))
 
+    def ok_json_error(self, code: int = 20012, message: str | None = None, *, endpoint: str | None = None,
+                      times: int | None = 1, content_type: str = "application/json") -> None:
+        """Answer 200 with the contract's error body ``{"code", "message", "data"}``."""
+        body = json.dumps({"code": code, "message": message or "Invalid parameter", "data": None},
+                          ensure_ascii=False)
+        self.fail(200, times=times, endpoint=endpoint, body=body, content_type=content_type)
+
+    def ok_html(self, html: str | None = None, *, endpoint: str | None = None, times: int | None = 1) -> None:
+        """Answer 200 ``text/html``: a proxy's or captive portal's page instead of the API's answer."""
+        page = html if html is not None else (
+            "<!DOCTYPE html><html><head><title>Gateway</title></head>"
+            "<body><h1>Please sign in to continue</h1></body></html>")
+        self.fail(200, times=times, endpoint=endpoint, body=page, content_type="text/html")
+
+    def ok_empty(self, *, endpoint: str | None = None, times: int | None = 1, content_type: str | None = None) -> None:
+        """Answer 200 with an empty body (speech: chunked, with the normal audio content type)."""
+        self._check_endpoint(endpoint)
+        self._add_fault(_Fault("empty", endpoint, times, content_type=content_type))
+
+    def endless_stream(self, *, chunk: bytes = b"\x01\x00" * 8, interval: float = 0.05,
+                       times: int | None = 1) -> None:
+        """Speech: 200 with audio headers, then ``chunk`` every ``interval`` s, never finishing."""
+        if not chunk:
+            raise ValueError("chunk must not be empty")
+        self._add_fault(_Fault("endless", "speech", times, chunk=bytes(chunk), seconds=max(0.0, float(interval))))
+
+    def oversize(self, total_bytes: int, *, endpoint: str = "speech", times: int | None = 1) -> None:
+        """Send a body of ``total_bytes``: speech loops its real audio, JSON answers are padded."""
+        self._check_endpoint(endpoint)
+        self._add_fault(_Fault("oversize", endpoint, times, after_bytes=max(0, int(total_bytes))))
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -503,12 +550,56 @@ class FakeSiliconFlow:
                 return self._json(rec, 503, _OVERLOADED)
             if fault.kind == "slow" and rec.endpoint != "speech":
                 await asyncio.sleep(fault.seconds)
+            if fault.kind == "empty":
+                return await self._empty(request, rec, fault)
+            if fault.kind == "endless":
+                return await self._endless(request, rec, fault)
         request[_FAULT_KEY] = fault
         request[_REC_KEY] = rec
         try:
-            return await handler(request)
+            response = await handler(request)
         except _BadRequest as exc:
             return self._json(rec, 400, {"code": 20012, "message": exc.message, "data": ""})
+        if fault is not None and fault.kind == "oversize" and rec.endpoint != "speech" and response.status == 200:
+            return self._padded(rec, response, fault.after_bytes)
+        return response
+
+    async def _empty(self, request: web.Request, rec: RecordedRequest, fault: _Fault) -> web.StreamResponse:
+        if rec.endpoint != "speech":
+            return web.Response(status=200, body=b"", headers=self._headers(rec),
+                                content_type=fault.content_type or "application/json")
+        content_type = fault.content_type or _CONTENT_TYPE["pcm"]
+        response = web.StreamResponse(status=200, headers=self._headers(rec, {"Content-Type": content_type}))
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        rec.completed = True
+        await response.write_eof()
+        return response
+
+    async def _endless(self, request: web.Request, rec: RecordedRequest, fault: _Fault) -> web.StreamResponse:
+        release = self._release
+        assert release is not None
+        response = web.StreamResponse(status=200, headers=self._headers(rec, {"Content-Type": _CONTENT_TYPE["pcm"]}))
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        try:
+            while not release.is_set():
+                await response.write(fault.chunk)
+                rec.bytes_sent += len(fault.chunk)
+                try:
+                    await asyncio.wait_for(release.wait(), timeout=fault.seconds)
+                except TimeoutError:
+                    pass
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the client left (the point of the exercise)
+        return response
+
+    def _padded(self, rec: RecordedRequest, response: web.StreamResponse, total: int) -> web.Response:
+        body = response.body if isinstance(response, web.Response) and isinstance(response.body, bytes) else b""
+        body += b" " * max(0, total - len(body))
+        return web.Response(status=200, body=body, headers=self._headers(rec),
+                            content_type=response.content_type or "application/json")
 
     async def _read_body(self, request: web.Request, rec: RecordedRequest) -> None:
         if not request.body_exists:
@@ -626,6 +717,9 @@ class FakeSiliconFlow:
         seconds = samples / rate
         delay = self.first_byte_delay + (fault.seconds if fault is not None and fault.kind == "slow" else 0.0)
         cut_at = fault.after_bytes if fault is not None and fault.kind == "cut" else None
+        if fault is not None and fault.kind == "oversize" and audio:
+            audio = (audio * (fault.after_bytes // len(audio) + 1))[:fault.after_bytes]
+            seconds = 0.0  # as fast as possible, whatever realtime_factor says
         headers = self._headers(rec, {"Content-Type": _CONTENT_TYPE[fmt]})
 
         if not stream:
@@ -650,7 +744,10 @@ class FakeSiliconFlow:
             if cut_at is not None and rec.bytes_sent + len(chunk) >= cut_at:
                 await self._cut(request, response, rec, chunk[:cut_at - rec.bytes_sent])
                 return response
-            await response.write(chunk)
+            try:
+                await response.write(chunk)
+            except ConnectionResetError:
+                return response  # the client stopped reading (e.g. it refused an oversized answer)
             rec.bytes_sent += len(chunk)
             if self.realtime_factor > 0:
                 await asyncio.sleep(seconds * len(chunk) / max(1, len(audio)) * self.realtime_factor)

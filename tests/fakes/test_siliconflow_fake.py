@@ -383,3 +383,83 @@ async def test_usable_from_async_tests_and_paced_streams_arrive_incrementally(
                     assert not fake_siliconflow.requests[-1].completed
                     first = False
     assert fake_siliconflow.requests[-1].completed
+
+
+# --- 200 answers that are not what was asked for ------------------------------------------------------------
+
+
+def test_ok_json_error_is_a_200_with_the_contracts_error_body(http: httpx.Client,
+                                                              fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.ok_json_error(50505, "Model service overloaded.", endpoint="speech")
+    response = http.post("/audio/speech", json=speech_body(), headers=OP)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"code": 50505, "message": "Model service overloaded.", "data": None}
+    fake_siliconflow.ok_json_error(endpoint="list", content_type="application/octet-stream")
+    response = http.get("/audio/voice/list", headers=OP)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/octet-stream"
+    assert response.json()["code"] == 20012
+    assert http.post("/audio/speech", json=speech_body(), headers=OP).headers["content-type"] == \
+        "application/octet-stream"  # once only
+
+
+def test_ok_html_is_a_200_web_page(http: httpx.Client, fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.ok_html(endpoint="upload")
+    response = upload(http, OP)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text.startswith("<!DOCTYPE html>")
+    assert fake_siliconflow.voices(OPERATOR_KEY) == []  # nothing was made
+
+
+def test_ok_empty_is_a_200_without_a_body(http: httpx.Client, fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.ok_empty(endpoint="speech")
+    with http.stream("POST", "/audio/speech", json=speech_body(), headers=OP) as response:
+        assert response.status_code == 200
+        assert response.headers["transfer-encoding"] == "chunked"
+        assert response.headers["content-type"] == "application/octet-stream"
+        assert response.read() == b""
+    fake_siliconflow.ok_empty(endpoint="transcribe")
+    response = http.post("/audio/transcriptions", headers=OP, data={"model": ASR},
+                         files={"file": ("a.wav", sample_wav(1.0), "audio/wav")})
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-type"].startswith("application/json")
+
+
+def test_endless_stream_trickles_until_reset(fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.endless_stream(chunk=b"\x01\x00\x02\x00", interval=0.02)
+    received = bytearray()
+    done = threading.Event()
+
+    def read() -> None:
+        with httpx.Client(base_url=fake_siliconflow.base_url, timeout=10) as client:
+            with client.stream("POST", "/audio/speech", json=speech_body(), headers=OP) as response:
+                assert response.status_code == 200
+                assert response.headers["content-type"] == "application/octet-stream"
+                for chunk in response.iter_bytes():
+                    received.extend(chunk)
+        done.set()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.5)
+    assert not done.is_set()
+    assert len(received) >= 4 * 5 and len(received) % 4 == 0
+    assert fake_siliconflow.requests[-1].fault == "endless"
+    fake_siliconflow.reset()  # releases it: the body ends
+    assert done.wait(5)
+    reader.join(5)
+
+
+def test_oversize_sends_exactly_that_many_bytes(http: httpx.Client, fake_siliconflow: FakeSiliconFlow) -> None:
+    normal = 2 * fake_siliconflow.expected_samples("hello there, general kenobi", 24000)
+    fake_siliconflow.oversize(5 * normal + 3)
+    with http.stream("POST", "/audio/speech", json=speech_body(), headers=OP) as response:
+        data = response.read()
+    assert len(data) == 5 * normal + 3
+    assert data[:normal] == data[normal:2 * normal]  # the real audio, looped
+    fake_siliconflow.add_voice(OPERATOR_KEY, "kurisu")
+    fake_siliconflow.oversize(100_000, endpoint="list")
+    response = http.get("/audio/voice/list", headers=OP)
+    assert len(response.content) == 100_000
+    assert [v["customName"] for v in response.json()["results"]] == ["kurisu"]  # still valid JSON

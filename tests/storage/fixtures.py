@@ -7,7 +7,8 @@ Fixtures (stable names; other areas' tests use them):
 * ``db_url`` — parametrized ``sqlite`` / ``postgres``: a migrated, empty database.
   SQLite: ``sqlite+aiosqlite:///<data_dir>/voicebridge.db`` (migrated when a Store opens it).
   PostgreSQL: one database per test session (unique name, created from the ``postgres`` database
-  on 127.0.0.1:5432, migrated once, dropped at the end), every table TRUNCATEd before each test.
+  on 127.0.0.1:5432, migrated once, dropped at the end), every table TRUNCATEd before each test —
+  ``meta`` too, so the secret key id one test's Store recorded does not refuse the next test's key.
 * ``store`` — a :class:`storage.Store` opened on ``db_url``, closed after the test.
 * ``make_pg_database`` — a factory returning the URL of a brand-new *empty* (unmigrated) PostgreSQL
   database; each is dropped at the end of the session.
@@ -157,8 +158,10 @@ def _truncate_all(url: str) -> None:
         conn = await _connect(database)
         try:
             await conn.execute("SET lock_timeout = '15s'")
+            # every table but Alembic's, ``meta`` (the recorded secret key id) included
             tables = [r["tablename"] for r in await conn.fetch(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+            assert "meta" in tables, "the session database lacks the meta table"
             if tables:
                 await conn.execute("TRUNCATE {} RESTART IDENTITY CASCADE".format(
                     ", ".join(f'"{name}"' for name in tables)))

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from core.errors import ConfigError, DictionaryFull, NameTaken, NotFound
+from core.errors import ConfigError, DictionaryFull, NameTaken, NotFound, SecretKeyMismatch
 from core.lexicon import user_owner
 from core.models import Character, CloneRequest, Pronunciation, SettingsPatch, Voice
 from storage import Store, head_revision, upgrade
@@ -274,17 +274,21 @@ async def test_api_key_ciphertext_in_the_table(store: Store, db_url: str, secret
     assert Fernet(secret_key).decrypt(ciphertext.encode()).decode() == KEY
 
 
-async def test_api_key_with_another_secret_is_absent_and_not_logged(
+async def test_another_secret_is_refused_at_open_and_nothing_is_logged(
         db_url: str, secret_key: bytes, caplog: pytest.LogCaptureFixture) -> None:
+    # (it used to open, and every stored key silently read as absent; see tests/storage/test_keyring.py)
     async with await Store.open(db_url, secret_key) as store:
         uid = await store.get_or_create_user("telegram", "1")
         await store.set_api_key(uid, KEY, "fp")
     caplog.set_level(logging.DEBUG)
-    async with await Store.open(db_url, Fernet.generate_key()) as store:
-        assert await store.get_api_key(uid) is None
-        assert await store.get_api_key_info(uid) == ("fp", "WXYZ")  # still known, so the user can be told
-    assert any("cannot be decrypted" in r.getMessage() for r in caplog.records)
-    assert KEY not in caplog.text
+    other = Fernet.generate_key()
+    with pytest.raises(SecretKeyMismatch) as err:
+        await Store.open(db_url, other)
+    assert "\n" not in str(err.value) and "rotate-key" in str(err.value)
+    for secret in (KEY, secret_key.decode(), other.decode()):
+        assert secret not in caplog.text and secret not in str(err.value)
+    async with await Store.open(db_url, secret_key) as store:
+        assert await store.get_api_key(uid) == KEY
 
 
 # --- characters -----------------------------------------------------------------------------

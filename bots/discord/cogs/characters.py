@@ -10,6 +10,7 @@ reads a channel "as" the character. Its creator or a member with Manage Server m
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Any
 
@@ -167,10 +168,8 @@ class Characters(commands.Cog):
         if manager is None or guild_id is None:
             return
         try:
-            opts = await manager.options(guild_id)
-            if name in opts.autoread_characters.values():
-                await manager.update_options(guild_id, autoread_characters={
-                    k: v for k, v in opts.autoread_characters.items() if v != name})
+            await manager.edit_options(guild_id, lambda opts: dataclasses.replace(opts, autoread_characters={
+                k: v for k, v in opts.autoread_characters.items() if v != name}))
         except VoiceBridgeError:
             log.info("could not update auto-read after deleting a character")
 

@@ -1,19 +1,30 @@
-"""``/clone NAME audio [transcript]``: clone a voice from an attached recording, after a consent button."""
+"""``/clone NAME audio [transcript]``: clone a voice from an attached recording, after a consent button.
+
+Memory: the attachment's declared ``size`` is checked against the 20 MiB limit before anything is
+downloaded; then the user's turn and that many bytes are taken from the process's clone uploads
+(:mod:`core.uploads`, shared with Telegram: one clone upload per user, one byte budget), and the download
+is read as a stream that stops past the limit whatever the declared size said. The bytes stay in memory
+while the consent button waits (at most ``hold_seconds``, 3 minutes) and are released when the command
+ends, however it ends.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import AsyncIterator
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bots.discord.cogs.voices import invalidate_clones
 from bots.discord.common import ask_confirmation, clip, ui_lang, user_ref
-from core.errors import AudioTooLarge, UnsupportedAudio
+from core.errors import UnsupportedAudio
 from core.i18n import t
 from core.service import CLONE_UPLOAD_MAX_BYTES
+from core.uploads import UploadSlot, clone_uploads, too_large
 
 log = logging.getLogger("bots.discord.clone")
 
@@ -21,7 +32,10 @@ AUDIO_EXTENSIONS = frozenset({".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", "
                               ".flac", ".mp4", ".mka", ".weba", ".caf", ".aif", ".aiff", ".amr", ".3gp"})
 #: Video containers often hold a plain recording (phones, screen recorders): the decoder takes the audio.
 AUDIO_VIDEO_TYPES = frozenset({"video/mp4", "video/webm", "video/ogg", "video/quicktime", "video/3gpp"})
+#: The longest wait for the consent button (the checked bytes are held meanwhile); see also ``hold_seconds``.
 CONSENT_TIMEOUT = 180.0
+#: Bytes read at a time from Discord's CDN.
+DOWNLOAD_CHUNK = 64 * 1024
 
 
 def looks_like_audio(attachment: discord.Attachment) -> bool:
@@ -36,13 +50,56 @@ def looks_like_audio(attachment: discord.Attachment) -> bool:
 def check_attachment(attachment: discord.Attachment) -> None:
     """Refuse before downloading: too large (by Discord's ``size``) or not audio."""
     if attachment.size > CLONE_UPLOAD_MAX_BYTES:
-        raise AudioTooLarge(size=attachment.size, limit=CLONE_UPLOAD_MAX_BYTES,
-                            size_mb=round(attachment.size / 1048576, 1),
-                            limit_mb=round(CLONE_UPLOAD_MAX_BYTES / 1048576))
+        raise too_large(attachment.size, CLONE_UPLOAD_MAX_BYTES)
     if attachment.size == 0:
         raise UnsupportedAudio(reason="empty file")
     if not looks_like_audio(attachment):
         raise UnsupportedAudio(reason=f"content type {attachment.content_type or 'unknown'}")
+
+
+def cdn_session(attachment: discord.Attachment) -> aiohttp.ClientSession | None:
+    """The aiohttp session discord.py downloads attachments with, or None for another transport.
+
+    ``Attachment.read()`` reads the whole file into memory whatever its size; streaming from the same
+    session (with the same proxy settings) lets :func:`read_attachment` stop early.
+    """
+    session = getattr(getattr(attachment, "_http", None), "_HTTPClient__session", None)
+    return session if isinstance(session, aiohttp.ClientSession) and not session.closed else None
+
+
+async def read_attachment(attachment: discord.Attachment, slot: UploadSlot, *, max_bytes: int) -> bytes:
+    """Download ``attachment`` into ``slot``: at most ``max_bytes`` read, whatever ``size`` declared.
+
+    Raises :class:`~core.errors.AudioTooLarge` past the limit (:class:`~core.uploads.UploadsBusy` if the
+    budget cannot take more bytes than declared), and :class:`discord.HTTPException` subclasses as
+    ``Attachment.read()`` would.
+    """
+    session = cdn_session(attachment)
+    if session is None:  # some other transport (a test double, a custom client): read, then check
+        return await slot.collect(_once(await attachment.read()), limit=max_bytes)
+    return await slot.collect(_cdn_chunks(session, attachment), limit=max_bytes)
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def _cdn_chunks(session: aiohttp.ClientSession, attachment: discord.Attachment) -> AsyncIterator[bytes]:
+    http = attachment._http
+    kwargs = {}
+    if getattr(http, "proxy", None) is not None:
+        kwargs["proxy"] = http.proxy
+    if getattr(http, "proxy_auth", None) is not None:
+        kwargs["proxy_auth"] = http.proxy_auth
+    async with session.get(attachment.url, **kwargs) as resp:
+        if resp.status == 404:
+            raise discord.NotFound(resp, "asset not found")
+        if resp.status == 403:
+            raise discord.Forbidden(resp, "cannot retrieve asset")
+        if resp.status != 200:
+            raise discord.HTTPException(resp, "failed to get asset")
+        async for chunk in resp.content.iter_chunked(DOWNLOAD_CHUNK):
+            yield chunk
 
 
 class Clone(commands.Cog):
@@ -69,23 +126,26 @@ class Clone(commands.Cog):
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         lang = await ui_lang(self.service, interaction)
-        display = await self.service.check_clone_request(user_ref(interaction), name)  # before any download
-        check_attachment(audio)
-        data = await audio.read()
-        check = await self.service.check_clone_audio(data, audio.filename)
-        prompt = t("dc_clone_consent", lang, name=display, seconds=f"{check.speech_duration:.1f}",
-                   filename=(audio.filename or "audio")[:64].replace("`", "'"))
-        pressed = await ask_confirmation(interaction, prompt, lang=lang,
-                                         confirm_label=t("dc_button_consent", lang), timeout=CONSENT_TIMEOUT)
-        if pressed is None:
-            return
-        await pressed.response.edit_message(content=t("dc_cloning", lang, name=display), view=None)
         user = user_ref(interaction)
-        try:
-            voice = await self.service.clone(user, data, display, filename=audio.filename,
-                                             transcript=transcript, consent=True)
-        finally:
-            invalidate_clones(self.bot, user.user_id)
+        display = await self.service.check_clone_request(user, name)  # before any download
+        check_attachment(audio)  # declared size and type, before any download
+        uploads = clone_uploads(self.service)
+        # One clone upload per user; the declared bytes reserved in the budget before downloading.
+        async with uploads.slot(user, audio.size) as slot:
+            data = await read_attachment(audio, slot, max_bytes=CLONE_UPLOAD_MAX_BYTES)
+            check = await self.service.check_clone_audio(data, audio.filename)
+            prompt = t("dc_clone_consent", lang, name=display, seconds=f"{check.speech_duration:.1f}",
+                       filename=(audio.filename or "audio")[:64].replace("`", "'"))
+            pressed = await ask_confirmation(interaction, prompt, lang=lang, confirm_label=t("dc_button_consent", lang),
+                                             timeout=min(CONSENT_TIMEOUT, uploads.hold_seconds))
+            if pressed is None:
+                return
+            await pressed.response.edit_message(content=t("dc_cloning", lang, name=display), view=None)
+            try:
+                voice = await self.service.clone(user, data, display, filename=audio.filename,
+                                                 transcript=transcript, consent=True)
+            finally:
+                invalidate_clones(self.bot, user.user_id)
         await self.service.set_voice(user, voice.name)
         await interaction.edit_original_response(
             content=clip(t("dc_cloned", lang, name=voice.name, transcript=clip(voice.transcript or "", 300))),

@@ -11,8 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bots.discord.cogs.voices import invalidate_clones
-from bots.discord.common import reply, ui_lang, user_ref
-from core.i18n import platform_names, t
+from bots.discord.common import ask_confirmation, clip, reply, ui_lang, user_ref
+from core.i18n import link_preview_text, platform_names, t
 
 
 class Link(commands.Cog):
@@ -32,10 +32,17 @@ class Link(commands.Cog):
         """Use the same voices, settings, dictionary and key as your Telegram account."""
         ref = user_ref(interaction, is_private=True)  # only the invoker sees these answers
         lang = await ui_lang(self.service, interaction)
-        if code:
+        if code:  # say what would be shared, and link only when confirmed
+            preview = await self.service.link_preview(ref, code)
+            pressed = await ask_confirmation(interaction, clip(link_preview_text(preview, lang)), lang=lang,
+                                             confirm_label=t("ui_link_button", lang))
+            if pressed is None:
+                return
+            await pressed.response.edit_message(content="…", view=None)
             platform = await self.service.complete_link(ref, code)
             invalidate_clones(self.bot, interaction.user.id)  # /voice now offers the shared clones
-            await reply(interaction, t("ui_link_done", lang, platform=platform_names([platform])))
+            await interaction.edit_original_response(
+                content=t("ui_link_done", lang, platform=platform_names([platform])), view=None)
             return
         linked = await self.service.linked_platforms(ref)
         if linked:

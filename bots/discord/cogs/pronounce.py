@@ -32,9 +32,9 @@ def _check_server(interaction: discord.Interaction, server: bool) -> None:
     if not server:
         return
     if interaction.guild_id is None:
-        raise PermissionDenied(action=t("dc_action_guild_only", "en"))
+        raise PermissionDenied(action="dc_action_guild_only")
     if not is_manager(interaction):
-        raise PermissionDenied(action=t("dc_action_manage_server", "en"))
+        raise PermissionDenied(action="dc_action_manage_server")
 
 
 def format_entries(entries: list[Pronunciation], lang: str, limit: int = FIELD_LIMIT) -> str:

@@ -26,7 +26,7 @@ VOICE_CHOICES = [app_commands.Choice(name=name, value=name) for name in PRESET_V
 
 def _require_manager(interaction: discord.Interaction) -> None:
     if not is_manager(interaction):
-        raise PermissionDenied(action=t("dc_action_manage_server", "en"))
+        raise PermissionDenied(action="dc_action_manage_server")
 
 
 class Server(commands.Cog):

@@ -18,7 +18,7 @@ from bots.discord.common import (
     ui_lang,
     user_ref,
 )
-from core.i18n import platform_names, t
+from core.i18n import forget_abandoned_text, listing, platform_names, t
 from core.models import (
     GAIN_RANGE,
     LANGUAGES,
@@ -199,7 +199,10 @@ class Settings(commands.Cog):
         lang = await self._lang(interaction)
         if key.strip().lower() in KEY_CLEAR_WORDS:
             removed = await self.service.clear_api_key(user)
-            await reply(interaction, t("dc_key_cleared" if removed else "dc_key_none", lang))
+            text = t("dc_key_cleared" if removed else "dc_key_none", lang)
+            if removed.stranded:
+                text += t("ui_key_stranded", lang, names=listing([f"“{n}”" for n in removed.stranded], lang))
+            await reply(interaction, clip(text))
             return
         masked = await self.service.set_api_key(user, key)
         await reply(interaction, t("dc_key_saved", lang, masked=masked))
@@ -214,7 +217,9 @@ class Settings(commands.Cog):
         await reply(interaction, t("dc_usage", lang, today_bytes=report.today_bytes,
                                    today_requests=report.today_requests, total_bytes=report.total_bytes,
                                    total_requests=report.total_requests, cost=f"{report.estimated_cost:.4f}",
-                                   currency=report.currency, limit=limit))
+                                   currency=report.currency, limit=limit)
+                    + (t("ui_usage_lent", lang, today=report.lent_today, total=report.lent_total)
+                       if report.lent_total else ""))
 
     @app_commands.command(name="forget")
     async def forget(self, interaction: discord.Interaction) -> None:
@@ -233,6 +238,8 @@ class Settings(commands.Cog):
             text = t("dc_forget_partial", lang, names=", ".join(report.failed_remote_voices))
         else:
             text = t("dc_forget_done", lang, voices=len(report.deleted_remote_voices))
+            if report.abandoned_remote_voices:
+                text += "\n" + forget_abandoned_text(report.abandoned_remote_voices, lang)
         await interaction.edit_original_response(content=clip(text), view=None)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -94,7 +95,7 @@ def is_moderator(interaction: discord.Interaction) -> bool:
 
 def _require_manager(interaction: discord.Interaction, action_key: str) -> None:
     if not is_manager(interaction):
-        raise PermissionDenied(action=t(action_key, "en"))
+        raise PermissionDenied(action=action_key)
 
 
 def _on_off(value: bool, lang: str) -> str:
@@ -168,7 +169,7 @@ class Voice(commands.Cog):
             raise NotConnected()
         theirs = _member_channel(interaction.user)
         if not is_manager(interaction) and (theirs is None or theirs.id != channel.id):
-            raise PermissionDenied(action=t("dc_action_this", "en"))
+            raise PermissionDenied(action="dc_action_this")
         await self.manager.leave(interaction.guild_id, "leave")  # type: ignore[arg-type]
         lang = await ui_lang(self.service, interaction)
         await reply(interaction, t("dcv_left", lang, channel=getattr(channel, "mention", "")))
@@ -188,7 +189,7 @@ class Voice(commands.Cog):
             await reply(interaction, t("dcv_nothing_playing", lang))
             return
         except PermissionDenied:
-            raise PermissionDenied(action=t("dcv_action_skip", lang)) from None
+            raise PermissionDenied(action="dcv_action_skip") from None
         await reply(interaction, t("dcv_skipped", lang))
 
     @app_commands.command(name="clear")
@@ -219,12 +220,14 @@ class Voice(commands.Cog):
         name = None
         if character:
             name = await self._character_name(guild_id, character)
-        opts = await self.manager.options(guild_id)
-        channels = tuple(dict.fromkeys((*opts.autoread_channels, channel_id)))
-        characters = {k: v for k, v in opts.autoread_characters.items() if k != channel_id}
-        if name:
-            characters[channel_id] = name
-        await self.manager.update_options(guild_id, autoread_channels=channels, autoread_characters=characters)
+        def turn_on(opts: VoiceOptions) -> VoiceOptions:
+            characters = {k: v for k, v in opts.autoread_characters.items() if k != channel_id}
+            if name:
+                characters[channel_id] = name
+            return replace(opts, autoread_channels=tuple(dict.fromkeys((*opts.autoread_channels, channel_id))),
+                           autoread_characters=characters)
+
+        await self.manager.edit_options(guild_id, turn_on)
         where = f"<#{channel_id}>"
         lines = [t("dcv_autoread_on_character", lang, channel=where, character=name) if name
                  else t("dcv_autoread_on", lang, channel=where)]
@@ -240,10 +243,9 @@ class Voice(commands.Cog):
         guild_id = interaction.guild_id
         assert guild_id is not None
         channel_id = str(interaction.channel_id)
-        opts = await self.manager.options(guild_id)
-        await self.manager.update_options(
-            guild_id, autoread_channels=tuple(c for c in opts.autoread_channels if c != channel_id),
-            autoread_characters={k: v for k, v in opts.autoread_characters.items() if k != channel_id})
+        await self.manager.edit_options(guild_id, lambda opts: replace(
+            opts, autoread_channels=tuple(c for c in opts.autoread_channels if c != channel_id),
+            autoread_characters={k: v for k, v in opts.autoread_characters.items() if k != channel_id}))
         lang = await ui_lang(self.service, interaction)
         await reply(interaction, t("dcv_autoread_off", lang, channel=f"<#{channel_id}>"))
 
@@ -257,12 +259,13 @@ class Voice(commands.Cog):
         target = member or interaction.user
         own = target.id == interaction.user.id
         if not own and not is_moderator(interaction):
-            raise PermissionDenied(action=t("dcv_action_mute", "en"))
-        opts = await self.manager.options(guild_id)
-        muted = dict(opts.muted)
-        if muted.get(str(target.id)) != "mod":  # a moderator's mute is not turned into a self-mute
-            muted[str(target.id)] = "self" if own else "mod"
-        await self.manager.update_options(guild_id, muted=muted)
+            raise PermissionDenied(action="dcv_action_mute")
+        def mute(opts: VoiceOptions) -> VoiceOptions:
+            if opts.muted.get(str(target.id)) == "mod":  # a moderator's mute is not turned into a self-mute
+                return opts
+            return replace(opts, muted={**opts.muted, str(target.id): "self" if own else "mod"})
+
+        await self.manager.edit_options(guild_id, mute)
         player = self.manager.player(guild_id)
         if player is not None:  # their waiting and playing messages go too
             player.clear(str(target.id))
@@ -280,17 +283,22 @@ class Voice(commands.Cog):
         assert guild_id is not None
         target = member or interaction.user
         own = target.id == interaction.user.id
-        opts = await self.manager.options(guild_id)
-        muted = dict(opts.muted)
-        how = muted.get(str(target.id))
+        moderator = is_moderator(interaction)
+        found: list[str] = []  # how they were muted, as stored when the change is made
+
+        def unmute(opts: VoiceOptions) -> VoiceOptions:
+            found[:] = [how] if (how := opts.muted.get(str(target.id))) is not None else []
+            if not found or not (moderator or (own and found[0] == "self")):
+                return opts
+            return replace(opts, muted={k: v for k, v in opts.muted.items() if k != str(target.id)})
+
+        await self.manager.edit_options(guild_id, unmute)
         lang = await ui_lang(self.service, interaction)
-        if how is None:
+        if not found:
             await reply(interaction, t("dcv_not_muted", lang, member=target.mention))
             return
-        if not is_moderator(interaction) and not (own and how == "self"):
-            raise PermissionDenied(action=t("dcv_action_unmute", "en"))
-        del muted[str(target.id)]
-        await self.manager.update_options(guild_id, muted=muted)
+        if not (moderator or (own and found[0] == "self")):
+            raise PermissionDenied(action="dcv_action_unmute")
         await reply(interaction, t("dcv_unmuted_self", lang) if own
                     else t("dcv_unmuted", lang, member=target.mention))
 
@@ -304,7 +312,7 @@ class Voice(commands.Cog):
     def _require_channel_manager(self, interaction: discord.Interaction) -> None:
         perms = interaction.permissions
         if not (is_manager(interaction) or perms.manage_channels):
-            raise PermissionDenied(action=t("dcv_action_autoread", "en"))
+            raise PermissionDenied(action="dcv_action_autoread")
 
     async def _character_name(self, guild_id: int, name: str) -> str:
         wanted = name.strip().casefold()

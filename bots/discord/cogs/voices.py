@@ -180,6 +180,17 @@ class Voices(commands.Cog, name=COG_NAME):
             self.invalidate(user.user_id)
         await interaction.edit_original_response(content=t("dc_voice_deleted", lang, name=voice.name), view=None)
 
+    @app_commands.command(name="share_voice")
+    @app_commands.describe(name="One of your cloned voices",
+                           shared="Whether others may speak with it through characters (your key pays if it made it)")
+    async def share_voice(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100],
+                          shared: bool) -> None:
+        """Let others speak with one of your cloned voices through characters, or stop them."""
+        voice = await self.service.share_voice(user_ref(interaction), name, shared)
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("ui_voice_shared" if shared else "ui_voice_private", lang, name=voice.name))
+
+    @share_voice.autocomplete("name")
     @delete_voice.autocomplete("name")
     async def delete_voice_autocomplete(self, interaction: discord.Interaction,
                                         current: str) -> list[app_commands.Choice[str]]:

@@ -240,11 +240,20 @@ class VoiceManager:
         task.add_done_callback(done)
 
     async def update_options(self, guild_id: int, **changes: Any) -> VoiceOptions:
-        """Change some options (field names of :class:`VoiceOptions`) and store them."""
-        current = await self.options(guild_id)
-        updated = replace(current, **changes)
-        stored = await self.service.update_scope_options(self.scope(guild_id),
-                                                         **updated.to_options(*changes.keys()))
+        """Set some options (field names of :class:`VoiceOptions`) to these values and store them."""
+        return await self.edit_options(guild_id, lambda opts: replace(opts, **changes))
+
+    async def edit_options(self, guild_id: int, edit: Callable[[VoiceOptions], VoiceOptions]) -> VoiceOptions:
+        """Change the options with ``edit`` (options → options, no side effects), applied to what is stored
+        now inside one transaction: two members adding a channel or muting someone at once both count."""
+
+        def apply(raw: dict) -> dict:
+            current = VoiceOptions.from_options(raw)
+            updated = edit(current)
+            changed = [name for name in VoiceOptions.KEYS if getattr(updated, name) != getattr(current, name)]
+            return {**raw, **updated.to_options(*changed)} if changed else raw
+
+        stored = await self.service.edit_scope_options(self.scope(guild_id), apply)
         opts = VoiceOptions.from_options(stored)
         self._options[guild_id] = opts
         return opts

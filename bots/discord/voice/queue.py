@@ -211,7 +211,7 @@ class FairQueue(Generic[T]):
         if playing is None:
             raise NotFound(what="utterance", name="now playing")
         if playing.author != requester and not is_manager:
-            raise PermissionDenied(action="skip someone else's message")
+            raise PermissionDenied(action="action_skip_others")
         playing.skipped = True
         if self.on_skip is not None:
             self.on_skip(playing)

@@ -77,6 +77,7 @@ def register_handlers(application: Application) -> None:
         "forget": account.forget_command,
         "link": account.link_command,
         "unlink": account.unlink_command,
+        "share_voice": voices.share_voice_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))
@@ -93,4 +94,5 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(settings.on_style_button, pattern=r"^vb:y:"))
     application.add_handler(CallbackQueryHandler(clone.on_consent, pattern=r"^vb:c:"))
     application.add_handler(CallbackQueryHandler(account.on_forget_button, pattern=r"^vb:f:"))
+    application.add_handler(CallbackQueryHandler(account.on_link_button, pattern=r"^vb:k:"))
     application.add_handler(CallbackQueryHandler(_stale_button))

@@ -12,10 +12,12 @@ from telegram import CallbackQuery
 from telegram.error import TelegramError
 
 from core.errors import PrivateChatOnly
-from core.i18n import error_text, platform_names, t
+from core.i18n import error_text, forget_abandoned_text, link_preview_text, listing, platform_names, t
+from core.identity import link_code
+from core.uploads import clone_uploads
 
 from .. import keyboards
-from ..context import Ctx, edit_text, esc, handler, key_hint
+from ..context import Ctx, edit_text, esc, group_handler, handler, key_hint
 from ..keyboards import Callback
 from .common import answer, callback
 
@@ -34,17 +36,18 @@ async def _delete_message(ctx: Ctx) -> bool:
         return False
 
 
-@handler
+@group_handler
 async def key_command(ctx: Ctx) -> None:
     args = ctx.args
     if not ctx.is_private:
-        if args and args[0].lower() not in CLEAR_WORDS:
+        if args and args[0].lower() not in CLEAR_WORDS:  # a key where others see it, whoever posted it
             deleted = await _delete_message(ctx)
             warning = esc(error_text(PrivateChatOnly(), ctx.lang))
             extra = ctx.tr("tg_key_group_deleted" if deleted else "tg_key_group_not_deleted")
-            mention = f'<a href="tg://user?id={ctx.user.id}">{esc(ctx.user.first_name or "")}</a>'
-            await ctx.reply(f"{mention} {warning} {extra}", quote=False)
-        else:
+            mention = ("" if ctx.on_behalf_of else
+                       f'<a href="tg://user?id={ctx.user.id}">{esc(ctx.user.first_name or "")}</a> ')
+            await ctx.reply(f"{mention}{warning} {extra}", quote=False)
+        elif ctx.on_behalf_of is None:
             await ctx.reply(ctx.tr("tg_key_group_use_private"))
         return
     if not args:
@@ -57,7 +60,10 @@ async def key_command(ctx: Ctx) -> None:
         return
     if args[0].lower() in CLEAR_WORDS:
         cleared = await ctx.service.clear_api_key(ctx.ref)
-        await ctx.reply(ctx.tr("tg_key_cleared" if cleared else "tg_key_none_to_clear"))
+        text = ctx.tr("tg_key_cleared" if cleared else "tg_key_none_to_clear")
+        if cleared.stranded:
+            text += ctx.tr("ui_key_stranded", names=listing([f"“{n}”" for n in cleared.stranded], ctx.lang))
+        await ctx.reply(text)
         return
     # Take the key out of the chat first, whatever happens next.
     deleted = await _delete_message(ctx)
@@ -67,18 +73,22 @@ async def key_command(ctx: Ctx) -> None:
     await ctx.reply(ctx.tr("tg_key_saved", masked=masked) + " " + note, quote=False)
 
 
-@handler
+@group_handler
 async def link_command(ctx: Ctx) -> None:
     """/link: a code to type on Discord; /link CODE: join the account that showed that code."""
     args = ctx.args
+    if ctx.on_behalf_of is not None and not args:
+        return
     if not ctx.is_private:
         if args:  # a code posted where others can see it: out of the chat, and the service burns it
             await _delete_message(ctx)
             ctx.message = None
         await ctx.service.complete_link(ctx.ref, "".join(args))  # raises LinkPrivateOnly here
-    if args:
-        platform = await ctx.service.complete_link(ctx.ref, "".join(args))
-        await ctx.reply(ctx.tr("ui_link_done", platform=platform_names([platform])))
+    if args:  # say what would be shared, and link only on the button
+        preview = await ctx.service.link_preview(ctx.ref, "".join(args))
+        code = link_code("".join(args))
+        await ctx.reply(esc(link_preview_text(preview, ctx.lang)),
+                        reply_markup=keyboards.link(ctx.user.id, code, ctx.lang))
         return
     linked = await ctx.service.linked_platforms(ctx.ref)
     if linked:
@@ -86,6 +96,17 @@ async def link_command(ctx: Ctx) -> None:
         return
     code = await ctx.service.start_link(ctx.ref)
     await ctx.reply(ctx.tr("tg_link_code", code=code))
+
+
+@callback
+async def on_link_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
+    """``vb:k:<owner>:<code>|no``: the answer to the question /link CODE asked."""
+    await answer(query)
+    if not cb.args or cb.args[0] == "no":
+        await edit_text(query.message, ctx.tr("ui_link_cancelled"))
+        return
+    platform = await ctx.service.complete_link(ctx.ref, cb.args[0])
+    await edit_text(query.message, ctx.tr("ui_link_done", platform=platform_names([platform])))
 
 
 @handler
@@ -108,6 +129,8 @@ async def usage_command(ctx: Ctx) -> None:
     hint = key_hint(view)
     if hint is not None:
         text += ctx.tr("tg_usage_own_key", hint=hint)
+    if report.lent_total:
+        text += ctx.tr("ui_usage_lent", today=report.lent_today, total=report.lent_total)
     await ctx.reply(text)
 
 
@@ -124,7 +147,7 @@ async def on_forget_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None
         await edit_text(query.message, ctx.tr("tg_forget_cancelled"))
         return
     await answer(query)
-    ctx.deps.clones.drop_user(ctx.user.id)
+    clone_uploads(ctx.service).drop_user(ctx.ref)  # audio held for a clone waiting for consent
     report = await ctx.service.forget(ctx.ref)
     if report.failed_remote_voices:
         await edit_text(query.message, ctx.tr("tg_forget_partial", names=", ".join(report.failed_remote_voices)))
@@ -132,4 +155,6 @@ async def on_forget_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None
     text = ctx.tr("tg_forget_done")
     if report.deleted_remote_voices:
         text += ctx.tr("tg_forget_voices", names=", ".join(report.deleted_remote_voices))
+    if report.abandoned_remote_voices:
+        text += "\n" + esc(forget_abandoned_text(report.abandoned_remote_voices, ctx.lang))
     await edit_text(query.message, text)

@@ -3,6 +3,12 @@
 Everything that can be checked is checked before the user is asked for consent (the name, whether
 cloning is possible at all, the file's size and stated length, then the audio itself after download),
 and nothing goes to the provider until they press the consent button.
+
+Memory: the download goes into a :class:`core.uploads.UploadSlot` — one clone upload per user at a
+time, its bytes reserved in the process's budget (shared with Discord) before downloading. The checked
+bytes then wait for the button parked under the request's token (the user's turn and the bytes stay
+held) for at most ``hold_seconds`` (3 minutes); a press after that, or after a restart, downloads the
+file again by its file id (the button itself works for 15 minutes). Every path releases the slot.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import logging
 from telegram import CallbackQuery, Message
 from telegram.constants import ChatAction
 
-from core.errors import VoiceBridgeError
+from core.errors import NotYourRecording, VoiceBridgeError
 from core.i18n import error_text
+from core.uploads import clone_uploads
 
 from .. import keyboards
 from ..context import Ctx, edit_text, handler, remove_keyboard, send_text, tr
@@ -48,6 +55,9 @@ def _audio_message(ctx: Ctx) -> Message | None:
         return msg
     replied = msg.reply_to_message
     if replied is not None and replied.forum_topic_created is None:
+        sender = replied.from_user
+        if find_audio(replied) is not None and (sender is None or sender.id != ctx.user.id):
+            raise NotYourRecording()  # someone else's voice: only they may clone it (and consent)
         return replied
     return None
 
@@ -62,22 +72,31 @@ async def clone_command(ctx: Ctx) -> None:
         return
     display = await ctx.service.check_clone_request(ctx.ref, name)  # name, taken, can clone: before download
     options = ctx.deps.options
-    check_before_download(upload, max_bytes=options.max_download_bytes)
+    max_bytes = options.max_download_bytes
+    check_before_download(upload, max_bytes=max_bytes)
 
-    async with (ctx.deps.gate.enter(ctx.user.id),
-                ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.TYPING,
-                               interval=options.chat_action_interval, thread_id=ctx.thread_id())):
-        data = await download(ctx.context.bot, upload, max_bytes=options.max_download_bytes)
-        check = await ctx.service.check_clone_audio(data, upload.filename)
-    request = await ctx.service.hold_clone_request(ctx.ref, name=display, transcript=transcript,
-                                                   file_ref=upload.file_id, filename=upload.filename,
-                                                   chat_id=str(ctx.chat.id))
-    ctx.deps.clones.keep(request.token, owner=ctx.user.id, data=data)
-    text = ctx.tr("tg_clone_confirm", name=display, speech=num(round(check.speech_duration, 1)),
-                  transcript=transcript or ctx.tr("tg_transcript_auto"))
-    await send_text(ctx.deps, ctx.context.bot, ctx.chat.id, text, reply_to=upload.message_id,
-                    thread_id=ctx.thread_id(),
-                    reply_markup=keyboards.clone_consent(ctx.user.id, request.token, ctx.lang))
+    uploads = clone_uploads(ctx.service)
+    # The user's turn and the declared size (the limit when unknown), before getFile and the download.
+    async with uploads.slot(ctx.ref, max_bytes if upload.file_size is None else upload.file_size) as slot:
+        async with (ctx.deps.gate.enter(ctx.user.id),
+                    ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.TYPING,
+                                   interval=options.chat_action_interval, thread_id=ctx.thread_id())):
+            data = await download(ctx.context.bot, ctx.deps.app.http, upload, slot=slot, max_bytes=max_bytes)
+            check = await ctx.service.check_clone_audio(data, upload.filename)
+        request = await ctx.service.hold_clone_request(ctx.ref, name=display, transcript=transcript,
+                                                       file_ref=upload.file_id, filename=upload.filename,
+                                                       chat_id=str(ctx.chat.id))
+        uploads.park(request.token, slot, data)  # the bytes and the user's turn now wait for the button
+        del data
+        text = ctx.tr("tg_clone_confirm", name=display, speech=num(round(check.speech_duration, 1)),
+                      transcript=transcript or ctx.tr("tg_transcript_auto"))
+        try:
+            await send_text(ctx.deps, ctx.context.bot, ctx.chat.id, text, reply_to=upload.message_id,
+                            thread_id=ctx.thread_id(),
+                            reply_markup=keyboards.clone_consent(ctx.user.id, request.token, ctx.lang))
+        except BaseException:  # no button to press: don't keep the bytes for one
+            uploads.discard(request.token)
+            raise
 
 
 @callback
@@ -87,26 +106,40 @@ async def on_consent(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
         await answer(query)
         return
     decision, token = cb.args
-    kept = ctx.deps.clones.pop(token)
-    pending = await ctx.service.take_clone_request(ctx.ref, token)
-    if pending is None:  # expired, or already used (a double tap)
-        await answer(query, ctx.plain("tg_expired"), alert=True)
-        await remove_keyboard(query.message)
-        return
-    if decision != "ok":
+    uploads = clone_uploads(ctx.service)
+    slot = uploads.take(token, ctx.ref)  # the checked bytes, if they are still in memory
+    try:
+        if slot is None and decision == "ok":
+            # Bytes gone (kept 3 minutes at most, or a restart): take the user's turn before the request
+            # is used up, so a refusal (another clone in progress, budget full) leaves the button working.
+            slot = uploads.open(ctx.ref)
+        pending = await ctx.service.take_clone_request(ctx.ref, token)
+        if pending is None:  # expired, or already used (a double tap)
+            await answer(query, ctx.plain("tg_expired"), alert=True)
+            await remove_keyboard(query.message)
+            return
+        if decision != "ok":
+            await answer(query)
+            await edit_text(query.message, ctx.tr("tg_clone_cancelled"))
+            return
         await answer(query)
-        await edit_text(query.message, ctx.tr("tg_clone_cancelled"))
-        return
-    await answer(query)
-    await edit_text(query.message, ctx.tr("tg_clone_working", name=pending.name))
+        await edit_text(query.message, ctx.tr("tg_clone_working", name=pending.name))
+        await _clone_confirmed(ctx, query, pending, slot)
+    finally:
+        if slot is not None:
+            slot.release()
+
+
+async def _clone_confirmed(ctx: Ctx, query: CallbackQuery, pending, slot) -> None:
     options = ctx.deps.options
     try:
         async with (ctx.deps.gate.enter(ctx.user.id),
                     ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.TYPING,
                                    interval=options.chat_action_interval)):
-            data = kept
-            if data is None:  # over the memory budget, or confirmed after a restart
-                data = await download_file(ctx.context.bot, pending.file_ref, max_bytes=options.max_download_bytes)
+            data = slot.data
+            if data is None:  # no longer in memory: download again by the file id
+                data = await download_file(ctx.context.bot, ctx.deps.app.http, pending.file_ref, slot=slot,
+                                           max_bytes=options.max_download_bytes)
             voice = await ctx.service.clone(ctx.ref, data, pending.name, filename=pending.filename,
                                             transcript=pending.transcript, consent=True)
             await ctx.service.set_voice(ctx.ref, voice.name)

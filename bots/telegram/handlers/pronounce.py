@@ -6,7 +6,7 @@ from core.errors import PermissionDenied
 from core.lexicon import parse_entry
 from core.models import Pronunciation
 
-from ..context import Ctx, handler
+from ..context import Ctx, group_handler
 from .common import is_chat_admin
 
 #: Room left for the header and usage lines of a listing within Telegram's 4096 characters.
@@ -43,14 +43,16 @@ async def _listing(ctx: Ctx, *, chat_only: bool) -> str:
     return "\n\n".join(parts)
 
 
-@handler
+@group_handler
 async def pronounce_command(ctx: Ctx) -> None:
     text = ctx.text_after_command()
     first, _, rest = text.partition(" ")
     chat = first.lower() == "chat"
+    if ctx.on_behalf_of is not None and not (chat and ctx.on_behalf_of == "group"):
+        return  # posted as the group (an anonymous admin) counts for the group's dictionary only
     if chat:
         if ctx.is_private:
-            raise PermissionDenied(action="change group settings outside a group")
+            raise PermissionDenied(action="action_scope_settings_private")
         text = rest.strip()
     if not text:
         await ctx.reply(await _listing(ctx, chat_only=chat))

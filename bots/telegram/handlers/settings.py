@@ -10,7 +10,7 @@ from core.models import SettingsPatch
 from core.service import SettingsView
 
 from .. import keyboards
-from ..context import Ctx, edit_text, handler, key_hint
+from ..context import Ctx, edit_text, group_handler, handler, key_hint
 from ..keyboards import STYLE_KEYS, Callback
 from ..strings import LANGUAGE_NAMES, UI_NAMES
 from . import voices as voices_module
@@ -52,9 +52,12 @@ def style_text(ctx: Ctx, view: SettingsView) -> str:
     return ctx.tr("tg_style_usage", value=view.user.style or view.effective.style or ctx.tr("ui_none"))
 
 
-@handler
+@group_handler
 async def settings_command(ctx: Ctx) -> None:
-    if ctx.args and ctx.args[0].lower() == "chat":
+    chat = bool(ctx.args) and ctx.args[0].lower() == "chat"
+    if ctx.on_behalf_of is not None and not (chat and ctx.on_behalf_of == "group"):
+        return  # posted as the group (an anonymous admin) counts for the group's settings only
+    if chat:
         await _chat_settings(ctx, ctx.args[1:])
         return
     view = await ctx.service.settings(ctx.ref)
@@ -64,7 +67,7 @@ async def settings_command(ctx: Ctx) -> None:
 async def _chat_settings(ctx: Ctx, args: list[str]) -> None:
     """``/settings chat FIELD VALUE`` — a group's defaults, for its admins."""
     if ctx.is_private:
-        raise PermissionDenied(action="change group settings outside a group")
+        raise PermissionDenied(action="action_scope_settings_private")
     if len(args) < 2:
         view = await ctx.service.settings(ctx.ref)
         current = _patch_text(view.scope) or ctx.tr("ui_none")

@@ -52,6 +52,23 @@ async def voice_command(ctx: Ctx) -> None:
     await ctx.reply(ctx.tr("tg_voice_set", name=view.voice_name))
 
 
+#: The last word of /share_voice NAME on|off.
+SHARE_WORDS = {"on": True, "yes": True, "开": True, "开启": True, "オン": True,
+               "off": False, "no": False, "关": False, "关闭": False, "オフ": False}
+
+
+@handler
+async def share_voice_command(ctx: Ctx) -> None:
+    """/share_voice NAME on|off: whether others may speak with your clone NAME (through characters)."""
+    name, _, word = ctx.text_after_command().strip().rpartition(" ")
+    shared = SHARE_WORDS.get(word.strip().lower())
+    if not name.strip() or shared is None:
+        await ctx.reply(ctx.tr("tg_share_usage"))
+        return
+    voice = await ctx.service.share_voice(ctx.ref, name.strip(), shared)
+    await ctx.reply(ctx.tr("ui_voice_shared" if shared else "ui_voice_private", name=voice.name))
+
+
 @callback
 async def on_voice_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
     """``vb:v:<owner>:p:<preset>`` or ``vb:v:<owner>:c:<clone id>``."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from core.models import UserRef
-from tests.fakes.discord import USER_ID, autocomplete, run_command
+from tests.fakes.discord import USER_ID, autocomplete, press, run_command, start_command
 from tests.samples import ogg_bytes, speech_like
 
 TELEGRAM_ME = UserRef(platform="telegram", user_id="4242")
@@ -13,9 +15,12 @@ async def test_code_from_telegram_typed_here_shares_settings(bot, app) -> None:
     await app.service.update_settings(TELEGRAM_ME, speed=1.4)
     await app.service.set_pronunciation(TELEGRAM_ME, "gif", "jif")
     code = await app.service.start_link(TELEGRAM_ME)
-    inter = await run_command(bot, "link", {"code": code.lower()})
+    inter, task = start_command(bot, "link", {"code": code.lower()})
+    await press(bot, inter, "vb:confirm")
+    await asyncio.wait_for(task, 10)
     answer = bot.fake.last_reply(inter.token)
-    assert answer.ephemeral and answer.content.startswith("Linked with your Telegram account")
+    assert answer.content.startswith("Linked with your Telegram account")
+    assert all(c.ephemeral for c in bot.fake.replies(inter.token)[:1])
     mine = UserRef(platform="discord", user_id=str(USER_ID))
     assert (await app.service.settings(mine)).effective.speed == 1.4
     inter = await run_command(bot, "link")
@@ -43,7 +48,9 @@ async def test_voice_autocomplete_offers_the_shared_clones_right_after_linking(b
                             transcript="hello", consent=True)
     before = await autocomplete(bot, "voice", {"name": ""}, focused="name")  # fills the cache
     assert "from telegram" not in [c["value"] for c in before]
-    await run_command(bot, "link", {"code": await app.service.start_link(TELEGRAM_ME)})
+    inter, task = start_command(bot, "link", {"code": await app.service.start_link(TELEGRAM_ME)})
+    await press(bot, inter, "vb:confirm")
+    await asyncio.wait_for(task, 10)
     after = await autocomplete(bot, "voice", {"name": ""}, focused="name")
     assert "from telegram" in [c["value"] for c in after]
 
@@ -53,3 +60,17 @@ async def test_a_wrong_code_changes_nothing(bot, app) -> None:
     assert "wrong or has expired" in bot.fake.last_reply(inter.token).content
     inter = await run_command(bot, "unlink")
     assert "isn't linked" in bot.fake.last_reply(inter.token).content
+
+
+async def test_a_code_lists_what_would_be_shared_and_cancel_links_nothing(bot, app) -> None:
+    mine = UserRef(platform="discord", user_id=str(USER_ID))
+    await app.service.clone(mine, ogg_bytes(speech_like(6.0, silence=1.0)), "my voice", transcript="hello",
+                            consent=True)
+    code = await app.service.start_link(TELEGRAM_ME)
+    inter, task = start_command(bot, "link", {"code": code})
+    await press(bot, inter, "vb:cancel")
+    await asyncio.wait_for(task, 10)
+    prompt = bot.fake.replies(inter.token)[0]
+    assert prompt.ephemeral and "“my voice”" in prompt.content and "both accounts are yours" in prompt.content
+    assert await app.service.linked_platforms(TELEGRAM_ME) == []
+    assert (await app.service.voices(TELEGRAM_ME)).clones == []

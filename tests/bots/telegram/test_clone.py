@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+
 import pytest
 
-from .conftest import CHAT, GROUP, USER, Harness, close, ogg_voice
+from core.uploads import CloneUploads, clone_uploads, install_clone_uploads
+
+from .conftest import CHAT, FAST, GROUP, USER, Harness, close, ogg_voice
 
 MB = 1024 * 1024
+OTHER = 7777  # another user, in their own private chat
+
+
+def idle(bot: Harness) -> bool:
+    """No clone upload in flight: every user's turn and every reserved byte given back."""
+    uploads = clone_uploads(bot.service)
+    return uploads.users_in_flight == 0 and uploads.reserved_bytes == 0 and uploads.parked == 0
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +46,7 @@ async def test_clone_from_a_captioned_voice_note_then_speak_with_it(bot: Harness
     assert bot.sf.requests_for("transcribe")  # no transcript given: SenseVoice was asked
     assert "is ready and is now your voice" in bot.last("editMessageText").params["text"]
     assert len(bot.tg.downloads) == 1  # the checked bytes were kept, not downloaded again
+    assert idle(bot)
     uri = bot.sf.voices("sk-test-operator")[0]["uri"]
 
     await bot.send("/voice anna")
@@ -195,3 +209,105 @@ async def test_consent_still_works_after_a_restart(make_bot, voice_6s: bytes, tm
     await second.press(second.button(prompt, "my voice"), prompt.result)
     assert "expired" in second.last("answerCallbackQuery").params["text"]
     assert len([r for r in second.sf.requests_for("upload") if r.status == 200]) == 1
+
+
+# --- one clone upload per user, and the memory budget (shared with Discord) ------------------------
+
+
+async def test_a_second_clone_while_the_first_waits_for_consent_is_refused(bot: Harness, voice_6s: bytes) -> None:
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone first")
+    prompt = await _confirm_prompt(bot)
+    uploads = clone_uploads(bot.service)
+    assert uploads.users_in_flight == 1 and uploads.reserved_bytes == len(voice_6s)  # held while waiting
+    g = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=g.as_voice(6), caption="/clone second")
+    assert "already have a voice clone in progress" in bot.last_text()
+    assert len(bot.tg.calls_to("getFile")) == 1 and bot.tg.downloads == [f.file_path]  # no second download
+    await bot.press(bot.button(prompt, "Cancel"), prompt.result)
+    assert idle(bot)
+    await bot.send(None, voice=g.as_voice(6), caption="/clone second")  # the turn is free again
+    await _confirm_prompt(bot)
+
+
+async def test_over_the_budget_other_users_are_refused_before_getfile(bot: Harness, voice_6s: bytes) -> None:
+    install_clone_uploads(bot.service, CloneUploads(budget_bytes=len(voice_6s) * 3 // 2))
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone mine")
+    prompt = await _confirm_prompt(bot)
+    g = bot.tg.add_file(voice_6s)
+    await bot.send(None, chat=OTHER, user=OTHER, voice=g.as_voice(6), caption="/clone theirs")
+    assert "Too many voice clones are being prepared" in bot.last_text(OTHER)
+    assert not [c for c in bot.tg.calls_to("getFile") if g.file_id in str(c.params)]
+    assert bot.tg.downloads == [f.file_path]
+    await bot.press(bot.button(prompt, "my voice"), prompt.result)
+    assert "is ready" in bot.last("editMessageText").params["text"]
+    assert idle(bot)  # given back after the clone
+    await bot.send(None, chat=OTHER, user=OTHER, voice=g.as_voice(6), caption="/clone theirs")
+    assert "Only confirm" in bot.last_text(OTHER)
+
+
+async def test_budget_is_given_back_after_a_failed_clone(bot: Harness, voice_6s: bytes) -> None:
+    bot.sf.fail(500, times=None, endpoint="upload")
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone broken")
+    prompt = await _confirm_prompt(bot)
+    await bot.press(bot.button(prompt, "my voice"), prompt.result)
+    assert "Cloning failed" in bot.last("editMessageText").params["text"]
+    assert idle(bot)
+
+
+async def test_budget_is_given_back_after_a_refused_recording(bot: Harness) -> None:
+    f = bot.tg.add_file(ogg_voice(6.0, silent=True))
+    await bot.send(None, voice=f.as_voice(6), caption="/clone quiet")
+    assert "empty or silent" in bot.last_text()
+    assert idle(bot)
+
+
+async def test_a_cancelled_clone_gives_everything_back(bot: Harness, voice_6s: bytes,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    started = asyncio.Event()
+
+    async def stuck(data: bytes, filename: str | None = None):
+        started.set()
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(bot.service, "check_clone_audio", stuck)
+    f = bot.tg.add_file(voice_6s)
+    task = asyncio.create_task(bot.send(None, voice=f.as_voice(6), caption="/clone stuck"))
+    await asyncio.wait_for(started.wait(), 10)
+    assert clone_uploads(bot.service).reserved_bytes == len(voice_6s)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert idle(bot)
+
+
+async def test_checked_bytes_wait_in_memory_only_for_a_while(bot: Harness, voice_6s: bytes) -> None:
+    install_clone_uploads(bot.service, CloneUploads(hold_seconds=0.05))
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone later")
+    prompt = await _confirm_prompt(bot)
+    await asyncio.sleep(0.2)
+    assert idle(bot)  # the bytes were dropped; the button still works (it downloads again)
+    await bot.press(bot.button(prompt, "my voice"), prompt.result)
+    assert "is ready and is now your voice" in bot.last("editMessageText").params["text"]
+    assert bot.tg.downloads == [f.file_path, f.file_path]
+    assert idle(bot)
+
+
+async def test_a_download_longer_than_declared_is_cut(make_bot) -> None:
+    bot = await make_bot(options=dataclasses.replace(FAST, max_download_bytes=MB))
+    f = bot.tg.add_file(b"\0" * 3 * MB, file_size=1000)  # message and getFile both say 1000 bytes
+    await bot.send(None, voice=f.as_voice(6), caption="/clone liar")
+    assert "too large" in bot.last_text() and "the limit is 1 MB" in bot.last_text()
+    assert "Only confirm" not in " ".join(bot.tg.texts())
+    assert idle(bot)
+
+
+async def test_a_declared_size_over_the_limit_is_never_fetched(bot: Harness) -> None:
+    f = bot.tg.add_file(b"x", file_size=25 * MB)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone big")
+    assert "too large (25.0 MB; the limit is 20 MB)" in bot.last_text()
+    assert not bot.tg.calls_to("getFile") and not bot.tg.downloads
+    assert idle(bot)

@@ -62,7 +62,7 @@ async def test_group_dictionary_is_for_admins_and_applies_to_everyone(bot: Harne
 
 async def test_chat_dictionary_only_in_groups(bot: Harness) -> None:
     await bot.send("/pronounce chat sql sequel")
-    assert "permission" in bot.last_text() and "outside a group" in bot.last_text()
+    assert "permission" in bot.last_text() and "in a private chat" in bot.last_text()
 
 
 async def test_a_long_listing_fits_one_message(bot: Harness) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import socket
+import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,6 +24,7 @@ from core.errors import (
     ProviderBadRequest,
     ProviderError,
     ProviderForbidden,
+    ProviderNotAudio,
     ProviderNotFound,
     ProviderPaymentRequired,
     ProviderProtocolError,
@@ -523,3 +527,315 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
 def test_strip_control_tokens() -> None:
     assert strip_control_tokens("a<|endofprompt|>b<|end<|x|>ofprompt|>c") == "abc"
     assert strip_control_tokens("no tokens: a < b | c > d") == "no tokens: a < b | c > d"
+
+
+# --- 200 answers that are not audio (issue 9, defect 6) --------------------------------------------------------
+
+#: Words a body could carry that must never reach an error or a log line.
+BODY_MARKER = "PROXY-PAGE-SECRET-TEXT"
+
+
+async def speak_until_error(provider: SiliconFlowProvider, request: SynthesisRequest,
+                            error: type[VoiceBridgeError]) -> tuple[VoiceBridgeError, int]:
+    """Run one synthesis that must fail with ``error``; returns it and how many PCM bytes were yielded."""
+    received = 0
+    with pytest.raises(error) as caught:
+        async for chunk in provider.synthesize(request):
+            received += len(chunk.data)
+    return caught.value, received
+
+
+def assert_quotes_nothing(err: VoiceBridgeError, *secrets: str) -> None:
+    texts = [str(err), repr(err), repr(err.params), str(err.detail), "".join(traceback.format_exception(err))]
+    for secret in secrets:
+        for text in texts:
+            assert secret not in text
+
+
+async def test_a_correct_long_answer_is_within_the_caps(sf_provider: SiliconFlowProvider,
+                                                        fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.seconds_per_char = 0.3  # slower than any real CosyVoice2 Chinese
+    text = "春" * 100
+    request = say(text, speed=0.5)  # 60 s of audio for 100 characters
+    chunks = await collect(sf_provider, request)
+    assert sum(len(c.data) for c in chunks) == 2 * fake_siliconflow.expected_samples(text, 24000, 0.5)
+    assert sf_provider.max_speech_bytes(request, 24000) > 2 * fake_siliconflow.expected_samples(text, 24000, 0.5)
+
+
+def test_the_caps_cover_the_longest_legitimate_speech(sf_provider: SiliconFlowProvider) -> None:
+    # 2000 Chinese characters at ~4 characters a second, at half speed: ~1000 s; allowed ~2× that.
+    longest = say("长" * 2000, speed=0.5)
+    assert sf_provider.audio_seconds(longest) >= 2 * 2000 / 4 / 0.5
+    assert sf_provider.max_speech_bytes(longest, 24000) >= 2000 / 4 / 0.5 * 48000 * 2
+    # short texts still get a floor; speed shortens the bound; the absolute ceiling applies
+    assert sf_provider.audio_seconds(say("a")) >= 15
+    assert sf_provider.audio_seconds(say("a" * 100, speed=2.0)) == sf_provider.audio_seconds(say("a" * 100)) / 2
+    capped = SiliconFlowProvider(httpx.AsyncClient(), base_url="http://x/v1", api_key="k", max_audio_bytes=1000)
+    assert capped.max_speech_bytes(longest, 24000) == 1000
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/octet-stream", "audio/wav"])
+async def test_200_with_a_json_error_body_is_that_error(sf_provider: SiliconFlowProvider,
+                                                       fake_siliconflow: FakeSiliconFlow, content_type: str) -> None:
+    fake_siliconflow.ok_json_error(20012, f"{BODY_MARKER} for {OPERATOR_KEY}", endpoint="speech",
+                                   content_type=content_type)
+    err, received = await speak_until_error(sf_provider, say(), ProviderBadRequest)
+    assert received == 0
+    assert err.params == {"status": 400, "message": "error code 20012"}
+    assert len(fake_siliconflow.requests_for("speech")) == 1  # a 400 is not retried
+    assert_quotes_nothing(err, BODY_MARKER, OPERATOR_KEY)
+
+
+async def test_200_with_a_json_overloaded_body_is_retried_like_a_503(sf_provider_factory: Factory,
+                                                                    fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.ok_json_error(50505, "Model service overloaded.", endpoint="speech", times=2)
+    chunks = await collect(sf_provider_factory(sleep=RecordingSleep()), say())
+    assert sum(len(c.data) for c in chunks) == 2 * fake_siliconflow.expected_samples("hello there", 24000)
+    assert len(fake_siliconflow.requests_for("speech")) == 3
+    fake_siliconflow.ok_json_error(50505, endpoint="speech", times=None)
+    err, _ = await speak_until_error(sf_provider_factory(max_retries=1, sleep=RecordingSleep()), say(),
+                                     ProviderUnavailable)
+    assert type(err) is ProviderUnavailable and err.params["status"] == 503
+
+
+@pytest.mark.parametrize(("code", "error"), [(401, ProviderAuthError), (30001, ProviderPaymentRequired),
+                                             (429, ProviderRateLimited), (12345, ProviderNotAudio)])
+async def test_200_json_error_codes_map_like_their_status(sf_provider_factory: Factory,
+                                                         fake_siliconflow: FakeSiliconFlow, code: int,
+                                                         error: type[ProviderError]) -> None:
+    fake_siliconflow.ok_json_error(code, endpoint="speech", times=None)
+    err, received = await speak_until_error(sf_provider_factory(max_retries=1, sleep=RecordingSleep()), say(), error)
+    assert type(err) is error and received == 0
+
+
+async def test_200_with_an_html_page_is_not_audio(sf_provider: SiliconFlowProvider, fake_siliconflow: FakeSiliconFlow,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake_siliconflow.ok_html(f"<html><body>{BODY_MARKER} {OPERATOR_KEY}</body></html>", endpoint="speech")
+    err, received = await speak_until_error(sf_provider, say(), ProviderNotAudio)
+    assert received == 0
+    assert isinstance(err, ProviderProtocolError) and isinstance(err, ProviderUnavailable)  # so the service falls back
+    assert len(fake_siliconflow.requests_for("speech")) == 1
+    assert_quotes_nothing(err, BODY_MARKER, OPERATOR_KEY)
+    assert BODY_MARKER not in caplog.text and OPERATOR_KEY not in caplog.text
+    assert "text/html" in caplog.text  # what is logged: the content type and the length
+
+
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "audio/pcm"])
+async def test_200_with_text_disguised_as_audio_is_not_audio(sf_provider: SiliconFlowProvider,
+                                                             fake_siliconflow: FakeSiliconFlow,
+                                                             content_type: str) -> None:
+    fake_siliconflow.fail(200, endpoint="speech", body=f"upstream error: {BODY_MARKER} " * 20,
+                          content_type=content_type)
+    err, received = await speak_until_error(sf_provider, say(), ProviderNotAudio)
+    assert received == 0
+    assert_quotes_nothing(err, BODY_MARKER)
+
+
+async def test_200_with_another_file_format_is_not_pcm(sf_provider: SiliconFlowProvider,
+                                                       fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.fail(200, endpoint="speech", body=sample_wav(1.0), content_type="audio/wav")
+    _, received = await speak_until_error(sf_provider, say(), ProviderNotAudio)
+    assert received == 0
+
+
+@pytest.mark.parametrize("content_type", [None, "application/octet-stream", "application/json"])
+async def test_200_with_an_empty_body_is_not_audio(sf_provider: SiliconFlowProvider,
+                                                   fake_siliconflow: FakeSiliconFlow, content_type: str | None) -> None:
+    fake_siliconflow.ok_empty(endpoint="speech", content_type=content_type)
+    err, received = await speak_until_error(sf_provider, say(), ProviderNotAudio)
+    assert received == 0 and err.params["message"] == "the service sent no audio"
+
+
+async def test_200_without_a_whole_sample_is_not_audio(sf_provider: SiliconFlowProvider,
+                                                       fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.fail(200, endpoint="speech", body=b"\x00", content_type="application/octet-stream")
+    _, received = await speak_until_error(sf_provider, say(), ProviderNotAudio)
+    assert received == 0
+
+
+async def test_an_endless_stream_is_cut_at_the_deadline(sf_provider_factory: Factory,
+                                                        fake_siliconflow: FakeSiliconFlow,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    fake_siliconflow.endless_stream(interval=0.02)
+    provider = sf_provider_factory(first_byte_timeout=0.5, total_timeout=60, audio_seconds_floor=0.5,
+                                   audio_seconds_per_char=0.05)
+    allowed = provider.first_byte_timeout + provider.audio_seconds(say())  # 0.5 + 0.5 + 11 × 0.05 = 1.55 s
+    started = time.monotonic()
+    err, received = await speak_until_error(provider, say(), ProviderTimeout)
+    elapsed = time.monotonic() - started
+    assert allowed - 0.1 <= elapsed < allowed + 2.0
+    assert 0 < received < provider.max_speech_bytes(say(), 24000)  # a trickle: never near the byte cap
+    assert err.params["message"] == "no complete answer within 1.6 s"
+    assert len(fake_siliconflow.requests_for("speech")) == 1
+    # the connection was closed: the fake stops sending
+    sent = fake_siliconflow.requests_for("speech")[0].bytes_sent
+    await asyncio.sleep(0.3)
+    assert fake_siliconflow.requests_for("speech")[0].bytes_sent - sent <= 2 * 16
+
+
+async def test_more_audio_than_the_text_can_take_is_cut(sf_provider: SiliconFlowProvider,
+                                                        fake_siliconflow: FakeSiliconFlow) -> None:
+    cap = sf_provider.max_speech_bytes(say(), 24000)  # (15 s + 11 × 0.6 s) of 24 kHz s16le ≈ 1 MB
+    fake_siliconflow.oversize(3 * cap)
+    err, received = await speak_until_error(sf_provider, say(), ProviderNotAudio)
+    assert 0 < received <= cap
+    assert err.params["message"] == "more audio than the text can take"
+    assert len(fake_siliconflow.requests_for("speech")) == 1
+
+
+async def test_a_declared_length_beyond_the_cap_is_refused_before_any_audio(sf_provider: SiliconFlowProvider,
+                                                                             fake_siliconflow: FakeSiliconFlow) -> None:
+    cap = sf_provider.max_speech_bytes(say(), 24000)
+    fake_siliconflow.fail(200, endpoint="speech", body=b"\x01\x80" * (cap // 2 + 1),
+                          content_type="application/octet-stream")
+    _, received = await speak_until_error(sf_provider, say(), ProviderNotAudio)
+    assert received == 0
+
+
+async def test_an_absolute_audio_ceiling_applies(sf_provider_factory: Factory,
+                                                 fake_siliconflow: FakeSiliconFlow) -> None:
+    with pytest.raises(ProviderNotAudio):
+        await collect(sf_provider_factory(max_audio_bytes=10_000), say())
+
+
+# --- 200 answers of the JSON endpoints that are not what was asked for --------------------------------------------
+
+
+async def test_json_endpoints_refuse_a_web_page(sf_provider: SiliconFlowProvider,
+                                                fake_siliconflow: FakeSiliconFlow) -> None:
+    page = f"<!DOCTYPE html><html><body>{BODY_MARKER} {OPERATOR_KEY}</body></html>"
+    calls = {
+        "upload": lambda: sf_provider.clone(sample_wav(1.0), "r.wav", "a", "hi"),
+        "list": lambda: sf_provider.list_voices(),
+        "transcribe": lambda: sf_provider.transcribe(sample_wav(1.0), "n.wav"),
+        "delete": lambda: sf_provider.delete_voice("speech:a:b:c"),
+    }
+    for endpoint, call in calls.items():
+        fake_siliconflow.ok_html(page, endpoint=endpoint)
+        with pytest.raises(ProviderProtocolError) as caught:
+            await call()
+        assert caught.value.params["message"] == "the answer is a web page, not JSON"
+        assert_quotes_nothing(caught.value, BODY_MARKER, OPERATOR_KEY)
+        # and the same page without a content type that says so
+        fake_siliconflow.fail(200, endpoint=endpoint, body=page, content_type="application/json")
+        with pytest.raises(ProviderProtocolError):
+            await call()
+
+
+async def test_json_endpoints_map_a_json_error_body(sf_provider: SiliconFlowProvider,
+                                                    fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.ok_json_error(20012, f"{BODY_MARKER} {OPERATOR_KEY}", endpoint="upload")
+    with pytest.raises(ProviderBadRequest) as caught:
+        await sf_provider.clone(sample_wav(1.0), "r.wav", "a", "hi")
+    assert_quotes_nothing(caught.value, BODY_MARKER, OPERATOR_KEY)
+    fake_siliconflow.ok_json_error(401, "Invalid token", endpoint="list")
+    with pytest.raises(ProviderAuthError):
+        await sf_provider.list_voices()
+    fake_siliconflow.ok_json_error(20012, "oops", endpoint="transcribe")
+    with pytest.raises(ProviderBadRequest):
+        await sf_provider.transcribe(sample_wav(1.0), "n.wav")
+    # delete: a "not found" error body means the voice is gone already; another one is an error
+    fake_siliconflow.ok_json_error(20012, "Voice not found", endpoint="delete")
+    await sf_provider.delete_voice("speech:a:b:c")
+    fake_siliconflow.ok_json_error(20012, "uri is malformed", endpoint="delete")
+    with pytest.raises(ProviderBadRequest):
+        await sf_provider.delete_voice("speech:a:b:c")
+
+
+async def test_json_endpoints_refuse_answers_without_their_fields(sf_provider: SiliconFlowProvider,
+                                                                  fake_siliconflow: FakeSiliconFlow) -> None:
+    for body in ({"url": "speech:a:b:c"}, {"uri": 42}, {"uri": "speech:a b\nc"}, ["speech:a:b:c"], "speech:a:b:c",
+                 None):
+        fake_siliconflow.fail(200, endpoint="upload", body=json.dumps(body), content_type="application/json")
+        with pytest.raises(ProviderProtocolError):
+            await sf_provider.clone(sample_wav(1.0), "r.wav", "a", "hi")
+    for body in ({"txt": "hi"}, {"text": None}, {"text": ["hi"]}, [], "hi"):
+        fake_siliconflow.fail(200, endpoint="transcribe", body=json.dumps(body), content_type="application/json")
+        with pytest.raises(ProviderProtocolError):
+            await sf_provider.transcribe(sample_wav(1.0), "n.wav")
+    for body in ({"voices": 7}, {"results": "x"}, 3, {"status": False, "message": BODY_MARKER}):
+        fake_siliconflow.fail(200, endpoint="list", body=json.dumps(body), content_type="application/json")
+        with pytest.raises(ProviderProtocolError) as caught:
+            await sf_provider.list_voices()
+        assert_quotes_nothing(caught.value, BODY_MARKER)
+    for endpoint, call in (("list", sf_provider.list_voices),
+                           ("transcribe", lambda: sf_provider.transcribe(sample_wav(1.0), "n.wav"))):
+        fake_siliconflow.ok_empty(endpoint=endpoint)
+        with pytest.raises(ProviderProtocolError) as caught:
+            await call()
+        assert caught.value.params["message"] == "the answer is not JSON"
+    fake_siliconflow.fail(200, endpoint="list", body=f"{BODY_MARKER} {OPERATOR_KEY}", content_type="text/plain")
+    with pytest.raises(ProviderProtocolError) as caught:
+        await sf_provider.list_voices()
+    assert_quotes_nothing(caught.value, BODY_MARKER, OPERATOR_KEY)
+
+
+async def test_delete_accepts_any_success_body_but_a_web_page(sf_provider: SiliconFlowProvider,
+                                                              fake_siliconflow: FakeSiliconFlow) -> None:
+    for body, content_type in (("", "application/json"), ("success", "text/plain"), ('"success"', "application/json"),
+                               ('{"code": 20000, "message": "Success", "status": true}', "application/json")):
+        fake_siliconflow.fail(200, endpoint="delete", body=body, content_type=content_type)
+        await sf_provider.delete_voice("speech:a:b:c")
+    assert len(fake_siliconflow.requests_for("delete")) == 4
+
+
+async def test_an_oversized_json_answer_is_refused(sf_provider_factory: Factory,
+                                                   fake_siliconflow: FakeSiliconFlow) -> None:
+    provider = sf_provider_factory(max_json_bytes=64 * 1024)
+    assert await provider.list_voices() == []
+    fake_siliconflow.oversize(1024 * 1024, endpoint="list")  # valid JSON, padded
+    with pytest.raises(ProviderProtocolError) as caught:
+        await provider.list_voices()
+    assert caught.value.params["message"] == "the answer is too large"
+    fake_siliconflow.oversize(32 * 1024, endpoint="list")
+    assert await provider.list_voices() == []
+
+
+async def test_no_body_text_or_key_reaches_errors_or_logs(sf_provider_factory: Factory,
+                                                          fake_siliconflow: FakeSiliconFlow,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    provider = sf_provider_factory(max_retries=0, sleep=RecordingSleep())
+    echo = f"{BODY_MARKER} {OPERATOR_KEY}"
+    errors: list[VoiceBridgeError] = []
+
+    async def attempt(call) -> None:
+        try:
+            await call()
+        except VoiceBridgeError as exc:
+            errors.append(exc)
+
+    speech = lambda: collect(provider, say())  # noqa: E731
+    fake_siliconflow.ok_html(echo, endpoint="speech")
+    await attempt(speech)
+    fake_siliconflow.ok_json_error(20012, echo, endpoint="speech")
+    await attempt(speech)
+    fake_siliconflow.ok_json_error(99999, echo, endpoint="speech", content_type="application/octet-stream")
+    await attempt(speech)
+    fake_siliconflow.fail(200, endpoint="speech", body={"detail": echo})
+    await attempt(speech)
+    fake_siliconflow.fail(200, endpoint="speech", body=echo * 3, content_type="text/plain; charset=" + OPERATOR_KEY)
+    await attempt(speech)
+    fake_siliconflow.fail(200, endpoint="list", body=echo, content_type="application/json")
+    await attempt(provider.list_voices)
+    fake_siliconflow.fail(200, endpoint="list", body={"status": False, "message": echo})
+    await attempt(provider.list_voices)
+    fake_siliconflow.ok_json_error(20012, echo, endpoint="upload")
+    await attempt(lambda: provider.clone(sample_wav(1.0), "r.wav", "a", "hi"))
+
+    assert len(errors) == 8
+    for err in errors:
+        assert_quotes_nothing(err, BODY_MARKER, OPERATOR_KEY)
+    assert BODY_MARKER not in caplog.text and OPERATOR_KEY not in caplog.text
+
+
+def test_not_audio_has_its_own_sentence_in_every_language() -> None:
+    from core.i18n import error_text
+
+    err = ProviderNotAudio("speech: HTTP 200 with something that is not audio", status=200, message="x")
+    sentences = {lang: error_text(err, lang) for lang in ("en", "zh", "ja")}
+    assert "isn't usable audio" in sentences["en"]
+    assert len(set(sentences.values())) == 3
+    assert all(s != error_text(ProviderProtocolError(status=200, message="x"), lang) for lang, s in sentences.items())

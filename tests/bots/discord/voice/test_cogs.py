@@ -3,6 +3,7 @@ fake SiliconFlow, the real Opus encoder and a fake voice connection running disc
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -382,6 +383,28 @@ async def test_mute_yourself_or_others_as_a_moderator(vbot) -> None:
     inter = await run_command(vbot, "autoread unmute", other, resolved=resolved_member(THIRD_USER_ID),
                               permissions=MANAGER_PERMISSIONS)
     assert vbot.fake.last_reply(inter.token).content == f"<@{THIRD_USER_ID}> is not muted."
+
+
+async def test_changes_to_voice_options_made_elsewhere_are_not_lost(vbot) -> None:
+    """The manager's cached options are stale once another process (or a concurrent command) changes the
+    stored ones: a change here edits what is stored, entry by entry, instead of writing the copy back."""
+    await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
+    assert (await vbot.voice_manager.options(GUILD_ID)).autoread_channels == (str(CHANNEL_ID),)  # cached
+    scope = f"discord:{GUILD_ID}"
+    await vbot.service.update_scope_options(scope, autoread_channels=[str(CHANNEL_ID), "4242"],
+                                            voice_muted={str(THIRD_USER_ID): "mod"})
+    await run_command(vbot, "autoread mute")
+    stored = await vbot.service.scope_options(scope)
+    assert stored["voice_muted"] == {str(THIRD_USER_ID): "mod", str(USER_ID): "self"}
+    assert stored["autoread_channels"] == [str(CHANNEL_ID), "4242"]
+    await run_command(vbot, "autoread off", permissions=MANAGER_PERMISSIONS)
+    stored = await vbot.service.scope_options(scope)
+    assert stored["autoread_channels"] == ["4242"] and len(stored["voice_muted"]) == 2
+    # two edits at once: both survive
+    manager = vbot.voice_manager
+    await asyncio.gather(*(manager.edit_options(GUILD_ID, lambda o, i=i: dataclasses.replace(
+        o, muted={**o.muted, str(9000 + i): "mod"})) for i in range(5)))
+    assert len((await manager.options(GUILD_ID, refresh=True)).muted) == 7
 
 
 async def test_muting_drops_what_the_member_has_waiting(vbot) -> None:
