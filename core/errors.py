@@ -288,6 +288,13 @@ class AudioTruncated(AudioError):
 # --- the provider -------------------------------------------------------------------------
 
 
+class StorageUnavailable(VoiceBridgeError):
+    """The database is down or unreachable right now; nothing was changed. Repeating later may work."""
+
+    code = "storage_unavailable"
+    retryable = True
+
+
 class ProviderError(VoiceBridgeError):
     """The speech provider failed. params: status, message (the provider's own words, trimmed)."""
 

@@ -204,6 +204,11 @@ _CATALOG: dict[str, dict[str, str]] = {
         "zh": "音色“{name}”是用另一个 API 密钥创建的，该密钥已不存在。请重新设置该密钥或重新克隆。",
         "ja": "声「{name}」は別の API キーで作られ、そのキーはもう設定されていません。キーを再設定するか、作り直してください。",
     },
+    "storage_unavailable": {
+        "en": "I can't reach my database right now, so nothing was changed. Please try again in a minute.",
+        "zh": "我暂时无法连接数据库，没有做任何更改。请稍后再试。",
+        "ja": "いまデータベースに接続できないため、何も変更していません。少し後でもう一度お試しください。",
+    },
     "not_your_recording": {
         "en": "You can only clone a recording you sent yourself. If it is your voice, send it again yourself.",
         "zh": "只能克隆你自己发送的录音。如果这是你的声音，请自己重新发送一次。",

@@ -117,7 +117,7 @@ class Identities:
         """What typing ``code`` would do, checked as :meth:`complete_link` checks it, without linking or
         using up the code: shown to the user to confirm, because whoever showed the code gets the use
         of everything listed (a code passed on by someone else is how accounts get taken over)."""
-        identity, account, platform = await self._link_target(user, code, take=False)
+        identity, account, platform = await self._link_target(user, code)
         voices = [v.name for v in await self.store.list_voices(identity)]
         mine, theirs = await self.store.get_api_key_info(identity), await self.store.get_api_key_info(account)
         words = len(await self.store.list_pronunciations(user_owner(identity)))
@@ -131,17 +131,16 @@ class Identities:
         ``Store.link_identity``); the other account's settings, key and voices win. Adapters show
         :meth:`link_preview` and ask first.
         """
-        identity, account, platform = await self._link_target(user, code, take=True)
-        await self._check_keys_for_link(identity, account)
-        try:
-            await self.store.link_identity(identity, account)
+        identity, account, platform = await self._link_target(user, code)
+        try:  # the code is used up inside the link's own transaction
+            await self.store.link_identity(identity, account, code=link_code(code))
         except NameTaken as exc:
             raise LinkNameClash(name=exc.params.get("name", "")) from None
         self._user_ids.drop(identity)
         self._user_ids.put((user.platform, user.user_id), account)
         return platform
 
-    async def _link_target(self, user: UserRef, code: str, *, take: bool) -> tuple[int, int, str]:
+    async def _link_target(self, user: UserRef, code: str) -> tuple[int, int, str]:
         """``(identity, account, the account's platform)`` for a link by ``code``, or the error to show."""
         wanted = link_code(code)
         if not user.is_private:
@@ -154,19 +153,21 @@ class Identities:
             raise AlreadyLinked()
         if not wanted:
             raise LinkCodeInvalid()
-        lookup = self.store.take_link_code if take else self.store.peek_link_code
-        account = await lookup(wanted, max_age=LINK_CODE_TTL)
+        account = await self.store.peek_link_code(wanted, max_age=LINK_CODE_TTL)
         if account is None:
             raise LinkCodeInvalid()
         platforms = [platform for platform, _ in await self.store.linked_identities(account)]
+        refusal: Exception | None = None
         if not platforms:
-            raise LinkCodeInvalid()
-        if platforms[0] == user.platform:
-            raise LinkSamePlatform()
-        if user.platform in platforms:  # the account already has an identity on this platform
-            raise AlreadyLinked()
-        if not take:
-            await self._check_keys_for_link(identity, account)
+            refusal = LinkCodeInvalid()
+        elif platforms[0] == user.platform:
+            refusal = LinkSamePlatform()
+        elif user.platform in platforms:  # the account already has an identity on this platform
+            refusal = AlreadyLinked()
+        if refusal is not None:  # typed by the wrong account: used up, its owner asks for a new one
+            await self.store.take_link_code(wanted, max_age=LINK_CODE_TTL)
+            raise refusal
+        await self._check_keys_for_link(identity, account)
         return identity, account, platforms[0]
 
     async def _check_keys_for_link(self, identity: int, account: int) -> None:

@@ -790,8 +790,11 @@ class VoiceService(Identities):
             text = (await self.remote.transcribe(wav.data, "reference.wav", api_key=key)).strip()
             if not text:
                 raise AudioEmpty()
-        remote = await self.remote.clone(wav.data, "reference.wav", provider_name(display, uid), text[:1000],
-                                         api_key=key)
+        custom_name = provider_name(display, uid)
+        # An earlier attempt killed between the provider's upload and our row left a voice nobody can
+        # reach: remove it first, so a retry never leaves two.
+        await self._delete_orphans(uid, key, lambda name: name == custom_name)
+        remote = await self.remote.clone(wav.data, "reference.wav", custom_name, text[:1000], api_key=key)
         try:
             return await self.store.add_voice(uid, display, provider=self.remote.name, provider_id=remote.uri,
                                               key_fingerprint=self.fingerprint(key), transcript=text[:1000],
@@ -799,6 +802,25 @@ class VoiceService(Identities):
         except Exception:
             await _quietly(self.remote.delete_voice(remote.uri, api_key=key))
             raise
+
+    async def _delete_orphans(self, uid: int, key: str, wanted: Callable[[str], bool]) -> list[str]:
+        """Delete the provider voices on ``key`` made for ``uid`` (names ``wanted``) that no stored clone
+        points to: left by a crash between the provider's upload and our row. Best effort; returns their ids."""
+        try:
+            listed = await self.remote.list_voices(api_key=key)
+        except ProviderError as exc:
+            log.info("could not list provider voices to find orphans: %s", type(exc).__name__)
+            return []
+        prefix = f"vb{uid}-"
+        removed: list[str] = []
+        for remote in listed:
+            if not (remote.name.startswith(prefix) and wanted(remote.name)):
+                continue
+            if await self.store.get_voice_by_provider_id(remote.uri) is not None:
+                continue
+            await _quietly(self.remote.delete_voice(remote.uri, api_key=key))
+            removed.append(remote.uri)
+        return removed
 
     async def delete_voice(self, user: UserRef, name: str) -> Voice:
         """Delete one of the user's clones, at the provider too."""
@@ -951,6 +973,10 @@ class VoiceService(Identities):
             report.deleted_cache_entries += await self._purge_voice_audio(uid, voice)
         if report.failed_remote_voices:
             return report
+        if self.remote is not None and self.remote.supports_cloning:  # clones a crash left without a row
+            own = await self.store.get_api_key(uid)
+            for key in dict.fromkeys(k for k in (own, self.config.operator_key()) if k):
+                await self._delete_orphans(uid, key, lambda name: True)
         report.deleted_cache_entries += await self.cache.purge_tag(f"user:{uid}")
         report.deleted_rows = await self.store.forget_user(uid)
         self._user_ids.drop(uid)

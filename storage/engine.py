@@ -86,12 +86,20 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+#: Seconds to connect to PostgreSQL, and for one statement, before the request fails (StorageUnavailable).
+PG_CONNECT_TIMEOUT = 10.0
+PG_COMMAND_TIMEOUT = 30.0
+
+
 def create_engine(url: str | URL, role: Role = "writer") -> AsyncEngine:
     """An engine for ``url``. On SQLite, ``role`` decides how transactions begin and the pool size."""
     parsed = normalize_url(url)
     common: dict[str, Any] = {"hide_parameters": True}  # bound values never reach logs or errors
     if parsed.get_backend_name() == "postgresql":
-        return create_async_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True, **common)
+        # timeouts: an unreachable server (packets dropped) fails a request in seconds, not asyncpg's 60 s
+        return create_async_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10,
+                                   connect_args={"timeout": PG_CONNECT_TIMEOUT,
+                                                 "command_timeout": PG_COMMAND_TIMEOUT}, **common)
 
     path = sqlite_path(parsed)
     if path is not None:

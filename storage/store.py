@@ -12,9 +12,10 @@ columns given, so two adapters changing different fields of one row never lose e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -27,7 +28,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.errors import ConfigError, DictionaryFull, NameTaken, NotFound
+from core.errors import ConfigError, DictionaryFull, LinkCodeInvalid, NameTaken, NotFound, StorageUnavailable
 from core.keys import secret_key_id  # a short, non-reversible id of the Fernet key (exports carry it too)
 from core.lexicon import user_owner, word_key
 from core.models import Character, CloneRequest, Pronunciation, SettingsPatch, Voice
@@ -129,6 +130,28 @@ def _integrity_kind(exc: IntegrityError) -> str:
     if "foreign key" in message:
         return "foreign_key"
     return "other"
+
+
+@contextlib.contextmanager
+def _unavailable_as_typed(state: dict[str, bool]) -> Iterator[None]:
+    """The database is down, restarting or unreachable: :class:`StorageUnavailable` (the transaction rolled
+    back, so nothing was half-done; the pool reconnects by itself once it is back), not a driver error.
+    A bare OSError counts only while connecting (``state["connected"]`` False): later it is the caller's."""
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        log.warning("the database is unavailable: %s", type(exc.orig).__name__)
+        raise StorageUnavailable() from None
+    except (OSError, TimeoutError) as exc:
+        if state["connected"]:
+            raise
+        log.warning("the database is unreachable: %s", type(exc).__name__)
+        raise StorageUnavailable() from None
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("the database connection was lost: %s", type(exc.orig).__name__)
+        raise StorageUnavailable() from None
 
 
 class _NoKey:
@@ -248,18 +271,25 @@ class Store:
             async with self._write() as conn:
                 yield conn
             return
-        async with self._reader.connect() as conn:
-            yield conn
+        state = {"connected": False}
+        with _unavailable_as_typed(state):
+            async with self._reader.connect() as conn:
+                state["connected"] = True
+                yield conn
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction; on SQLite, the only one running in this Store."""
-        if self._write_lock is None:
-            async with self._writer.begin() as conn:
+        state = {"connected": False}
+        with _unavailable_as_typed(state):
+            if self._write_lock is None:
+                async with self._writer.begin() as conn:
+                    state["connected"] = True
+                    yield conn
+                return
+            async with self._write_lock, self._writer.begin() as conn:
+                state["connected"] = True
                 yield conn
-            return
-        async with self._write_lock, self._writer.begin() as conn:
-            yield conn
 
     def _insert(self, table: sa.Table) -> Any:
         if self._dialect == "postgresql":
@@ -878,7 +908,7 @@ class Store:
             return bool((await conn.execute(sa.select(sa.func.count()).select_from(links).where(
                 (links.c.identity_id == identity_id) | (links.c.account_id == identity_id)))).scalar_one())
 
-    async def link_identity(self, identity_id: int, account_id: int) -> None:
+    async def link_identity(self, identity_id: int, account_id: int, *, code: str | None = None) -> None:
         """Make ``identity_id`` use ``account_id``'s data from now on, in one transaction.
 
         What the identity had moves over where the account has nothing in its place: clones
@@ -886,12 +916,16 @@ class Store:
         settings, dictionary entries for other words, usage (added up) and characters it created.
         What stays behind (a key or settings where the account has its own, entries for words the
         account has too) is kept under the identity, unused while linked. What moved is recorded with
-        the link, so :meth:`unlink` gives it back.
+        the link, so :meth:`unlink` gives it back. ``code``: the link code, used up in the same transaction
+        (LinkCodeInvalid if another link took it first), so a crash leaves it valid.
         """
         uid, aid = identity_id, account_id
         v, k, st, u, p = t.voices, t.api_keys, t.user_settings, t.usage, t.pronunciations
         brought: dict[str, Any] = {}
         async with self._write() as conn:
+            if code is not None and (await conn.execute(
+                    sa.delete(t.link_codes).where(t.link_codes.c.code == code))).rowcount != 1:
+                raise LinkCodeInvalid()
             theirs = {r.name_key: r.name for r in (await conn.execute(
                 sa.select(v.c.name_key, v.c.name).where(v.c.owner_id == uid))).all()}
             clash = (await conn.execute(sa.select(v.c.name).where(
