@@ -111,6 +111,14 @@ def key_hint(view: SettingsView) -> str | None:
     return hint if "…" in hint else f"…{hint}"
 
 
+def shown_key_hint(ctx: Ctx, view: SettingsView) -> str | None:
+    """:func:`key_hint` where only the user reads it (a private chat); in a group, just that there is one."""
+    hint = key_hint(view)
+    if hint is None or ctx.is_private:
+        return hint
+    return ctx.tr("tg_key_own_hidden")
+
+
 def esc(text: str) -> str:
     """Escape text for Telegram's HTML parse mode (quotes need no escaping outside attributes)."""
     return html.escape(text, quote=False)

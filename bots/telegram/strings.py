@@ -247,6 +247,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "\n\n<b>本群默认设置</b>（由管理员设置）：{values}",
         "ja": "\n\n<b>このチャットの既定値</b>（管理者が設定）: {values}",
     },
+    "tg_key_own_hidden": {"en": "your own (shown in a private chat)", "zh": "你自己的（仅在私聊中显示）",
+                          "ja": "自分のキー（個人チャットで表示）"},
     "tg_key_operator": {"en": "none of your own", "zh": "未设置（使用机器人的）", "ja": "自分のキーなし"},
     "tg_engine_siliconflow": {
         "en": "CosyVoice2 (SiliconFlow)", "zh": "CosyVoice2（SiliconFlow）", "ja": "CosyVoice2（SiliconFlow）",

@@ -17,7 +17,7 @@ from core.identity import link_code
 from core.uploads import clone_uploads
 
 from .. import keyboards
-from ..context import Ctx, edit_text, esc, group_handler, handler, key_hint
+from ..context import Ctx, edit_text, esc, group_handler, handler, key_hint, shown_key_hint
 from ..keyboards import Callback
 from .common import answer, callback
 
@@ -126,7 +126,7 @@ async def usage_command(ctx: Ctx) -> None:
              limit=limit, total_bytes=report.total_bytes, total_requests=report.total_requests,
              cost=f"{report.estimated_cost:.4f}".rstrip("0").rstrip(".") or "0",
              currency=esc(report.currency))
-    hint = key_hint(view)
+    hint = shown_key_hint(ctx, view)
     if hint is not None:
         text += ctx.tr("tg_usage_own_key", hint=hint)
     if report.lent_total:

@@ -10,7 +10,7 @@ from core.models import SettingsPatch
 from core.service import SettingsView
 
 from .. import keyboards
-from ..context import Ctx, edit_text, group_handler, handler, key_hint
+from ..context import Ctx, edit_text, group_handler, handler, shown_key_hint
 from ..keyboards import STYLE_KEYS, Callback
 from ..strings import LANGUAGE_NAMES, UI_NAMES
 from . import voices as voices_module
@@ -32,7 +32,7 @@ def settings_text(ctx: Ctx, view: SettingsView) -> str:
         language=LANGUAGE_NAMES.get(e.language, e.language), style=e.style or ctx.tr("ui_none"),
         ui=UI_NAMES.get(view.ui_language, view.ui_language),
         engine=ctx.tr(f"tg_engine_{view.engine}") if view.engine in ("siliconflow", "local") else view.engine,
-        api_key=key_hint(view) or ctx.tr("tg_key_operator"),
+        api_key=shown_key_hint(ctx, view) or ctx.tr("tg_key_operator"),
     )
     if view.pronunciations:
         text += "\n" + ctx.tr("tg_settings_pronunciations", count=view.pronunciations)

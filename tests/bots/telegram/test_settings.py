@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.app_fixtures import USER_KEY
+
 from .conftest import CHAT, GROUP, USER, Harness
 
 
@@ -154,3 +156,13 @@ async def test_forget_asks_first_and_deletes_everything(bot: Harness) -> None:
     await bot.press(bot.button(msg, "Delete everything"), msg.result)
     assert "everything about you is deleted" in bot.last("editMessageText").params["text"]
     assert (await _settings(bot)).effective.speed == 1.0
+
+
+async def test_a_group_never_sees_the_end_of_your_key(bot: Harness) -> None:
+    await bot.send(f"/key {USER_KEY}")
+    await bot.send("/settings")
+    assert "…user" in bot.last_text()
+    for command in ("/settings", "/usage"):
+        await bot.send(command, chat=GROUP)
+        text = bot.last_text(GROUP)
+        assert "…user" not in text and "your own (shown in a private chat)" in text
