@@ -489,9 +489,10 @@ def platform_names(names: list[str]) -> str:
 def error_text(err: VoiceBridgeError, lang: str | None = None) -> str:
     """The sentence for an error in ``lang``; the most specific code that has a sentence wins."""
     params = dict(err.params)
-    action = params.get("action")
-    if isinstance(action, str) and action in _CATALOG:  # an action named by its key: in the reader's language
-        params["action"] = t(action, lang)
+    for name in ("action", "allowed"):  # named by a catalog key: said in the reader's language
+        value = params.get(name)
+        if isinstance(value, str) and value in _CATALOG:
+            params[name] = t(value, lang)
     for cls in type(err).__mro__:
         code = getattr(cls, "code", None)
         if code in _CATALOG:

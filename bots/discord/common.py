@@ -25,9 +25,10 @@ import discord
 from discord import app_commands
 
 from bots.discord import strings as _strings  # noqa: F401  (registers the dc_* sentences)
-from core.errors import PermissionDenied, VoiceBridgeError
+from core.errors import InvalidValue, PermissionDenied, VoiceBridgeError
 from core.i18n import error_text, normalize_language, t
 from core.models import UserRef
+from core.text import normalize_input
 
 if TYPE_CHECKING:
     from core.service import VoiceService
@@ -213,6 +214,9 @@ def translate_check_failure(error: BaseException) -> BaseException:
         return PermissionDenied(action="dc_action_manage_server")
     if isinstance(error, app_commands.NoPrivateMessage):
         return PermissionDenied(action="dc_action_guild_only")
+    if isinstance(error, app_commands.TransformerError):  # e.g. a member who has left the server
+        return InvalidValue(name=str(getattr(error.transformer, "_error_display_name", "option")),
+                            value=str(error.value)[:32], allowed="dc_allowed_existing")
     if isinstance(error, app_commands.CommandOnCooldown):
         from core.errors import TooManyRequests
 
@@ -243,8 +247,25 @@ def _command_name(interaction: discord.Interaction) -> str:
     return str(data.get("custom_id") or data.get("name") or "interaction")
 
 
+def _normalized(value: Any) -> Any:
+    """Option values with lone surrogates made safe (``core.text.normalize_input``), nested as they come."""
+    if isinstance(value, str):
+        return normalize_input(value)
+    if isinstance(value, list):
+        return [_normalized(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalized(v) for k, v in value.items()}
+    return value
+
+
 class VoiceBridgeTree(app_commands.CommandTree):
-    """The command tree with the one error handler."""
+    """The command tree with the one error handler; text enters the bot normalised (the edge)."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        data = interaction.data
+        if isinstance(data, dict) and "options" in data:  # before discord.py reads the options
+            data["options"] = _normalized(data["options"])  # type: ignore[typeddict-unknown-key]
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
         await handle_error(interaction, error)

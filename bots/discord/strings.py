@@ -14,6 +14,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "我没有在这里发消息的权限。请让服务器管理员允许我发送消息和附加文件。",
         "ja": "ここに投稿する権限がありません。サーバー管理者にメッセージ送信とファイル添付の許可を頼んでください。",
     },
+    "dc_allowed_existing": {"en": "someone or something that exists in this server",
+                            "zh": "本服务器中存在的成员或项目", "ja": "このサーバーに存在するメンバーや項目"},
     "dc_action_manage_server": {
         "en": "change server settings (needs Manage Server)",
         "zh": "修改服务器设置（需要“管理服务器”权限）",

@@ -23,6 +23,7 @@ from telegram.ext import ContextTypes
 from bots.app import App
 from core.i18n import normalize_language, t
 from core.models import UserRef
+from core.text import normalize_input
 from core.service import SettingsView, VoiceService
 
 from .limits import ChatPacer, UserGate
@@ -175,7 +176,7 @@ class Ctx:
 
     @property
     def args(self) -> list[str]:
-        return list(self.context.args or [])
+        return [normalize_input(arg) for arg in self.context.args or []]
 
     @property
     def is_private(self) -> bool:
@@ -185,7 +186,7 @@ class Ctx:
         """The message text (or caption) after ``/command`` — whitespace and line breaks kept."""
         if self.message is None:
             return ""
-        raw = self.message.text or self.message.caption or ""
+        raw = normalize_input(self.message.text or self.message.caption or "")
         if not raw.startswith("/"):
             return raw.strip()
         parts = raw.split(maxsplit=1)
@@ -215,7 +216,8 @@ async def send_text(deps: Deps, bot, chat_id: int, text: str, *, reply_to: int |
     """sendMessage in HTML, paced per chat; a reply that can't find its message is sent plainly."""
     reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
     async with deps.pacer.slot(chat_id):
-        return await bot.send_message(chat_id, text[:4096], parse_mode=ParseMode.HTML, reply_parameters=reply,
+        return await bot.send_message(chat_id, normalize_input(text)[:4096], parse_mode=ParseMode.HTML,
+                                      reply_parameters=reply,
                                       message_thread_id=thread_id, **kwargs)
 
 
@@ -224,7 +226,7 @@ async def edit_text(query_message: object, text: str, **kwargs: Any) -> None:
     if not isinstance(query_message, Message):  # None, or an InaccessibleMessage (too old)
         return
     try:
-        await query_message.edit_text(text[:4096], parse_mode=ParseMode.HTML, **kwargs)
+        await query_message.edit_text(normalize_input(text)[:4096], parse_mode=ParseMode.HTML, **kwargs)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise

@@ -20,6 +20,7 @@ from telegram.constants import ChatAction
 
 from core.errors import NotYourRecording, VoiceBridgeError
 from core.i18n import error_text
+from core.text import truncate_for_speech
 from core.uploads import clone_uploads
 
 from .. import keyboards
@@ -89,7 +90,8 @@ async def clone_command(ctx: Ctx) -> None:
         uploads.park(request.token, slot, data)  # the bytes and the user's turn now wait for the button
         del data
         text = ctx.tr("tg_clone_confirm", name=display, speech=num(round(check.speech_duration, 1)),
-                      transcript=transcript or ctx.tr("tg_transcript_auto"))
+                      # shown in part: the consent sentence after it must fit the message
+                      transcript=truncate_for_speech(transcript, 500) if transcript else ctx.tr("tg_transcript_auto"))
         try:
             await send_text(ctx.deps, ctx.context.bot, ctx.chat.id, text, reply_to=upload.message_id,
                             thread_id=ctx.thread_id(),
