@@ -578,6 +578,7 @@ def _chunks(text: str, max_chars: int, first_max_chars: int | None) -> Iterator[
     end = len(text.rstrip())
     start = 0
     limit = first_limit
+    tail_floor = max(1, max_chars // 4)  # the shortest last piece worth its own request
     while start < n:
         while start < n and text[start].isspace():
             start += 1
@@ -587,6 +588,11 @@ def _chunks(text: str, max_chars: int, first_max_chars: int | None) -> Iterator[
             yield text[start:end]
             return
         end_max = start + limit
+        if end - end_max < tail_floor:  # the cut would leave a scrap: a request (or a note) for a word
+            if end - start <= max_chars:  # all of it fits one full piece: one, not two
+                yield text[start:end]
+                return
+            end_max = max(start + limit // 2, end - tail_floor)  # leave the last piece a fair share
         best_pos = -1
         for rank in (3, 2, 1):
             positions = by_rank[rank]
@@ -621,6 +627,10 @@ def chunk_text(text: str, max_chars: int = 200, first_max_chars: int | None = No
 
     ``first_max_chars`` (smaller than ``max_chars``) limits the first chunk only, so the first
     request returns sooner and playback starts earlier; the rest use ``max_chars``.
+
+    No last chunk is a scrap (under a quarter of ``max_chars``) when a better cut exists: a text that
+    fits one full chunk is not split for the first-chunk limit alone, and otherwise the cut before the
+    end moves back so the last chunk gets a fair share.
     """
     if max_chars < 1:
         raise ValueError("max_chars must be >= 1")

@@ -382,3 +382,15 @@ def test_graphemes_and_language_of_long_text():
     assert len(bounds) == 4 * 20000 + 1
     assert detect_language("你好" * 100000 + "a") == "zh"
     assert detect_language("カタカナ" * 50000) == "ja"
+
+
+def test_no_last_chunk_is_a_scrap():
+    """An 88-character text is one provider request, not 80 characters and then 8 (issue 11)."""
+    just_over = "This is a sentence that is exactly long enough to go just past the first chunk limit ok."
+    assert chunk_text(just_over, 200, first_max_chars=80) == [just_over]
+    words = "word " * 41  # 205 characters: 200 + a 4-character scrap before
+    chunks = chunk_text(words, 200)
+    assert len(chunks) == 2 and min(len(c) for c in chunks) >= 50
+    sentences = "Hello there, this is a test sentence. " * 6
+    pieces = chunk_text(sentences.strip(), 200, first_max_chars=80)
+    assert len(pieces[0]) <= 80 and len(pieces[-1]) >= 50

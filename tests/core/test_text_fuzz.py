@@ -146,15 +146,21 @@ def ref_chunks(text: str, max_chars: int, first_max_chars: int | None = None) ->
         if len(rest) <= limit:
             chunks.append(rest)
             break
+        window_end = start + limit
+        if len(rest) - limit < max(1, max_chars // 4):  # no scrap at the end
+            if len(rest) <= max_chars:
+                chunks.append(rest)
+                break
+            window_end = max(start + limit // 2, start + len(rest) - max(1, max_chars // 4))
         best_pos, best_rank = -1, -1
-        for pos in range(start + limit, start, -1):
+        for pos in range(window_end, start, -1):
             rank = ranks.get(pos)
             if rank is not None and rank > best_rank:
                 best_pos, best_rank = pos, rank
                 if rank == 3:
                     break
         if best_rank < 0:
-            best_pos = max(b for b in bounds if b <= start + limit)
+            best_pos = max(b for b in bounds if b <= window_end)
             if best_pos <= start:
                 best_pos = min(b for b in bounds if b > start)
         chunk = text[start:best_pos].strip()
@@ -322,7 +328,8 @@ def test_chunks_keep_their_promises(text, limit, first):
     for k, c in enumerate(chunks):
         start = text.index(c, pos)
         pos = start + len(c)
-        cap = min(first, limit) if first and k == 0 else limit
+        # the first chunk's own limit gives way when the whole text fits one full chunk (no scrap after it)
+        cap = min(first, limit) if first and k == 0 and len(chunks) > 1 else limit
         inside = [b for b in bounds if start < b < pos]
         assert len(c) <= cap or not inside, f"only a single cluster may exceed the limit: {c!r}"
     assert chunks == ref_chunks(text, limit, first)
