@@ -130,7 +130,8 @@ async def test_kill_during_forget(point: str, db: str, tmp_path: Path, make_db_u
         assert [(p.word, p.spoken) for p in words] == [("gif", "jif")]
         assert usage == alice_usage
     # and the kill fell where it was meant to (clones are deleted in name order: alpha, then beta)
-    expected = {"provider-delete-2-in-flight": (["beta"], []), "after-provider-delete-1": (["alpha", "beta"], ["alpha"]),
+    expected = {"provider-delete-2-in-flight": (["beta"], []),
+                "after-provider-delete-1": (["alpha", "beta"], ["alpha"]),
                 "forget-user-uncommitted": ([], [])}[point]
     assert ([v.name for v in rows], dangling) == expected
     assert found == alice

@@ -654,7 +654,8 @@ async def check_alive(place: Place) -> None:
     inter = place.interaction("help", {})
     await asyncio.wait_for(invoke(place.bot, inter), STEP_TIMEOUT)
     replies = place.fake.replies(inter.token)
-    assert replies and replies[-1].embeds, f"/help was not answered afterwards: {place.fake.interaction_calls(inter.token)}"
+    assert replies and replies[-1].embeds, (
+        f"/help was not answered afterwards: {place.fake.interaction_calls(inter.token)}")
 
 
 async def run_case(bot: Any, caplog: pytest.LogCaptureFixture, case: Case) -> None:

@@ -489,7 +489,8 @@ async def run_case(h: Harness, caplog: pytest.LogCaptureFixture, case: Case, voi
         voice = h.tg.files[voice_file_id].as_voice(6)
     if case.chat == "reply":
         if case.reply_text is None:  # their own voice note, as /clone wants
-            own = h.updates.message_dict(w.chat, w.user, None, lang=case.lang, voice=h.tg.files[voice_file_id].as_voice(6))
+            own = h.updates.message_dict(w.chat, w.user, None, lang=case.lang,
+                                         voice=h.tg.files[voice_file_id].as_voice(6))
         else:
             own = h.updates.message_dict(w.chat, w.user, case.reply_text, lang=case.lang)
             own.pop("entities", None)
