@@ -832,13 +832,13 @@ class VoiceService(Identities):
             key = await self._key_for_voice(uid, voice)
             await self.remote.delete_voice(voice.provider_id, api_key=key)
         await self.store.delete_voice(uid, voice.name)
-        await self._purge_voice_audio(uid, voice)
+        await self._purge_voice_audio(voice)
+        await self.cache.purge_tag(f"user:{uid}")  # audio cached before it was tagged by voice
         return voice
 
-    async def _purge_voice_audio(self, uid: int, voice: Voice) -> int:
-        """Remove cached audio in ``voice`` (and, from before voices were tagged, the owner's tag)."""
-        removed = await self.cache.purge_tag(voice_tag(voice.id)) if voice.id is not None else 0
-        return removed + await self.cache.purge_tag(f"user:{uid}")
+    async def _purge_voice_audio(self, voice: Voice) -> int:
+        """Remove cached audio spoken in ``voice``."""
+        return await self.cache.purge_tag(voice_tag(voice.id)) if voice.id is not None else 0
 
     # --- characters -------------------------------------------------------------------------
 
@@ -970,7 +970,7 @@ class VoiceService(Identities):
             else:
                 report.deleted_remote_voices.append(voice.name)
             await self.store.delete_voice(uid, voice.name)
-            report.deleted_cache_entries += await self._purge_voice_audio(uid, voice)
+            report.deleted_cache_entries += await self._purge_voice_audio(voice)
         if report.failed_remote_voices:
             return report
         if self.remote is not None and self.remote.supports_cloning:  # clones a crash left without a row

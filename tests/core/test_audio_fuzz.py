@@ -11,13 +11,9 @@ the whole file takes a few seconds; inputs that once broke something are kept as
 from __future__ import annotations
 
 import functools
-import io
 import struct
 import time
-from fractions import Fraction
 
-import av
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -33,6 +29,7 @@ from core.errors import (
     UnsupportedAudio,
 )
 from core.models import DecodedAudio
+from tests.core.test_audio import make_audio_file
 from tests.samples import speech_like
 
 #: The errors decode_upload may raise: the typed leaves of the AudioError tree, nothing vaguer.
@@ -58,25 +55,7 @@ FILENAMES = st.sampled_from([
 
 
 def _encode(fmt: str, codec: str, rate: int, layout: str, seconds: float) -> bytes:
-    samples = speech_like(seconds, rate)
-    channels = 2 if layout == "stereo" else 1
-    data = np.repeat(samples, channels)
-    buf = io.BytesIO()
-    with av.open(buf, "w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=rate)
-        stream.layout = layout
-        step = 2048
-        for start in range(0, samples.size, step):
-            chunk = data[start * channels:(start + step) * channels]
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout=layout)
-            frame.sample_rate = rate
-            frame.pts = start
-            frame.time_base = Fraction(1, rate)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue()
+    return make_audio_file(fmt, codec, rate, speech_like(seconds, rate), layout)
 
 
 @functools.cache
