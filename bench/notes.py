@@ -51,7 +51,7 @@ class TimedProvider:
 
 
 async def _first_note_times(service: Any, first_note_chars: int | None, tag: str) -> dict[str, Any]:
-    import core.service as service_module
+    import core.speech as service_module
 
     service_module.FIRST_NOTE_CHARS = first_note_chars
     firsts, totals, sizes = [], [], []
@@ -71,7 +71,7 @@ async def _first_note_times(service: Any, first_note_chars: int | None, tag: str
 
 
 async def run() -> dict[str, Any]:
-    import core.service as service_module
+    import core.speech as service_module
     from bots.app import build_app
     from core.config import load_config
 

@@ -118,7 +118,7 @@ async def run() -> dict[str, Any]:
     from bots.app import build_app
     from core.config import load_config
     from core.errors import TextTooLong
-    from core.service import raw_text_limit
+    from core.speech import raw_text_limit
 
     rows: list[list[Any]] = []
     raw: dict[str, Any] = {}
@@ -221,6 +221,6 @@ async def run() -> dict[str, Any]:
 
 
 def _off_loop_chars() -> int:
-    from core.service import OFF_LOOP_CHARS
+    from core.speech import OFF_LOOP_CHARS
 
     return OFF_LOOP_CHARS

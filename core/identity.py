@@ -1,8 +1,7 @@
-"""Who is speaking: platform users, their accounts, and one identity across Telegram and Discord.
+"""Who is speaking: platform users, their accounts, and one identity across two platforms.
 
-:class:`Identities` holds the :class:`~core.service.VoiceService` methods about identity (it is one of
-its bases, so adapters call them on the service): the account id of a platform user, and linking two
-accounts of one person with a one-time code.
+:class:`Identities` gives the account id of a platform user and links two accounts of one person with a
+one-time code typed on the other platform.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from core.errors import (
     AlreadyLinked,
@@ -23,8 +22,9 @@ from core.errors import (
     LinkSamePlatform,
     NameTaken,
 )
+from core import keys
 from core.lexicon import user_owner
-from core.models import UserRef
+from core.models import Pronunciation, UserRef, Voice
 
 #: How long a platform user's account id is trusted without asking the store again, and how many are kept.
 USER_ID_TTL = 10.0
@@ -82,11 +82,33 @@ class IdCache:
         self._items.pop(key, None)
 
 
-class Identities:
-    """Identity methods of the service; needs ``self.store`` and ``self._user_ids`` (an :class:`IdCache`)."""
+class IdentityRepository(Protocol):
+    """What :class:`Identities` needs stored: accounts, their platform identities and link codes."""
 
-    store: Any  # storage.Store (core does not import storage)
-    _user_ids: IdCache
+    async def get_or_create_user(self, platform: str, platform_user_id: str) -> int: ...
+    async def identity_id(self, platform: str, platform_user_id: str) -> int | None: ...
+    async def is_linked(self, identity_id: int) -> bool: ...
+    async def linked_identities(self, account_id: int) -> list[tuple[str, str]]: ...
+    async def create_link_code(self, user_id: int, code: str, *, max_age: float) -> None: ...
+    async def take_link_code(self, code: str, *, max_age: float) -> int | None: ...
+    async def peek_link_code(self, code: str, *, max_age: float) -> int | None: ...
+    async def link_identity(self, identity_id: int, account_id: int, *, code: str | None = None) -> None: ...
+    async def unlink(self, user_id: int) -> int: ...
+    # what a link would share, shown before it is made
+    async def list_voices(self, owner_id: int) -> list[Voice]: ...
+    async def get_api_key(self, user_id: int) -> str | None: ...
+    async def get_api_key_info(self, user_id: int) -> tuple[str, str] | None: ...
+    async def list_pronunciations(self, owner: str) -> list[Pronunciation]: ...
+
+
+class Identities:
+    """Platform users and the accounts behind them."""
+
+    def __init__(self, repo: IdentityRepository, *, clock: Callable[[], float],
+                 legacy_secret: bytes | None = None) -> None:
+        self.store = repo
+        self._legacy_secret = legacy_secret  # for key fingerprints made before k2 (core.keys)
+        self._user_ids = IdCache(USER_ID_TTL, USER_ID_CACHE_SIZE, clock)
 
     async def user_id(self, user: UserRef) -> int:
         """The internal id of a platform user, created on first sight."""
@@ -97,7 +119,12 @@ class Identities:
             self._user_ids.put(key, uid)
         return uid
 
-    # --- one person on Telegram and Discord -----------------------------------------------------
+    def forget(self, user: UserRef, uid: int) -> None:
+        """Drop what is cached about a forgotten account."""
+        self._user_ids.drop(uid)
+        self._user_ids.pop((user.platform, user.user_id))
+
+    # --- one person on two platforms -----------------------------------------------------------
 
     async def start_link(self, user: UserRef) -> str:
         """A one-time code (valid 10 minutes) that the user types on their other platform with
@@ -173,8 +200,6 @@ class Identities:
     async def _check_keys_for_link(self, identity: int, account: int) -> None:
         """Linking keeps one API key, the account's. Refuse if that would strand clones made with the
         joining identity's own, different key."""
-        from core import keys
-
         mine, theirs = await self.store.get_api_key_info(identity), await self.store.get_api_key_info(account)
         if mine is None or theirs is None or mine[0] == theirs[0]:
             return
@@ -182,7 +207,7 @@ class Identities:
         my_key, their_key = await self.store.get_api_key(identity), await self.store.get_api_key(account)
         if my_key is not None and their_key is not None and keys.fingerprint(my_key) == keys.fingerprint(their_key):
             return
-        legacy_secret = getattr(self, "_secret", None)  # the service's secret key, for legacy fingerprints
+        legacy_secret = self._legacy_secret
 
         def made_with_mine(fingerprint: str | None) -> bool:
             if my_key is not None:

@@ -25,6 +25,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from core.errors import VoiceBridgeError
+
 log = logging.getLogger(__name__)
 
 # The ``*_created`` timestamp series only add noise to a scrape; this is process-wide in prometheus_client.
@@ -94,6 +96,11 @@ class Metrics:
 
     def unwatch(self, name: str) -> None:
         self._watched.remove(name)
+
+
+def outcome(exc: BaseException) -> str:
+    """A metrics label for a failure: the error's code, or ``error`` for an unexpected one."""
+    return exc.code if isinstance(exc, VoiceBridgeError) else "error"
 
 
 @dataclass

@@ -24,7 +24,8 @@ from bots.app import App
 from core.i18n import normalize_language, t
 from core.models import UserRef
 from core.text import normalize_input
-from core.service import SettingsView, VoiceService
+from core.service import VoiceService
+from core.settings import SettingsView
 
 from .limits import ChatPacer, UserGate
 from .sending import VoiceForbiddenChats

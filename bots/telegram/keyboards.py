@@ -13,7 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.i18n import t
 from core.models import GAIN_RANGE, LANGUAGES, PRESET_LABELS, SPEED_RANGE, STYLE_PRESETS
-from core.service import SettingsView, VoiceList
+from core.settings import SettingsView
+from core.voices import VoiceList
 
 from .strings import LANGUAGE_NAMES, UI_NAMES
 

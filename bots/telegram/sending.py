@@ -156,8 +156,7 @@ async def speak(ctx: Ctx, text: str) -> list[Message]:
     deps, service = ctx.deps, ctx.service
     sent: list[Message] = []
     async with deps.gate.enter(ctx.user.id):
-        utt = await service.prepare(ctx.ref, text)
-        try:
+        async with service.session(ctx.ref, text) as utt:
             told: set[str] = set()
             reply_to = ctx.message.message_id if ctx.message else None
             async with (ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.RECORD_VOICE,
@@ -177,6 +176,4 @@ async def speak(ctx: Ctx, text: str) -> list[Message]:
                                                 lang=ctx.lang))
                     if note.index + 1 < note.total:
                         action.poke()
-        finally:
-            service.release(utt)
     return sent

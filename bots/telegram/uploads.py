@@ -26,7 +26,7 @@ from telegram import File, Message
 from telegram.error import NetworkError
 
 from core.errors import AudioTooLong, InvalidValue, TextTooLong, UnsupportedAudio
-from core.service import CLONE_MAX_SECONDS, CLONE_UPLOAD_MAX_SECONDS
+from core.cloning import CLONE_MAX_SECONDS, CLONE_UPLOAD_MAX_SECONDS
 from core.uploads import UploadSlot, too_large
 
 from .compat import attr_seconds

@@ -1,5 +1,5 @@
 """API key fingerprints (core.keys): independent of the secret key, and legacy ones still understood by the
-service (``_key_for_voice``) and by linking (``_check_keys_for_link``) until they are upgraded at start."""
+service (``Voices.key_for_voice``) and by linking (``_check_keys_for_link``) until they are upgraded at start."""
 
 from __future__ import annotations
 
@@ -48,8 +48,9 @@ async def _legacy_clone(app, user: UserRef, name: str, key: str, fake) -> tuple[
     """A clone as an older version stored it: its fingerprint is an HMAC with the secret key."""
     uri = fake.add_voice(key, name)
     uid = await app.service.user_id(user)
+    secret = app.service.cases.voices._legacy_secret
     await app.store.add_voice(uid, name, provider="siliconflow", provider_id=uri,
-                              key_fingerprint=keys.legacy_fingerprint(app.service._secret, key), transcript=None,
+                              key_fingerprint=keys.legacy_fingerprint(secret, key), transcript=None,
                               consent_at=datetime.now(UTC))
     return uid, uri
 
@@ -59,12 +60,13 @@ async def test_a_legacy_fingerprint_still_matches_and_is_upgraded_at_the_next_st
     data = tmp_path / "shared"
     app = await make_app("siliconflow", data_dir=data)
     svc = app.service
+    voices = svc.cases.voices
     uid, uri = await _legacy_clone(app, ALICE, "old", USER_KEY, fake_siliconflow)
     with pytest.raises(VoiceKeyMismatch):  # its key is not stored (yet): nothing to match it with
-        await svc._key_for_voice(uid, await app.store.get_voice(uid, "old"))
+        await voices.key_for_voice(uid, await app.store.get_voice(uid, "old"))
     await svc.set_api_key(ALICE, USER_KEY)
     assert (await app.store.get_api_key_info(uid))[0] == keys.fingerprint(USER_KEY)  # new keys: k2
-    assert await svc._key_for_voice(uid, await app.store.get_voice(uid, "old")) == USER_KEY  # legacy: still ok
+    assert await voices.key_for_voice(uid, await app.store.get_voice(uid, "old")) == USER_KEY  # legacy: still ok
     await svc.set_voice(ALICE, "old")
     await svc.speak(ALICE, "in the old voice")
     last = fake_siliconflow.requests_for("speech")[-1]
@@ -73,7 +75,7 @@ async def test_a_legacy_fingerprint_still_matches_and_is_upgraded_at_the_next_st
     again = await make_app("siliconflow", data_dir=data)  # the next start upgrades what it can
     voice = await again.store.get_voice(uid, "old")
     assert voice.key_fingerprint == keys.fingerprint(USER_KEY)
-    assert await again.service._key_for_voice(uid, voice) == USER_KEY
+    assert await again.service.cases.voices.key_for_voice(uid, voice) == USER_KEY
 
 
 async def test_linking_compares_keys_across_fingerprint_schemes(sf_app_db, fake_siliconflow) -> None:
@@ -91,7 +93,7 @@ async def test_linking_compares_keys_across_fingerprint_schemes(sf_app_db, fake_
     # the same key on both sides, its fingerprint legacy on one and k2 on the other, and a legacy clone
     # made with it: nothing is stranded
     uid = await svc.user_id(ALICE_DC)
-    await app.store.set_api_key(uid, USER_KEY, keys.legacy_fingerprint(svc._secret, USER_KEY))
+    await app.store.set_api_key(uid, USER_KEY, keys.legacy_fingerprint(svc.cases.voices._legacy_secret, USER_KEY))
     await _legacy_clone(app, ALICE_DC, "dc old", USER_KEY, fake_siliconflow)
     await svc.complete_link(ALICE_DC, await svc.start_link(ALICE))
     assert await svc.linked_platforms(ALICE_DC) == ["telegram"]

@@ -505,23 +505,24 @@ async def test_a_second_instance_sees_a_forget_once_its_cache_entry_expires(make
     old = await first.service.user_id(ALICE)
     await first.service.update_settings(ALICE, speed=2)
     await second.service.forget(ALICE)
-    first.service._user_ids.ttl = 0.0  # as if USER_ID_TTL had passed
+    first.service.cases.identities._user_ids.ttl = 0.0  # as if USER_ID_TTL had passed
     assert await first.service.user_id(ALICE) != old
     assert (await first.service.settings(ALICE)).effective.speed == 1.0
 
 
 async def test_rate_windows_of_idle_users_are_swept(make_app, monkeypatch):
-    import core.service as service_module
+    import core.limits as limits_module
 
-    monkeypatch.setattr(service_module, "RATE_WINDOWS_SWEEP_AT", 5)
+    monkeypatch.setattr(limits_module, "RATE_WINDOWS_SWEEP_AT", 5)
     app = await make_app("local", requests_per_minute=100)
     now = [1000.0]
-    app.service._clock = lambda: now[0]
+    limits = app.service.limits
+    limits._clock = lambda: now[0]
     for i in range(8):
-        app.service._check_rate(i)
+        limits.check_rate(i)
     now[0] += 61
-    app.service._check_rate(99)
-    assert set(app.service._recent) == {99}
+    limits.check_rate(99)
+    assert set(limits._recent) == {99}
 
 
 # --- hardening (issue 9) ----------------------------------------------------------------------
@@ -590,15 +591,21 @@ async def test_forget_purges_audio_in_a_clone_made_before_a_link(sf_app):
     assert cache_files(svc) == set()
 
 
-async def test_a_prepared_request_never_shows_the_key(sf_app, caplog):
+async def test_a_prepared_request_never_holds_the_key(sf_app, fake_siliconflow):
+    """An utterance names whose key pays; the key itself is looked up only when the audio is made."""
+    import dataclasses
+
     svc = sf_app.service
     await svc.set_api_key(ALICE, USER_KEY)
     utt = await svc.prepare(ALICE, "hello")
     try:
-        assert utt.api_key == USER_KEY
+        assert utt.key_owner == await svc.user_id(ALICE) and not utt.billed
         assert USER_KEY not in repr(utt) and USER_KEY not in str(utt)
+        assert all(USER_KEY not in repr(getattr(utt, f.name)) for f in dataclasses.fields(utt))
+        _ = [note async for note in svc.render_notes(utt)]
     finally:
         svc.release(utt)
+    assert fake_siliconflow.requests_for("speech")[-1].api_key == USER_KEY
 
 
 async def test_a_lone_surrogate_is_spoken_not_an_internal_error(sf_app, fake_siliconflow):

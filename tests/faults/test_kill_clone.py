@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from core.models import UserRef
-from core.service import provider_name
+from core.voices import provider_name
 from tests.app_fixtures import OPERATOR_KEY
 from tests.faults.conftest import app_config, db_params, kill_child_at
 from tests.samples import ogg_bytes, speech_like

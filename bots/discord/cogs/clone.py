@@ -23,7 +23,7 @@ from bots.discord.cogs.voices import invalidate_clones
 from bots.discord.common import ask_confirmation, clip, ui_lang, user_ref
 from core.errors import UnsupportedAudio
 from core.i18n import t
-from core.service import CLONE_UPLOAD_MAX_BYTES
+from core.cloning import CLONE_UPLOAD_MAX_BYTES
 from core.uploads import UploadSlot, clone_uploads, too_large
 
 log = logging.getLogger("bots.discord.clone")
@@ -127,26 +127,25 @@ class Clone(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         lang = await ui_lang(self.service, interaction)
         user = user_ref(interaction)
-        display = await self.service.check_clone_request(user, name)  # before any download
-        check_attachment(audio)  # declared size and type, before any download
-        uploads = clone_uploads(self.service)
-        # One clone upload per user; the declared bytes reserved in the budget before downloading.
-        async with uploads.slot(user, audio.size) as slot:
-            data = await read_attachment(audio, slot, max_bytes=CLONE_UPLOAD_MAX_BYTES)
+        # The name, then the declared size and type; one clone upload per user, the declared bytes reserved
+        # in the budget: all before any download.
+        async with self.service.clone_upload(user, name, declared_bytes=audio.size,
+                                             check_file=lambda: check_attachment(audio)) as upload:
+            display = upload.name
+            data = await read_attachment(audio, upload.slot, max_bytes=CLONE_UPLOAD_MAX_BYTES)
             check = await self.service.check_clone_audio(data, audio.filename)
             prompt = t("dc_clone_consent", lang, name=display, seconds=f"{check.speech_duration:.1f}",
                        filename=(audio.filename or "audio")[:64].replace("`", "'"))
             pressed = await ask_confirmation(interaction, prompt, lang=lang, confirm_label=t("dc_button_consent", lang),
-                                             timeout=min(CONSENT_TIMEOUT, uploads.hold_seconds))
+                                             timeout=min(CONSENT_TIMEOUT, clone_uploads(self.service).hold_seconds))
             if pressed is None:
                 return
             await pressed.response.edit_message(content=t("dc_cloning", lang, name=display), view=None)
             try:
-                voice = await self.service.clone(user, data, display, filename=audio.filename,
-                                                 transcript=transcript, consent=True)
+                voice = await self.service.complete_clone(user, data, display, filename=audio.filename,
+                                                          transcript=transcript)
             finally:
                 invalidate_clones(self.bot, user.user_id)
-        await self.service.set_voice(user, voice.name)
         await interaction.edit_original_response(
             content=clip(t("dc_cloned", lang, name=voice.name, transcript=clip(voice.transcript or "", 300))),
             view=None)

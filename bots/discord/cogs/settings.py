@@ -79,7 +79,7 @@ def format_value(field: str, value: object, lang: str) -> str:
     return str(value)
 
 
-def settings_embed(view, lang: str) -> discord.Embed:  # view: core.service.SettingsView
+def settings_embed(view, lang: str) -> discord.Embed:  # view: core.settings.SettingsView
     """The /settings card: each value and where it comes from (yours, the server's, the default)."""
     embed = discord.Embed(title=t("dc_settings_title", lang), colour=discord.Colour.blurple())
     effective = view.effective

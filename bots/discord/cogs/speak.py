@@ -55,16 +55,12 @@ async def speak_as_voice_messages(interaction: discord.Interaction, user: UserRe
     if names is None:
         names = mention_names(interaction.guild, text, {
             interaction.user.id: getattr(interaction.user, "display_name", interaction.user.name)})
-    utt = await service.prepare(user, text, character=character, names=names)
-    notes = service.render_notes(utt)
     target = Target.of(interaction)
     if private:
         target.can_post = target.voice_ok = False
-    try:
-        async with contextlib.aclosing(notes):
-            delivery = await deliver_notes(interaction, notes, target=target)
-    finally:
-        service.release(utt)
+    async with (service.session(user, text, character=character, names=names) as utt,
+                contextlib.aclosing(service.render_notes(utt)) as notes):
+        delivery = await deliver_notes(interaction, notes, target=target)
     files = private_files(delivery.private)
     if files:
         await interaction.edit_original_response(content=delivery_text(delivery, utt.notices, lang),

@@ -82,7 +82,7 @@ from core import text as textmod
 from core.i18n import t
 
 if TYPE_CHECKING:
-    from core.service import Utterance
+    from core.utterance import Utterance
 
 log = logging.getLogger(__name__)
 

@@ -71,14 +71,15 @@ async def clone_command(ctx: Ctx) -> None:
     if not name or upload is None:
         await ctx.reply(ctx.tr("tg_clone_usage"))
         return
-    display = await ctx.service.check_clone_request(ctx.ref, name)  # name, taken, can clone: before download
     options = ctx.deps.options
     max_bytes = options.max_download_bytes
-    check_before_download(upload, max_bytes=max_bytes)
-
     uploads = clone_uploads(ctx.service)
-    # The user's turn and the declared size (the limit when unknown), before getFile and the download.
-    async with uploads.slot(ctx.ref, max_bytes if upload.file_size is None else upload.file_size) as slot:
+    # The name, whether it is taken, whether cloning is possible, the file's declared size; then the user's
+    # turn and that size (the limit when unknown), before getFile and the download.
+    async with ctx.service.clone_upload(
+            ctx.ref, name, declared_bytes=max_bytes if upload.file_size is None else upload.file_size,
+            check_file=lambda: check_before_download(upload, max_bytes=max_bytes)) as clone:
+        display, slot = clone.name, clone.slot
         async with (ctx.deps.gate.enter(ctx.user.id),
                     ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.TYPING,
                                    interval=options.chat_action_interval, thread_id=ctx.thread_id())):
@@ -142,9 +143,8 @@ async def _clone_confirmed(ctx: Ctx, query: CallbackQuery, pending, slot) -> Non
             if data is None:  # no longer in memory: download again by the file id
                 data = await download_file(ctx.context.bot, ctx.deps.app.http, pending.file_ref, slot=slot,
                                            max_bytes=options.max_download_bytes)
-            voice = await ctx.service.clone(ctx.ref, data, pending.name, filename=pending.filename,
-                                            transcript=pending.transcript, consent=True)
-            await ctx.service.set_voice(ctx.ref, voice.name)
+            voice = await ctx.service.complete_clone(ctx.ref, data, pending.name, filename=pending.filename,
+                                                     transcript=pending.transcript)
     except VoiceBridgeError as exc:
         log.info("cloning refused: %s", exc.code)
         await edit_text(query.message, tr("tg_clone_failed", ctx.lang, error=error_text(exc, ctx.lang)))

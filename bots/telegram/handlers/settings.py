@@ -7,7 +7,7 @@ from telegram import CallbackQuery
 from core.errors import InvalidValue, PermissionDenied
 from core.i18n import platform_names
 from core.models import SettingsPatch
-from core.service import SettingsView
+from core.settings import SettingsView
 
 from .. import keyboards
 from ..context import Ctx, edit_text, group_handler, handler, shown_key_hint

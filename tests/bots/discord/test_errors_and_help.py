@@ -40,7 +40,7 @@ async def test_unexpected_error_after_defer_edits_the_reply(bot, app, monkeypatc
     async def boom(*args, **kwargs):
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(app.service, "prepare", boom)
+    monkeypatch.setattr(app.service.cases.speech, "prepare", boom)
     inter = await run_command(bot, "speak", {"text": "hi"})
     answer = bot.fake.last_reply(inter.token)
     assert answer.method == "PATCH" and answer.content == "Something went wrong on our side. Please try again."
@@ -51,7 +51,7 @@ async def test_core_errors_become_their_sentence_in_the_users_language(bot, app,
     async def over(*args, **kwargs):
         raise QuotaExceeded(used=10, limit=10)
 
-    monkeypatch.setattr(app.service, "prepare", over)
+    monkeypatch.setattr(app.service.cases.speech, "prepare", over)
     inter = await run_command(bot, "speak", {"text": "hi"}, locale="zh-CN")
     assert bot.fake.last_reply(inter.token).content.startswith("今日额度已用完（10/10 字节）")
     assert not errors(caplog)
@@ -61,7 +61,7 @@ async def test_failing_to_deliver_the_error_does_not_raise(bot, app, monkeypatch
     async def over(*args, **kwargs):
         raise QuotaExceeded(used=10, limit=10)
 
-    monkeypatch.setattr(app.service, "prepare", over)
+    monkeypatch.setattr(app.service.cases.speech, "prepare", over)
     bot.fake.fail("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original", status=404, code=10015,
                   times=5)
     await run_command(bot, "speak", {"text": "hi"})  # no exception escapes

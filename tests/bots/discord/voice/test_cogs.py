@@ -222,7 +222,7 @@ async def test_skip_and_clear(vbot) -> None:
     assert "Removed" in vbot.fake.last_reply(inter.token).content
     await wait_for(lambda: not player.queue.current and len(player.queue) == 0, timeout=10)
     assert player.stats.items_skipped == 1
-    assert vbot.service._in_flight == {}
+    assert vbot.service.limits._in_flight == {}
 
 
 # --- auto-read -------------------------------------------------------------------------------------

@@ -1,0 +1,174 @@
+"""Making the audio of a prepared utterance: voice notes (cached) or a PCM stream, with the offline fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date
+from typing import Protocol
+
+from core import audio, text as textmod
+from core.cache import AudioCache
+from core.config import Config
+from core.engines import Engines
+from core.errors import AudioEmpty, ProviderRateLimited, ProviderUnavailable, VoiceKeyMismatch
+from core.metrics import Metrics, outcome
+from core.models import AudioFormat, EncodedAudio, PCMChunk, SynthesisRequest, VoiceNote
+from core.utterance import Utterance
+from core.voices import voice_tag
+
+log = logging.getLogger(__name__)
+
+#: Text per provider call; the first piece is smaller so speech starts sooner.
+SYNTH_CHUNK_CHARS = 200
+FIRST_CHUNK_CHARS = 80
+SAMPLE_RATE = 24000
+#: The shortest audio believable for a text: CosyVoice2 at its fastest (speed 4) still takes about 0.017 s
+#: per Latin character and more per Chinese one; anything much shorter is a broken answer, not speech.
+MIN_SECONDS_PER_CHAR = 0.01
+MIN_SECONDS = 0.1
+
+
+class UsageRepository(Protocol):
+    """What :class:`Renderer` needs stored: the paying key, and the bill."""
+
+    async def get_api_key(self, user_id: int) -> str | None: ...
+    async def add_usage(self, user_id: int, nbytes: int, *, day: date | None = None, requests: int = 1,
+                        operator: bool = False, lent: bool = False) -> None: ...
+
+
+class Renderer:
+    """Turns utterances into audio; every rendering frees the user's slot when it ends, however it ends."""
+
+    def __init__(self, repo: UsageRepository, engines: Engines, cache: AudioCache, metrics: Metrics,
+                 config: Config, release: Callable[[Utterance], None]) -> None:
+        self.store = repo
+        self.engines = engines
+        self.cache = cache
+        self.metrics = metrics
+        self.config = config
+        self._release = release
+
+    async def _key(self, utt: Utterance) -> str | None:
+        """The key that pays for ``utt``, looked up now (an utterance never carries one)."""
+        if self.engines.is_offline(utt.engine):
+            return None
+        if utt.key_owner is None:
+            return self.config.operator_key()
+        key = await self.store.get_api_key(utt.key_owner)
+        if key is None:  # removed since the request was accepted
+            raise VoiceKeyMismatch(name=utt.voice_name)
+        return key
+
+    def _request(self, utt: Utterance, text: str) -> SynthesisRequest:
+        s = utt.settings
+        return SynthesisRequest(text=text, voice=utt.voice_id, speed=s.speed, gain=s.gain,
+                                language=s.language, instruction=utt.instruction, sample_rate=SAMPLE_RATE)
+
+    async def _pcm(self, utt: Utterance, text: str) -> AsyncIterator[PCMChunk]:
+        """PCM for ``text``, sentence by sentence; falls back to the offline engine for presets
+        when the provider is down before any audio came."""
+        pieces = textmod.chunk_text(text, SYNTH_CHUNK_CHARS, first_max_chars=FIRST_CHUNK_CHARS)
+        api_key = await self._key(utt)
+        for piece in pieces:
+            engine = self.engines.get(utt.engine)
+            got_audio = False
+            started = time.monotonic()
+            try:
+                async with contextlib.aclosing(engine.synthesize(self._request(utt, piece), api_key=api_key)) as stream:
+                    async for chunk in stream:
+                        if not got_audio:
+                            self.metrics.first_audio.labels(engine.name).observe(time.monotonic() - started)
+                        got_audio = True
+                        yield chunk
+            except (ProviderUnavailable, ProviderRateLimited) as exc:
+                if got_audio or self.engines.is_offline(utt.engine) or utt.clone_id is not None:
+                    raise
+                log.warning("provider failed (%s); speaking with the offline engine", type(exc).__name__)
+                self.metrics.fallbacks.inc()
+                if "notice_fallback" not in utt.notices:
+                    utt.notices.append("notice_fallback")
+                offline = self.engines.offline
+                utt.engine, utt.key_owner, utt.billed, api_key = offline.name, None, False, None
+                async with contextlib.aclosing(offline.synthesize(self._request(utt, piece))) as stream:
+                    async for chunk in stream:
+                        yield chunk
+            if not self.engines.is_offline(utt.engine):
+                nbytes = textmod.utf8_bytes(piece)
+                self.metrics.provider_bytes.labels("operator" if utt.billed else "user").inc(nbytes)
+                if utt.lender_id is not None:  # the clone's owner's key paid: on the owner's record
+                    await self.store.add_usage(utt.lender_id, nbytes, lent=True)
+                else:
+                    await self.store.add_usage(utt.user_id, nbytes, operator=utt.billed)
+
+    def _cache_key(self, utt: Utterance, text: str, fmt: str) -> str:
+        s = utt.settings
+        engine = self.engines.get(utt.engine)
+        return AudioCache.make_key(provider=engine.name, model=engine.model, voice=utt.voice_id,
+                                   style=utt.instruction, text=text, speed=s.speed, gain=s.gain, fmt=fmt,
+                                   language=s.language)
+
+    async def notes(self, utt: Utterance, fmt: AudioFormat = "ogg") -> AsyncIterator[VoiceNote]:
+        """Synthesize an utterance as voice notes (OGG/Opus by default), yielding each when done."""
+        with self._rendering(utt, "note"):
+            total = len(utt.notes)
+            for index, note_text in enumerate(utt.notes):
+                key = self._cache_key(utt, note_text, fmt)
+                hit = await self.cache.get_with_meta(key)
+                self.metrics.cache_lookups.labels("hit" if hit is not None else "miss").inc()
+                if hit is not None and "duration" in hit[1]:
+                    data, meta = hit
+                    encoded = EncodedAudio(data=data, format=fmt, duration=float(meta["duration"]),
+                                           waveform=bytes.fromhex(meta.get("waveform", "")),
+                                           sample_count=int(meta.get("sample_count", 0)))
+                    yield VoiceNote(audio=encoded, text=note_text, index=index, total=total, cached=True)
+                    continue
+                encoder = audio.StreamingNoteEncoder(fmt)
+                async with contextlib.aclosing(self._pcm(utt, note_text)) as stream:
+                    async for chunk in stream:
+                        await asyncio.to_thread(encoder.feed, chunk.data, chunk.sample_rate)
+                encoded = await asyncio.to_thread(encoder.finish)
+                if encoded.sample_count == 0:
+                    raise AudioEmpty()
+                # Audio in a cloned voice is its owner's personal data, whoever made it speak: tag it with
+                # the voice, so deleting the voice (or its owner's /forget) removes it.
+                tag = voice_tag(utt.clone_id) if utt.clone_id is not None else None
+                if plausible_duration(note_text, encoded.duration):
+                    # The key is taken again: a fallback to the offline engine changes the provider.
+                    await self.cache.put(self._cache_key(utt, note_text, fmt), encoded.data, tag=tag,
+                                         meta={"duration": encoded.duration, "sample_count": encoded.sample_count,
+                                               "waveform": encoded.waveform.hex()})
+                else:  # served once (it is all we have) but never to everyone from the cache
+                    log.warning("not caching %.2f s of audio for %d characters", encoded.duration, len(note_text))
+                yield VoiceNote(audio=encoded, text=note_text, index=index, total=total)
+
+    async def stream(self, utt: Utterance) -> AsyncIterator[PCMChunk]:
+        """Synthesize an utterance as a PCM stream, for voice channels (playback starts on the first chunk)."""
+        with self._rendering(utt, "stream"):
+            # aclosing: a skip closes the provider's HTTP stream now, not when the GC gets to it.
+            async with contextlib.aclosing(self._pcm(utt, utt.text)) as stream:
+                async for chunk in stream:
+                    yield chunk
+
+    @contextlib.contextmanager
+    def _rendering(self, utt: Utterance, kind: str) -> Iterator[None]:
+        """Around one rendering: count its outcome (``ok``, an error code, or ``cancelled`` when the
+        consumer stopped early or the task was cancelled) and free the user's slot."""
+        result = "cancelled"
+        try:
+            yield
+            result = "ok"
+        except Exception as exc:
+            result = outcome(exc)
+            raise
+        finally:
+            self.metrics.utterances.labels(utt.engine, kind, result).inc()
+            self._release(utt)
+
+
+def plausible_duration(text: str, seconds: float) -> bool:
+    """Whether ``seconds`` of audio can be ``text`` spoken (else it is not cached)."""
+    return seconds >= max(MIN_SECONDS, MIN_SECONDS_PER_CHAR * len(text.strip()))
