@@ -15,6 +15,7 @@ from core.errors import (
 from core.identity import IdCache
 from core.models import UserRef
 from tests.app_fixtures import USER_KEY
+from tests.core.people import ALICE
 from tests.samples import ogg_bytes, speech_like
 
 TG = UserRef(platform="telegram", user_id="1001")
@@ -22,11 +23,6 @@ DC = UserRef(platform="discord", user_id="555")  # a DM / an ephemeral reply
 DC_IN_GUILD = UserRef(platform="discord", user_id="555", scope_id="9", is_private=False)
 OTHER_DC = UserRef(platform="discord", user_id="556")
 OTHER_TG = UserRef(platform="telegram", user_id="1002")
-
-
-@pytest.fixture
-async def sf_app(make_app, db_url):
-    return await make_app("siliconflow", database_url=db_url)
 
 
 def speech_calls(fake) -> list:
@@ -157,3 +153,14 @@ def test_id_cache_expires_and_is_bounded():
     cache.put(("discord", "9"), 3)
     cache.drop(3)
     assert cache.get(("discord", "9")) is None
+
+
+async def test_a_second_instance_sees_a_forget_once_its_cache_entry_expires(make_app, tmp_path):
+    first = await make_app("local", data_dir=tmp_path / "shared")
+    second = await make_app("local", data_dir=tmp_path / "shared")  # another process on the same database
+    old = await first.service.user_id(ALICE)
+    await first.service.update_settings(ALICE, speed=2)
+    await second.service.forget(ALICE)
+    first.service.cases.identities._user_ids.ttl = 0.0  # as if USER_ID_TTL had passed
+    assert await first.service.user_id(ALICE) != old
+    assert (await first.service.settings(ALICE)).effective.speed == 1.0

@@ -12,7 +12,12 @@ import io
 import av
 import pytest
 
-from core.errors import ProviderBadRequest, ProviderError, ProviderNotAudio, ProviderTimeout
+from core.errors import (
+    ProviderBadRequest,
+    ProviderError,
+    ProviderNotAudio,
+    ProviderTimeout,
+)
 from core.models import UserRef
 from tests.fakes.siliconflow import FakeSiliconFlow
 from tests.samples import ogg_bytes, speech_like

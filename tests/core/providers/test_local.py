@@ -8,11 +8,23 @@ import threading
 import numpy as np
 import pytest
 
-from core.errors import CloningUnsupported, EmptyText, InvalidValue, OutOfRange, ProviderUnavailable, UnknownVoice
+from core.errors import (
+    CloningUnsupported,
+    EmptyText,
+    InvalidValue,
+    OutOfRange,
+    ProviderUnavailable,
+    UnknownVoice,
+)
 from core.models import PCMChunk, SynthesisRequest
 from core.providers import local as local_mod
 from core.providers.base import TTSProvider
-from core.providers.local import PRESET_VARIANTS, LocalProvider, plan_segments, speed_to_wpm
+from core.providers.local import (
+    PRESET_VARIANTS,
+    LocalProvider,
+    plan_segments,
+    speed_to_wpm,
+)
 
 SR = 22050
 LONG_EN = "This is a fairly long sentence that the offline engine reads aloud for the test. " * 3
@@ -105,8 +117,9 @@ async def test_japanese_with_kanji_is_not_spelled_out(provider):
 
 
 def test_every_variant_exists_in_the_bundled_data():
-    import espeakng_loader
     from pathlib import Path
+
+    import espeakng_loader
 
     variants = Path(espeakng_loader.get_data_path()) / "voices" / "!v"
     for variant in PRESET_VARIANTS.values():
