@@ -18,6 +18,7 @@ from bots.discord.common import is_manager, reply, ui_lang, user_ref
 from core.errors import PermissionDenied
 from core.i18n import t
 from core.models import PRESET_VOICES, SPEED_RANGE
+from core.settings import SETTING_NAMES
 
 log = logging.getLogger("bots.discord.server")
 
@@ -85,7 +86,7 @@ class Server(commands.Cog):
         lang = await ui_lang(self.service, interaction)
         embed = discord.Embed(title=t("dc_server_title", lang), description=t("dc_server_hint", lang),
                               colour=discord.Colour.blurple())
-        for field in ("voice", "speed", "gain", "language", "style"):
+        for field in SETTING_NAMES:
             value = getattr(view.scope, field)
             embed.add_field(name=t(f"dc_field_{field}", lang),
                             value=format_value(field, value, lang) if value is not None else t("dc_unset", lang))

@@ -25,8 +25,8 @@ from core.models import (
     SPEED_RANGE,
     STYLE_ALIASES,
     STYLE_PRESETS,
-    SettingsPatch,
 )
+from core.settings import SETTING_NAMES
 
 log = logging.getLogger("bots.discord.settings")
 
@@ -184,7 +184,7 @@ class Settings(commands.Cog):
     @app_commands.choices(setting=RESET_CHOICES)
     async def reset(self, interaction: discord.Interaction, setting: app_commands.Choice[str]) -> None:
         """Clear one of your settings, or all of them, so the server default applies."""
-        fields = list(SettingsPatch().__dataclass_fields__) if setting.value == "all" else [setting.value]
+        fields = SETTING_NAMES if setting.value == "all" else (setting.value,)
         await self.service.update_settings(user_ref(interaction), **{name: None for name in fields})
         await reply(interaction, t("dc_reset_done", await self._lang(interaction), field=setting.name))
 

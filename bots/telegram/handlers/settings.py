@@ -7,7 +7,7 @@ from telegram import CallbackQuery
 from core.errors import InvalidValue, PermissionDenied
 from core.i18n import platform_names
 from core.models import SettingsPatch
-from core.settings import SettingsView
+from core.settings import SETTING_NAMES, SettingsView
 
 from .. import keyboards
 from ..context import Ctx, edit_text, group_handler, handler, shown_key_hint
@@ -16,7 +16,6 @@ from ..strings import LANGUAGE_NAMES, UI_NAMES
 from . import voices as voices_module
 from .common import answer, callback, is_chat_admin, num, signed
 
-CHAT_FIELDS = ("voice", "speed", "gain", "language", "style")
 RESET_WORDS = ("reset", "default", "clear", "off", "none")
 UI_RESET_WORDS = ("auto", "reset", "default")
 
@@ -76,8 +75,8 @@ async def _chat_settings(ctx: Ctx, args: list[str]) -> None:
     field = args[0].lower()
     if field == "lang":
         field = "language"
-    if field not in CHAT_FIELDS:
-        raise InvalidValue(name="setting", value=field[:16], allowed=", ".join(CHAT_FIELDS))
+    if field not in SETTING_NAMES:
+        raise InvalidValue(name="setting", value=field[:16], allowed=", ".join(SETTING_NAMES))
     value: str | None = " ".join(args[1:])
     if value.lower() in RESET_WORDS:
         value = None
