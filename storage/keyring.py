@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import keys
 from core.errors import SecretKeyLost, SecretKeyMismatch
-from storage import schema as t
+from storage import schema
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -58,17 +58,17 @@ class RotationReport:
 
 
 async def meta_get(conn: AsyncConnection, key: str) -> str | None:
-    return (await conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == key))).scalar_one_or_none()
+    return (await conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.key == key))).scalar_one_or_none()
 
 
 async def meta_set(conn: AsyncConnection, key: str, value: str, *, only_if_absent: bool = False) -> None:
     """Write a ``meta`` row; ``only_if_absent``: keep a value already there (another process's)."""
-    now = t.utcnow()
+    now = schema.utcnow()
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(t.meta).values(key=key, value=value, updated_at=now)
+    stmt = insert(schema.meta).values(key=key, value=value, updated_at=now)
     if only_if_absent:
         stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
     else:
@@ -77,7 +77,7 @@ async def meta_set(conn: AsyncConnection, key: str, value: str, *, only_if_absen
 
 
 async def has_meta_table(conn: AsyncConnection) -> bool:
-    return await conn.run_sync(lambda sync: sa.inspect(sync).has_table(t.meta.name))
+    return await conn.run_sync(lambda sync: sa.inspect(sync).has_table(schema.meta.name))
 
 
 # --- the check at open ------------------------------------------------------------------------
@@ -95,7 +95,7 @@ async def check_secret_key(conn: AsyncConnection, key: bytes | None, *, next_key
     if key is None:
         if recorded is not None:
             raise SecretKeyLost(expected=recorded, path="the secret key file")
-        if (await conn.execute(sa.select(sa.func.count()).select_from(t.api_keys))).scalar_one():
+        if (await conn.execute(sa.select(sa.func.count()).select_from(schema.api_keys))).scalar_one():
             raise SecretKeyLost(expected=UNRECORDED, path="the secret key file")
         return None
     actual = keys.secret_key_id(key)
@@ -106,7 +106,7 @@ async def check_secret_key(conn: AsyncConnection, key: bytes | None, *, next_key
             return next_key
         raise SecretKeyMismatch(source="the secret key", expected=recorded, actual=actual)
     # No record: a new database, or one from before the record existed. Every stored key must decrypt.
-    ciphertexts = (await conn.execute(sa.select(t.api_keys.c.ciphertext))).scalars().all()
+    ciphertexts = (await conn.execute(sa.select(schema.api_keys.c.ciphertext))).scalars().all()
     if ciphertexts:
         fernet = Fernet(key)
         unreadable = sum(1 for c in ciphertexts if _decrypt(fernet, c) is None)
@@ -134,14 +134,15 @@ def _decrypt(fernet: Fernet, ciphertext: str) -> str | None:
 # --- fingerprints -----------------------------------------------------------------------------
 
 
-_LEGACY = sa.not_(t.api_keys.c.fingerprint.like(keys.PREFIX + "%"))
-_LEGACY_VOICE = sa.and_(t.voices.c.key_fingerprint.is_not(None),
-                        sa.not_(t.voices.c.key_fingerprint.like(keys.PREFIX + "%")))
+_LEGACY = sa.not_(schema.api_keys.c.fingerprint.like(keys.PREFIX + "%"))
+_LEGACY_VOICE = sa.and_(schema.voices.c.key_fingerprint.is_not(None),
+                        sa.not_(schema.voices.c.key_fingerprint.like(keys.PREFIX + "%")))
 
 
 async def count_legacy_fingerprints(conn: AsyncConnection) -> int:
-    stored = (await conn.execute(sa.select(sa.func.count()).select_from(t.api_keys).where(_LEGACY))).scalar_one()
-    voices = (await conn.execute(sa.select(sa.func.count()).select_from(t.voices).where(_LEGACY_VOICE))).scalar_one()
+    stored = (await conn.execute(sa.select(sa.func.count()).select_from(schema.api_keys).where(_LEGACY))).scalar_one()
+    voices = (await conn.execute(sa.select(sa.func.count()).select_from(schema.voices)
+                                 .where(_LEGACY_VOICE))).scalar_one()
     return int(stored) + int(voices)
 
 
@@ -154,8 +155,8 @@ async def upgrade_fingerprints(conn: AsyncConnection, key: bytes | None, *, oper
     fernet = Fernet(key)
     changed = 0
     upgrade: dict[str, str] = {}  # legacy fingerprint → k2
-    rows = (await conn.execute(sa.select(t.api_keys.c.user_id, t.api_keys.c.ciphertext,
-                                         t.api_keys.c.fingerprint))).all()
+    rows = (await conn.execute(sa.select(schema.api_keys.c.user_id, schema.api_keys.c.ciphertext,
+                                         schema.api_keys.c.fingerprint))).all()
     for row in rows:
         plain = _decrypt(fernet, row.ciphertext)
         if plain is None:
@@ -163,24 +164,26 @@ async def upgrade_fingerprints(conn: AsyncConnection, key: bytes | None, *, oper
         new, legacy = keys.fingerprint(plain), keys.legacy_fingerprint(key, plain)
         upgrade[legacy] = new
         if row.fingerprint == legacy:  # (anything else is not a fingerprint we know how to read: left alone)
-            await conn.execute(sa.update(t.api_keys).where(t.api_keys.c.user_id == row.user_id)
+            await conn.execute(sa.update(schema.api_keys).where(schema.api_keys.c.user_id == row.user_id)
                                .values(fingerprint=new))
             changed += 1
     if operator_key:
         upgrade[keys.legacy_fingerprint(key, operator_key)] = keys.fingerprint(operator_key)
-    voices = (await conn.execute(sa.select(t.voices.c.id, t.voices.c.key_fingerprint).where(_LEGACY_VOICE))).all()
+    voices = (await conn.execute(sa.select(schema.voices.c.id, schema.voices.c.key_fingerprint)
+                                 .where(_LEGACY_VOICE))).all()
     for row in voices:
         new = upgrade.get(row.key_fingerprint)
         if new is not None:
-            await conn.execute(sa.update(t.voices).where(t.voices.c.id == row.id).values(key_fingerprint=new))
+            await conn.execute(sa.update(schema.voices).where(schema.voices.c.id == row.id).values(key_fingerprint=new))
             changed += 1
-    links = (await conn.execute(sa.select(t.identity_links.c.identity_id, t.identity_links.c.brought))).all()
+    links = (await conn.execute(sa.select(schema.identity_links.c.identity_id, schema.identity_links.c.brought))).all()
     for row in links:
         brought = _load(row.brought)
         marker = brought.get("key")
         if isinstance(marker, str) and marker in upgrade:
             brought["key"] = upgrade[marker]
-            await conn.execute(sa.update(t.identity_links).where(t.identity_links.c.identity_id == row.identity_id)
+            await conn.execute(sa.update(schema.identity_links)
+                               .where(schema.identity_links.c.identity_id == row.identity_id)
                                .values(brought=json.dumps(brought)))
     if changed:
         log.info("upgraded %d API key fingerprints to the scheme that does not depend on the secret key", changed)
@@ -209,15 +212,15 @@ async def rotate(conn: AsyncConnection, old_key: bytes, new_key: bytes, *, opera
     upgraded = await upgrade_fingerprints(conn, old_key, operator_key=operator_key)
     old, new = Fernet(old_key), Fernet(new_key)
     done = unreadable = 0
-    rows = (await conn.execute(sa.select(t.api_keys.c.user_id, t.api_keys.c.ciphertext)
-                               .order_by(t.api_keys.c.user_id))).all()
+    rows = (await conn.execute(sa.select(schema.api_keys.c.user_id, schema.api_keys.c.ciphertext)
+                               .order_by(schema.api_keys.c.user_id))).all()
     for row in rows:
         plain = _decrypt(old, row.ciphertext)
         if plain is None:
             unreadable += 1
             continue
         ciphertext = new.encrypt(plain.encode()).decode("ascii")
-        await conn.execute(sa.update(t.api_keys).where(t.api_keys.c.user_id == row.user_id)
+        await conn.execute(sa.update(schema.api_keys).where(schema.api_keys.c.user_id == row.user_id)
                            .values(ciphertext=ciphertext))
         done += 1
     new_id = keys.secret_key_id(new_key)

@@ -97,7 +97,7 @@ user_settings = sa.Table(
 scope_settings = sa.Table(
     "scope_settings",
     metadata,
-    # "discord:<guild id>" or "telegram:<chat id>" (core.models.UserRef.scope)
+    # "<platform>:<chat or server id>" (core.models.UserRef.scope)
     sa.Column("scope", sa.String, primary_key=True),
     sa.Column("voice", sa.String, nullable=True),
     sa.Column("speed", sa.Float, nullable=True),
@@ -176,7 +176,7 @@ usage = sa.Table(
 pronunciations = sa.Table(
     "pronunciations",
     metadata,
-    # "user:<users.id>" for a user's own dictionary, or a scope ("discord:<guild id>", "telegram:<chat id>")
+    # "user:<users.id>" for a user's own dictionary, or a scope ("<platform>:<chat or server id>")
     sa.Column("owner", sa.String, primary_key=True),
     sa.Column("word_key", sa.String, primary_key=True),  # core.lexicon.word_key(word)
     sa.Column("word", sa.String, nullable=False),
@@ -188,7 +188,7 @@ pending_clones = sa.Table(
     "pending_clones",
     metadata,
     # A clone request waiting for its owner's consent button: what to clone, not the audio itself
-    # (the platform keeps the file; ``file_ref`` is its id there, e.g. a Telegram file_id).
+    # (the platform keeps the file; ``file_ref`` is its id there, e.g. a file id the platform issued).
     sa.Column("token", sa.String, primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("chat_id", sa.String, nullable=True),

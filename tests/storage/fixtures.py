@@ -10,8 +10,11 @@ Fixtures (stable names; other areas' tests use them):
   on 127.0.0.1:5432, migrated once, dropped at the end), every table TRUNCATEd before each test —
   ``meta`` too, so the secret key id one test's Store recorded does not refuse the next test's key.
 * ``store`` — a :class:`storage.Store` opened on ``db_url``, closed after the test.
+* ``sqlite_url`` — the URL of the SQLite file in ``data_dir`` (not migrated: the first Store to open it does).
 * ``make_pg_database`` — a factory returning the URL of a brand-new *empty* (unmigrated) PostgreSQL
   database; each is dropped at the end of the session.
+
+Helpers for the storage tests: ``CONSENT`` (a consent time), ``KEY`` (an API key) and :func:`make_voice`.
 
 PostgreSQL unreachable: the ``postgres`` cases are skipped with the reason — or fail when the
 environment variable ``CI`` is set. ``VOICEBRIDGE_TEST_POSTGRES`` overrides the server
@@ -26,12 +29,17 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from core.models import Voice
+    from storage import Store
 
 T = TypeVar("T")
 
@@ -201,3 +209,21 @@ async def store(db_url: str, secret_key: bytes) -> AsyncIterator[Any]:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{data_dir / 'voicebridge.db'}"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+CONSENT = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+KEY = "sk-plaintextsecretkey-0123456789abcdefWXYZ"
+
+
+async def make_voice(store: Store, owner: int, name: str = "Kurisu", **kw: object) -> Voice:
+    args: dict[str, object] = {"provider": "siliconflow", "provider_id": f"speech:{name}:abc:{owner}",
+                               "key_fingerprint": "fp1", "transcript": "hello there", "consent_at": CONSENT}
+    args.update(kw)
+    return await store.add_voice(owner, name, **args)  # type: ignore[arg-type]

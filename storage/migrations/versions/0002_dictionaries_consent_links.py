@@ -1,5 +1,5 @@
-"""pronunciation dictionaries (per user and per chat or guild), clone requests awaiting consent,
-links between one person's accounts on Telegram and Discord, and the operator-paid part of usage
+"""pronunciation dictionaries (per user and per chat or server), clone requests awaiting consent,
+links between one person's accounts on two platforms, and the operator-paid part of usage
 
 Revision ID: 0002
 Revises: 0001

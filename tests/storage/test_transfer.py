@@ -63,11 +63,6 @@ def _comparable(data: dict[str, Any]) -> dict[str, Any]:
     return {"schema_revision": data["schema_revision"], "tables": data["tables"]}
 
 
-@pytest.fixture
-def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite+aiosqlite:///{data_dir / 'voicebridge.db'}"
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("filename", ["export.json", "export.json.gz"])
 async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secret_key: bytes,
