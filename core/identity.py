@@ -1,4 +1,4 @@
-"""Who is speaking: platform users, their accounts, and one identity across Telegram and Discord.
+"""Who is speaking: platform users, their accounts, and one identity across the chat platforms.
 
 :class:`Identities` holds the :class:`~core.service.VoiceService` methods about identity (it is one of
 its bases, so adapters call them on the service): the account id of a platform user, and linking two
@@ -97,7 +97,7 @@ class Identities:
             self._user_ids.put(key, uid)
         return uid
 
-    # --- one person on Telegram and Discord -----------------------------------------------------
+    # --- one person on several chat platforms ---------------------------------------------------
 
     async def start_link(self, user: UserRef) -> str:
         """A one-time code (valid 10 minutes) that the user types on their other platform with
