@@ -1,4 +1,6 @@
-"""The composition root: config, store, one HTTP client, providers, cache and service, built once."""
+"""The composition root: config, store, one HTTP client, providers, cache and service, built once.
+
+Each chat platform's own settings are not here: its runner reads them (see :mod:`bots.platforms`)."""
 
 from __future__ import annotations
 

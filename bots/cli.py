@@ -11,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bots import platforms
 from core.config import Config, ensure_data_dir, load_config
 from core.errors import ConfigError, VoiceBridgeError
 from core.models import SettingsPatch, UserRef
@@ -54,18 +55,12 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """Run every adapter that has a token until Ctrl-C or SIGTERM."""
     from bots.app import build_app
 
-    runners = []
-    if config.telegram_bot_token:
-        from bots.telegram.runner import run_telegram
-
-        runners.append(("telegram", run_telegram))
-    if config.discord_bot_token:
-        from bots.discord.runner import run_discord
-
-        runners.append(("discord", run_discord))
-    if not runners:
-        raise CLIError("no bot token: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN "
+    chosen = platforms.configured()
+    if not chosen:
+        tokens = " and/or ".join(platform.token_env() for platform in platforms.PLATFORMS)
+        raise CLIError(f"no bot token: set {tokens} "
                        "(try `voicebridge speak TEXT -o out.ogg` to use the engine without a bot)")
+    runners = [(platform.id, platform.runner(), settings) for platform, settings in chosen]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -73,10 +68,10 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
             loop.add_signal_handler(sig, stop.set)
     async with await build_app(config) as app:
         log.info("engine for users without a key: %s; adapters: %s", app.service.engine,
-                 ", ".join(name for name, _ in runners))
+                 ", ".join(name for name, _, _ in runners))
         exporter = _start_metrics(app)
         try:
-            tasks = [asyncio.create_task(run(app, stop), name=name) for name, run in runners]
+            tasks = [asyncio.create_task(run(app, stop, settings), name=name) for name, run, settings in runners]
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             stop.set()
             results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -333,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config()
+        platforms.load_all()  # a bad platform setting stops every command, as a bad core one does
     except ConfigError as exc:
         print(f"voicebridge: {exc}", file=sys.stderr)
         return 2

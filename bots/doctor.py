@@ -8,6 +8,7 @@ import stat
 import time
 from collections.abc import Awaitable, Callable
 
+from bots import platforms
 from core.config import Config, pending_secret_key_path, resolve_secret_key, secret_key_path
 from core.errors import VoiceBridgeError
 from core.keys import secret_key_id
@@ -120,11 +121,12 @@ async def _provider(config: Config) -> tuple[str, str]:
     return OK, f"SiliconFlow at {config.siliconflow_base_url} accepted the key ({len(voices)} cloned voices)"
 
 
-async def _tokens(config: Config) -> tuple[str, str]:
-    have = [name for name, tok in (("Telegram", config.telegram_bot_token),
-                                   ("Discord", config.discord_bot_token)) if tok]
+async def _tokens() -> tuple[str, str]:
+    """Which registered platforms have a token (what ``voicebridge run`` would start)."""
+    have = [platform.label for platform, _ in platforms.configured()]
     if not have:
-        return WARN, "no bot token set: `voicebridge run` needs TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN"
+        needed = " or ".join(platform.token_env() for platform in platforms.PLATFORMS)
+        return WARN, f"no bot token set: `voicebridge run` needs {needed}"
     return OK, "tokens set for " + ", ".join(have)
 
 
@@ -144,7 +146,7 @@ async def run_checks(config: Config, out: Callable[[str], None] = print) -> bool
         ("secret", lambda: _secret(config)),
         ("database", lambda: _database(config)),
         ("provider", lambda: _provider(config)),
-        ("tokens", lambda: _tokens(config)),
+        ("tokens", _tokens),
         ("voice", _voice_deps),
     ]
     ok = True

@@ -1,7 +1,8 @@
-"""Every setting, read once from the environment.
+"""Every setting the core needs, read once from the environment.
 
-The names are the contract in DESIGN.md. :func:`load_config` turns a bad value into one
-:class:`core.errors.ConfigError` line that names the variable and what it accepts.
+The variable names are a public contract (.env.example explains each). :func:`load_config` turns a bad
+value into one :class:`core.errors.ConfigError` line that names the variable and what it accepts.
+:class:`EnvSettings` does the same for settings kept elsewhere (each chat platform's adapter keeps its own).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import logging
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import ClassVar, Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError, SecretKeyFileInvalid, SecretKeyMissing
 
@@ -24,17 +26,73 @@ log = logging.getLogger("voicebridge.config")
 DEFAULT_SILICONFLOW_BASE_URL = "https://api.siliconflow.cn/v1"
 DEFAULT_TTS_MODEL = "FunAudioLLM/CosyVoice2-0.5B"
 DEFAULT_ASR_MODEL = "FunAudioLLM/SenseVoiceSmall"
-DEFAULT_DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
-class Config(BaseSettings):
-    """The service's settings. Field aliases are the environment variable names."""
+def blank_is_unset(value: object) -> object:
+    """A ``mode="before"`` validator: an empty or all-blank string is the setting left unset (None)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def http_url(value: str) -> str:
+    """A validator: an http:// or https:// URL, without its trailing slash."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+class EnvSettings(BaseSettings):
+    """Settings read from the environment; :meth:`load` turns a bad value into one ConfigError line.
+
+    A field's variable is its alias (``validation_alias``), else ``env_prefix`` + its name in capitals.
+    ``field_help`` says, by field name, what a field accepts when pydantic's own words would not do.
+    """
+
+    field_help: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        """The environment variable that sets ``field``."""
+        alias = cls.model_fields[field].validation_alias
+        if isinstance(alias, AliasChoices):
+            return str(alias.choices[0])
+        return f"{cls.model_config.get('env_prefix') or ''}{field}".upper()
+
+    @classmethod
+    def env_names(cls) -> list[str]:
+        """Every environment variable these settings read, in field order."""
+        return [cls.env_name(name) for name in cls.model_fields]
+
+    @classmethod
+    def load(cls, **overrides: object) -> Self:
+        """Read the environment (plus ``overrides`` by field name); raise ConfigError on a bad value."""
+        try:
+            return cls(**overrides)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = str(err["loc"][0]) if err["loc"] else "?"
+            key, name = loc, loc
+            for candidate in cls.model_fields:
+                if loc == candidate or loc == cls.env_name(candidate):
+                    key, name = candidate, cls.env_name(candidate)
+                    break
+            allowed = cls.field_help.get(key) or err["msg"].removeprefix("Value error, ")
+            raise ConfigError(name=name, allowed=allowed) from None
+
+
+class Config(EnvSettings):
+    """The service's settings. Field aliases are the environment variable names.
+
+    Each chat platform's own settings (its token and the like) live with its adapter, not here."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    field_help = {
+        "provider": "siliconflow or local",
+        "log_level": "DEBUG, INFO, WARNING or ERROR",
+    }
 
     data_dir: Path = Field(Path("./data"), validation_alias=_env("VOICEBRIDGE_DATA_DIR"))
     database_url: str | None = Field(None, validation_alias=_env("VOICEBRIDGE_DATABASE_URL"))
@@ -46,19 +104,7 @@ class Config(BaseSettings):
     tts_model: str = Field(DEFAULT_TTS_MODEL, validation_alias=_env("VOICEBRIDGE_TTS_MODEL"))
     asr_model: str = Field(DEFAULT_ASR_MODEL, validation_alias=_env("VOICEBRIDGE_ASR_MODEL"))
 
-    telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
-    telegram_base_url: str | None = Field(None, validation_alias=_env("TELEGRAM_BASE_URL"))
-    telegram_base_file_url: str | None = Field(None, validation_alias=_env("TELEGRAM_BASE_FILE_URL"))
-    telegram_webhook_url: str | None = Field(None, validation_alias=_env("TELEGRAM_WEBHOOK_URL"))
-    telegram_webhook_listen: str = Field("0.0.0.0", validation_alias=_env("TELEGRAM_WEBHOOK_LISTEN"))
-    telegram_webhook_port: int = Field(8443, ge=1, le=65535, validation_alias=_env("TELEGRAM_WEBHOOK_PORT"))
-    telegram_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET"))
-
-    discord_bot_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_BOT_TOKEN"))
-    discord_guild_ids: Annotated[tuple[int, ...], NoDecode] = Field((), validation_alias=_env("DISCORD_GUILD_IDS"))
-    discord_api_base_url: str = Field(DEFAULT_DISCORD_API_BASE_URL, validation_alias=_env("DISCORD_API_BASE_URL"))
-
-    # Operator knobs beyond DESIGN.md's table (all optional).
+    # Operator knobs (all optional).
     neutral_instruction: bool = Field(False, validation_alias=_env("VOICEBRIDGE_NEUTRAL_INSTRUCTION"))
     cache_max_bytes: int = Field(512 * 1024 * 1024, ge=0, validation_alias=_env("VOICEBRIDGE_CACHE_MAX_BYTES"))
     daily_byte_quota: int = Field(0, ge=0, validation_alias=_env("VOICEBRIDGE_DAILY_BYTE_QUOTA"))
@@ -75,31 +121,14 @@ class Config(BaseSettings):
     metrics_port: int | None = Field(None, ge=0, le=65535, validation_alias=_env("VOICEBRIDGE_METRICS_PORT"))
     metrics_host: str = Field("127.0.0.1", validation_alias=_env("VOICEBRIDGE_METRICS_HOST"))
 
-    @field_validator("discord_guild_ids", mode="before")
-    @classmethod
-    def _split_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
-        return value
-
-    @field_validator("provider", "database_url", "siliconflow_api_key", "telegram_bot_token",
-                     "discord_bot_token", "secret_key", "telegram_base_url", "telegram_base_file_url",
-                     "telegram_webhook_url", "metrics_port", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    _blank_is_unset = field_validator("provider", "database_url", "siliconflow_api_key", "secret_key",
+                                      "metrics_port", mode="before")(blank_is_unset)
+    _http_url = field_validator("siliconflow_base_url")(http_url)
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
-
-    @field_validator("siliconflow_base_url", "discord_api_base_url")
-    @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("an http:// or https:// URL")
-        return value.rstrip("/")
 
     # --- derived values -------------------------------------------------------------------
 
@@ -124,28 +153,9 @@ class Config(BaseSettings):
         return self.siliconflow_api_key.get_secret_value() if self.siliconflow_api_key else None
 
 
-_FIELD_HELP = {
-    "provider": "siliconflow or local",
-    "log_level": "DEBUG, INFO, WARNING or ERROR",
-    "discord_guild_ids": "comma-separated numeric guild ids",
-}
-
-
 def load_config(**overrides: object) -> Config:
     """Read the environment (plus ``overrides`` by field name); raise ConfigError on a bad value."""
-    try:
-        return Config(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = str(err["loc"][0]) if err["loc"] else "?"
-        field, alias = loc, loc
-        for name, info in Config.model_fields.items():
-            choices = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else ()
-            if loc == name or loc in choices:
-                field, alias = name, str(choices[0]) if choices else name
-                break
-        allowed = _FIELD_HELP.get(field) or err["msg"].removeprefix("Value error, ")
-        raise ConfigError(name=alias, allowed=allowed) from None
+    return Config.load(**overrides)
 
 
 # --- the secret key ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Who is speaking: platform users, their accounts, and one identity across two platforms.
+"""Who is speaking: platform users, their accounts, and one identity across the chat platforms.
 
 :class:`Identities` gives the account id of a platform user and links two accounts of one person with a
 one-time code typed on the other platform.
@@ -124,7 +124,7 @@ class Identities:
         self._user_ids.drop(uid)
         self._user_ids.pop((user.platform, user.user_id))
 
-    # --- one person on two platforms -----------------------------------------------------------
+    # --- one person on several chat platforms ---------------------------------------------------
 
     async def start_link(self, user: UserRef) -> str:
         """A one-time code (valid 10 minutes) that the user types on their other platform with

@@ -104,8 +104,8 @@ def resolve_settings(*layers: SettingsPatch | None, base: TTSSettings | None = N
 class UserRef:
     """Who is asking, and where.
 
-    ``platform`` is ``telegram``, ``discord`` or ``cli``; ``scope_id`` is the Telegram chat id or
-    the Discord guild id where chat/guild settings and characters live (None in a private chat);
+    ``platform`` is the chat platform's id (``<platform>``) or ``cli``; ``scope_id`` is the platform's id of
+    the chat or server where chat/guild settings and characters live (None in a private chat);
     ``language_hint`` is the platform's language code for the UI.
     """
 
@@ -191,7 +191,7 @@ class SynthesisRequest:
 
 @dataclass(frozen=True, slots=True)
 class EncodedAudio:
-    """A finished clip: bytes in ``format``, the exact duration and a Discord waveform."""
+    """A finished clip: bytes in ``format``, the exact duration and a waveform for voice messages."""
 
     data: bytes
     format: AudioFormat
@@ -260,7 +260,7 @@ class CloneRequest:
     token: str
     name: str
     transcript: str | None
-    file_ref: str  # the platform's id of the uploaded audio (e.g. a Telegram file_id)
+    file_ref: str  # the chat platform's id of the uploaded audio (e.g. its file id)
     filename: str | None = None
     chat_id: str | None = None
     created_at: datetime | None = None

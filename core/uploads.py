@@ -2,8 +2,8 @@
 
 To clone a voice an adapter downloads the user's recording, checks it, and keeps the bytes until the user
 presses the consent button. Without limits one user could start /clone again and again and hold many
-20 MB files in memory for minutes. :class:`CloneUploads` is the one mechanism both adapters (Telegram and
-Discord) go through, with no platform code in it:
+20 MB files in memory for minutes. :class:`CloneUploads` is the one mechanism every adapter goes through,
+with no platform code in it:
 
 * **A per-user gate.** At most one clone upload in flight per user (``platform:user id``), from before
   the download, through the audio check and the wait for the consent button, to the end of cloning.
@@ -17,12 +17,12 @@ Discord) go through, with no platform code in it:
   any download with :class:`UploadsBusy` ("busy, try again in a minute").
 * **Always released.** :meth:`CloneUploads.slot` is an async context manager that gives back the
   user's turn and the bytes in ``finally``, on every path: success, errors, cancellation. A slot that
-  must outlive its handler — Telegram's consent button is answered in another update — is handed over
+  must outlive its handler — a consent button may be answered in another update — is handed over
   with :meth:`CloneUploads.park`; it then keeps the user's turn and its bytes until :meth:`CloneUploads.take`
   gives it to the button's handler (which releases it when done), :meth:`CloneUploads.discard`, or
   ``hold_seconds`` pass (:data:`DEFAULT_HOLD_SECONDS`): the bytes are dropped and a later press has to
   download the file again. So checked bytes never wait for consent in memory longer than that, on any
-  platform (Discord's consent prompt times out after the same time).
+  platform (an adapter whose consent prompt times out uses the same time).
 
 One instance serves all adapters of a process: :func:`clone_uploads` gives the one that belongs to the
 process's :class:`~core.service.VoiceService` (``bots.app`` builds one per process).

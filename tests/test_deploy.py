@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: DESIGN.md's environment table (the external interface).
+#: The documented environment variables (the external interface: their names never change).
 DESIGN_VARIABLES = (
     "VOICEBRIDGE_DATA_DIR", "VOICEBRIDGE_DATABASE_URL", "VOICEBRIDGE_SECRET_KEY", "VOICEBRIDGE_PROVIDER",
     "SILICONFLOW_API_KEY", "SILICONFLOW_BASE_URL", "VOICEBRIDGE_TTS_MODEL", "VOICEBRIDGE_ASR_MODEL",
@@ -145,6 +145,11 @@ def test_env_example_lists_every_setting() -> None:
                if field.validation_alias is not None}
     missing = sorted(aliases - mentioned)
     assert not missing, f".env.example does not list these settings of core/config.py: {missing}"
+    from bots.platforms import PLATFORMS
+
+    for platform in PLATFORMS:
+        missing = sorted(set(platform.settings_class().env_names()) - mentioned)
+        assert not missing, f".env.example does not list these settings of the {platform.label} adapter: {missing}"
     # compose needs these from .env
     compose_text = (ROOT / "docker-compose.yml").read_text()
     for name in set(INTERPOLATION.findall(compose_text)):

@@ -23,7 +23,7 @@ from discord.http import Route
 
 from bots.app import App
 from bots.discord.bot import VoiceBridgeBot
-from core.config import DEFAULT_DISCORD_API_BASE_URL
+from bots.discord.settings import DEFAULT_DISCORD_API_BASE_URL, DiscordSettings
 
 log = logging.getLogger("bots.discord")
 
@@ -95,13 +95,16 @@ def install_log_redaction() -> None:
             logger.addFilter(_FILTER)
 
 
-async def run_discord(app: App, stop: asyncio.Event, *, bot: VoiceBridgeBot | None = None) -> None:
-    """Run the bot until ``stop`` is set (or the connection fails for good), then close it cleanly."""
-    config = app.config
-    if config.discord_bot_token is None:
+async def run_discord(app: App, stop: asyncio.Event, settings: DiscordSettings | None = None, *,
+                      bot: VoiceBridgeBot | None = None) -> None:
+    """Run the bot until ``stop`` is set (or the connection fails for good), then close it cleanly.
+
+    ``settings``: default, from the environment."""
+    settings = settings or DiscordSettings.load()
+    if settings.bot_token is None:
         raise RuntimeError("DISCORD_BOT_TOKEN is not set")
-    token = config.discord_bot_token.get_secret_value()
-    custom_base = configure_api_base(config.discord_api_base_url)
+    token = settings.bot_token.get_secret_value()
+    custom_base = configure_api_base(settings.api_base_url)
     install_log_redaction()
     bot = bot or VoiceBridgeBot(app)
     connect_task: asyncio.Task[None] | None = None
@@ -109,7 +112,7 @@ async def run_discord(app: App, stop: asyncio.Event, *, bot: VoiceBridgeBot | No
     try:
         async with bot:
             await bot.login(token)  # runs setup_hook: the cogs are loaded here
-            await sync_commands(bot, config.discord_guild_ids)
+            await sync_commands(bot, settings.guild_ids)
             if custom_base:
                 await use_gateway_from_api(bot)
             connect_task = asyncio.create_task(bot.connect(reconnect=True), name="discord-gateway")

@@ -1,4 +1,5 @@
-"""The Telegram adapter (python-telegram-bot 22): see :mod:`bots.telegram.runner` for the entry points."""
+"""The Telegram adapter (python-telegram-bot 22): see :mod:`bots.telegram.runner` for the entry points and
+:mod:`bots.telegram.settings` for its ``TELEGRAM_*`` settings."""
 
 from __future__ import annotations
 

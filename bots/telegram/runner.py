@@ -1,8 +1,9 @@
 """Building and running the Telegram bot.
 
 * :func:`build_application` — the PTB ``Application`` for an :class:`bots.app.App`: token and
-  ``TELEGRAM_BASE_URL``/``TELEGRAM_BASE_FILE_URL`` from the config, concurrent updates, PTB's
-  AIORateLimiter, a sized connection pool and timeouts, every handler and the error handler.
+  ``TELEGRAM_BASE_URL``/``TELEGRAM_BASE_FILE_URL`` from :class:`~bots.telegram.settings.TelegramSettings`,
+  concurrent updates, PTB's AIORateLimiter, a sized connection pool and timeouts, every handler and the
+  error handler.
 * :func:`run_telegram` — initialize, register the command menu, then long polling (default) or
   PTB's webhook server when ``TELEGRAM_WEBHOOK_URL`` is set, until ``stop`` is set; then shut down.
 """
@@ -28,11 +29,12 @@ from .errors import on_error
 from .handlers import register_handlers
 from .limits import ChatPacer, RateLimiter, UserGate
 from .sending import VoiceForbiddenChats
+from .settings import TelegramSettings
 from .strings import register_strings
 
 log = logging.getLogger(__name__)
 
-#: The command menu, in this order (names are DESIGN.md's; descriptions are ``tg_cmd_<name>``).
+#: The command menu, in this order (the public command names; descriptions are ``tg_cmd_<name>``).
 COMMANDS = ("speak", "voices", "voice", "clone", "settings", "speed", "gain", "lang", "style", "pronounce", "key",
             "usage", "link", "forget", "help", "start")
 #: Languages the menu is registered in besides the default (English).
@@ -40,18 +42,20 @@ MENU_LANGUAGES = ("zh", "ja")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
-def build_application(app: App, *, options: TelegramOptions | None = None, with_updater: bool = True) -> Application:
-    """The bot for ``app``. ``with_updater=False`` builds it without an updater (updates are fed by hand)."""
+def build_application(app: App, settings: TelegramSettings | None = None, *, options: TelegramOptions | None = None,
+                      with_updater: bool = True) -> Application:
+    """The bot for ``app`` (``settings``: default, from the environment). ``with_updater=False`` builds it
+    without an updater (updates are fed by hand)."""
     options = options or TelegramOptions()
-    config = app.config
-    if config.telegram_bot_token is None:
+    settings = settings or TelegramSettings.load()
+    if settings.bot_token is None:
         raise ConfigError(name="TELEGRAM_BOT_TOKEN", allowed="a bot token from @BotFather")
     register_strings()
     logsafety.install()
 
     builder = (
         ApplicationBuilder()
-        .token(config.telegram_bot_token.get_secret_value())
+        .token(settings.bot_token.get_secret_value())
         .concurrent_updates(options.concurrent_updates)
         .rate_limiter(RateLimiter(max_retries=3))
         .connection_pool_size(options.connection_pool_size)
@@ -62,15 +66,15 @@ def build_application(app: App, *, options: TelegramOptions | None = None, with_
         .media_write_timeout(60.0)
         .get_updates_read_timeout(30.0)
     )
-    if config.telegram_base_url:
-        builder = builder.base_url(config.telegram_base_url)
-    if config.telegram_base_file_url:
-        builder = builder.base_file_url(config.telegram_base_file_url)
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if settings.base_file_url:
+        builder = builder.base_file_url(settings.base_file_url)
     if not with_updater:
         builder = builder.updater(None)
     application = builder.build()
 
-    limit = options.max_user_requests or config.max_queued_per_user
+    limit = options.max_user_requests or app.config.max_queued_per_user
     application.bot_data[DEPS_KEY] = Deps(
         app=app,
         options=options,
@@ -94,12 +98,11 @@ async def setup_commands(application: Application) -> None:
             log.warning("could not register the command menu (%s): %s", lang or "default", type(exc).__name__)
 
 
-def webhook_secret(app: App) -> str:
+def webhook_secret(settings: TelegramSettings) -> str:
     """``TELEGRAM_WEBHOOK_SECRET``, or one derived from the token (the same on every instance)."""
-    config = app.config
-    if config.telegram_webhook_secret is not None:
-        return config.telegram_webhook_secret.get_secret_value()
-    token = config.telegram_bot_token.get_secret_value() if config.telegram_bot_token else ""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     return hashlib.sha256(f"voicebridge-webhook:{token}".encode()).hexdigest()
 
 
@@ -125,11 +128,14 @@ async def _initialize(application: Application, stop: asyncio.Event, first_delay
             delay = min(delay * 2, 60.0)
 
 
-async def run_telegram(app: App, stop: asyncio.Event, *, options: TelegramOptions | None = None) -> None:
-    """Serve the bot until ``stop`` is set: long polling, or a webhook when ``TELEGRAM_WEBHOOK_URL`` is set."""
-    config = app.config
+async def run_telegram(app: App, stop: asyncio.Event, settings: TelegramSettings | None = None, *,
+                       options: TelegramOptions | None = None) -> None:
+    """Serve the bot until ``stop`` is set: long polling, or a webhook when ``TELEGRAM_WEBHOOK_URL`` is set.
+
+    ``settings``: default, from the environment."""
     options = options or TelegramOptions()
-    application = build_application(app, options=options)
+    settings = settings or TelegramSettings.load()
+    application = build_application(app, settings, options=options)
     updater = application.updater
     assert updater is not None
     if not await _initialize(application, stop, options.startup_retry_delay):
@@ -139,15 +145,14 @@ async def run_telegram(app: App, stop: asyncio.Event, *, options: TelegramOption
         await setup_commands(application)
         await application.start()
         try:
-            if config.telegram_webhook_url:
-                url_path = urlsplit(config.telegram_webhook_url).path.lstrip("/")
+            if settings.webhook_url:
+                url_path = urlsplit(settings.webhook_url).path.lstrip("/")
                 await updater.start_webhook(
-                    listen=config.telegram_webhook_listen, port=config.telegram_webhook_port, url_path=url_path,
-                    webhook_url=config.telegram_webhook_url, secret_token=webhook_secret(app),
+                    listen=settings.webhook_listen, port=settings.webhook_port, url_path=url_path,
+                    webhook_url=settings.webhook_url, secret_token=webhook_secret(settings),
                     allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, bootstrap_retries=3,
                 )
-                log.info("Telegram: webhook server on %s:%s", config.telegram_webhook_listen,
-                         config.telegram_webhook_port)
+                log.info("Telegram: webhook server on %s:%s", settings.webhook_listen, settings.webhook_port)
             else:
                 await updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
                                             bootstrap_retries=3)

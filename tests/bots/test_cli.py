@@ -59,6 +59,14 @@ def test_bad_input_is_one_clear_line_and_a_nonzero_exit(tmp_path):
     assert "VOICEBRIDGE_PROVIDER" in proc.stderr and "siliconflow or local" in proc.stderr
 
 
+def test_a_bad_platform_setting_stops_any_command(tmp_path):
+    proc = run(["speak", "Hi", "-o", str(tmp_path / "x.ogg")], tmp_path, TELEGRAM_WEBHOOK_PORT="70000")
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+    assert "TELEGRAM_WEBHOOK_PORT" in proc.stderr and "65535" in proc.stderr
+    proc = run(["doctor"], tmp_path, DISCORD_GUILD_IDS="abc")
+    assert proc.returncode == 2 and "DISCORD_GUILD_IDS" in proc.stderr and "numeric guild ids" in proc.stderr
+
+
 def test_run_without_tokens_says_what_to_set(tmp_path):
     proc = run(["run"], tmp_path)
     assert proc.returncode == 1

@@ -1,4 +1,4 @@
-"""Configuration: the names in DESIGN.md, derived defaults, and one clear line per bad value."""
+"""Configuration: the variable names (a public contract), derived defaults, and one clear line per bad value."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import stat
 
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-from core.config import load_config, load_secret_key, resolve_secret_key
+from core.config import Config, EnvSettings, load_config, load_secret_key, resolve_secret_key
 from core.errors import ConfigError, SecretKeyFileInvalid, SecretKeyMissing
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     for name in list(os.environ):
-        if name.startswith(("VOICEBRIDGE_", "SILICONFLOW_", "TELEGRAM_", "DISCORD_")):
+        if name.startswith(("VOICEBRIDGE_", "SILICONFLOW_")):
             monkeypatch.delenv(name)
 
 
@@ -27,7 +29,6 @@ def test_defaults_are_the_offline_engine_on_sqlite_in_the_data_dir(monkeypatch, 
     assert config.siliconflow_base_url == "https://api.siliconflow.cn/v1"
     assert config.tts_model == "FunAudioLLM/CosyVoice2-0.5B"
     assert config.asr_model == "FunAudioLLM/SenseVoiceSmall"
-    assert config.discord_api_base_url == "https://discord.com/api/v10"
 
 
 def test_a_key_selects_siliconflow_and_is_never_shown(monkeypatch):
@@ -40,20 +41,10 @@ def test_a_key_selects_siliconflow_and_is_never_shown(monkeypatch):
     assert load_config().effective_provider == "local"
 
 
-def test_guild_ids_and_blank_values(monkeypatch):
-    monkeypatch.setenv("DISCORD_GUILD_IDS", "1, 22,333")
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "  ")
-    config = load_config()
-    assert config.discord_guild_ids == (1, 22, 333)
-    assert config.telegram_bot_token is None
-
-
 @pytest.mark.parametrize(("name", "value", "expected"), [
     ("VOICEBRIDGE_PROVIDER", "espeak", "siliconflow or local"),
-    ("DISCORD_GUILD_IDS", "abc", "comma-separated numeric guild ids"),
     ("SILICONFLOW_BASE_URL", "ftp://x", "http:// or https://"),
     ("VOICEBRIDGE_CACHE_MAX_BYTES", "-1", "greater than or equal to 0"),
-    ("TELEGRAM_WEBHOOK_PORT", "70000", "less than or equal to 65535"),
 ])
 def test_a_bad_value_names_the_variable(monkeypatch, name, value, expected):
     monkeypatch.setenv(name, value)
@@ -61,6 +52,27 @@ def test_a_bad_value_names_the_variable(monkeypatch, name, value, expected):
         load_config()
     message = str(info.value)
     assert name in message and expected in message and "\n" not in message
+
+
+def test_settings_kept_outside_the_core_read_and_refuse_values_the_same_way(monkeypatch):
+    class Extra(EnvSettings):
+        model_config = SettingsConfigDict(env_prefix="EXTRA_", extra="ignore", frozen=True)
+        field_help = {"room": "a room number"}
+
+        port: int = Field(1, le=10)
+        room: int = 0
+
+    assert Extra.env_names() == ["EXTRA_PORT", "EXTRA_ROOM"] and Extra.env_name("port") == "EXTRA_PORT"
+    monkeypatch.setenv("EXTRA_PORT", "7")
+    assert Extra.load(room=3) == Extra(port=7, room=3)
+    for name, value, expected in (("EXTRA_PORT", "11", "Input should be less than or equal to 10"),
+                                  ("EXTRA_ROOM", "lobby", "a room number")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ConfigError) as info:
+            Extra.load()
+        assert str(info.value) == f"Setting {name} is invalid: {expected}"
+        monkeypatch.setenv(name, "1")
+    assert "EXTRA_PORT" not in Config.env_names() and "VOICEBRIDGE_DATA_DIR" in Config.env_names()
 
 
 def test_secret_key_is_generated_once_with_mode_0600(monkeypatch, tmp_path):

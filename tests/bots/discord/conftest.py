@@ -21,8 +21,7 @@ TEXT_COGS = [name for name in COGS if name not in VOICE_SIDE]
 
 
 def make_config(data_dir: Path, fake: FakeSiliconFlow | None, **overrides):
-    settings = {"data_dir": data_dir, "requests_per_minute": 0,
-                "discord_api_base_url": "http://127.0.0.1:9/api/v10"}
+    settings = {"data_dir": data_dir, "requests_per_minute": 0}
     if fake is not None:
         settings.update(siliconflow_api_key=OPERATOR_KEY, siliconflow_base_url=fake.base_url, provider="siliconflow")
     else:

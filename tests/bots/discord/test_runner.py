@@ -16,6 +16,7 @@ from discord.http import Route
 from bots.app import build_app
 from bots.discord.bot import VoiceBridgeBot
 from bots.discord.runner import _redact, configure_api_base, run_discord
+from bots.discord.settings import DiscordSettings
 from tests.bots.discord.conftest import TEXT_COGS, make_config
 from tests.fakes.discord import APP_ID, BOT_USER_ID, user_payload
 
@@ -110,12 +111,13 @@ async def test_run_discord_uses_the_configured_api_and_its_gateway(tmp_path: Pat
     fake = FakeDiscord()
     await fake.start()
     try:
-        config = make_config(tmp_path / "data", None, discord_bot_token="test-token",
-                             discord_api_base_url=fake.base, discord_guild_ids=",".join(map(str, GUILDS)))
+        config = make_config(tmp_path / "data", None)
+        settings = DiscordSettings.load(bot_token="test-token", api_base_url=fake.base,
+                                        guild_ids=",".join(map(str, GUILDS)))
         async with await build_app(config) as app:
             stop = asyncio.Event()
             bot = VoiceBridgeBot(app, cogs=TEXT_COGS)
-            task = asyncio.create_task(run_discord(app, stop, bot=bot))
+            task = asyncio.create_task(run_discord(app, stop, settings, bot=bot))
             await asyncio.wait_for(fake.identified.wait(), 15)
             stop.set()
             await asyncio.wait_for(task, 15)

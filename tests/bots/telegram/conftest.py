@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bots.app import App
 from bots.telegram.context import TelegramOptions
 from bots.telegram.runner import build_application
+from bots.telegram.settings import TelegramSettings
 from core import audio
 from tests.fakes.siliconflow import FakeSiliconFlow
 from tests.fakes.telegram import FakeTelegram, Updates, button_data
@@ -121,17 +122,22 @@ MakeBot = Callable[..., Awaitable[Harness]]
 MakeApp = Callable[..., Awaitable[App]]
 
 
+def bot_settings(tg: FakeTelegram, **fields: Any) -> TelegramSettings:
+    """The adapter's settings with the bot pointed at the fake Bot API (``fields`` by field name)."""
+    return TelegramSettings.load(**{"bot_token": tg.token, "base_url": tg.base_url,
+                                    "base_file_url": tg.base_file_url, "webhook_url": None, **fields})
+
+
 @pytest.fixture
 def make_app(make_app: MakeApp, tg: FakeTelegram) -> MakeApp:
-    """The shared ``make_app`` (tests/app_fixtures.py) with the bot pointed at the fake Bot API.
+    """The shared ``make_app`` (tests/app_fixtures.py) with Telegram's defaults; the bot's own settings
+    (pointed at the fake Bot API) are :func:`bot_settings`.
 
     ``await make_app(provider="siliconflow"|"local", data_dir=None, **config)``.
     """
 
     async def make(provider: str = "siliconflow", **overrides: Any) -> App:
         settings: dict[str, Any] = {
-            "telegram_bot_token": tg.token, "telegram_base_url": tg.base_url,
-            "telegram_base_file_url": tg.base_file_url, "telegram_webhook_url": None,
             # Telegram's tests keep the operator defaults for the user rate limit.
             "requests_per_minute": 20,
         }
@@ -153,7 +159,7 @@ async def make_bot(make_app: MakeApp, tg: FakeTelegram,
     async def make(provider: str = "siliconflow", *, options: TelegramOptions | None = None,
                    **overrides: Any) -> Harness:
         app = await make_app(provider, **overrides)
-        application = build_application(app, options=options or FAST, with_updater=False)
+        application = build_application(app, bot_settings(tg), options=options or FAST, with_updater=False)
         await application.initialize()
         harness = Harness(app, application, tg, fake_siliconflow if provider == "siliconflow" else None)
         built.append(harness)

@@ -71,7 +71,7 @@ from tests.bots.fuzzing import (
     token,
     words_from,
 )
-from tests.bots.telegram.conftest import FAST, Harness, ogg_voice
+from tests.bots.telegram.conftest import FAST, Harness, bot_settings, ogg_voice
 from tests.fakes.siliconflow import FakeSiliconFlow
 from tests.fakes.siliconflow_fixtures import OPERATOR_KEY, USER_KEY
 from tests.fakes.telegram import FakeTelegram, _ApiError
@@ -358,10 +358,8 @@ async def bot(tmp_path_factory: pytest.TempPathFactory, sf: FakeSiliconFlow,
     data_dir: Path = tmp_path_factory.mktemp("tg-fuzz")
     app = await build_app(load_config(
         data_dir=data_dir, provider="siliconflow", siliconflow_base_url=sf.base_url,
-        siliconflow_api_key=OPERATOR_KEY, requests_per_minute=0, provider_backoff=0.01,
-        telegram_bot_token=tg.token, telegram_base_url=tg.base_url, telegram_base_file_url=tg.base_file_url,
-        telegram_webhook_url=None))
-    application = build_application(app, options=FAST, with_updater=False)
+        siliconflow_api_key=OPERATOR_KEY, requests_per_minute=0, provider_backoff=0.01))
+    application = build_application(app, bot_settings(tg), options=FAST, with_updater=False)
     # Thousands of answers go out in a minute: lift PTB's pacing to Telegram's global 30 messages/s and a
     # group's 20/min (the adapter's own per-chat pacer stays, at FAST's test rates).
     limiter = application.bot.rate_limiter

@@ -10,7 +10,7 @@ import httpx
 from bots.telegram.runner import run_telegram, webhook_secret
 from tests.fakes.telegram import FakeTelegram, Updates
 
-from .conftest import CHAT, Harness, close, decode_ogg
+from .conftest import CHAT, Harness, bot_settings, close, decode_ogg
 
 
 async def test_settings_survive_a_restart(make_bot, tmp_path) -> None:
@@ -54,7 +54,7 @@ async def _wait_for(predicate, timeout: float = 10.0) -> None:
 async def test_long_polling_end_to_end(make_app, tg: FakeTelegram) -> None:
     app = await make_app()
     stop = asyncio.Event()
-    task = asyncio.create_task(run_telegram(app, stop))
+    task = asyncio.create_task(run_telegram(app, stop, bot_settings(tg)))
     await _wait_for(lambda: tg.calls_to("getUpdates"))
     assert {lang for (_, lang) in tg.commands} == {"", "zh", "ja"}  # the menu was registered at start-up
     tg.push_update(Updates().message(CHAT, CHAT, "/speak polled"))
@@ -87,11 +87,12 @@ def _free_port() -> int:
 
 async def test_webhook_mode(make_app, tg: FakeTelegram) -> None:
     port = _free_port()
-    app = await make_app(telegram_webhook_url=f"http://127.0.0.1:{port}/tg/hook", telegram_webhook_listen="127.0.0.1",
-                         telegram_webhook_port=port)
-    secret = webhook_secret(app)
+    app = await make_app()
+    hooked = bot_settings(tg, webhook_url=f"http://127.0.0.1:{port}/tg/hook", webhook_listen="127.0.0.1",
+                          webhook_port=port)
+    secret = webhook_secret(hooked)
     stop = asyncio.Event()
-    task = asyncio.create_task(run_telegram(app, stop))
+    task = asyncio.create_task(run_telegram(app, stop, hooked))
     await _wait_for(lambda: tg.webhook is not None)
     assert tg.webhook["url"] == f"http://127.0.0.1:{port}/tg/hook"
     assert tg.webhook["secret_token"] == secret
@@ -116,15 +117,16 @@ async def test_start_up_waits_for_telegram_and_a_refused_token_is_a_config_error
     tg.fail("getMe", error_code=502, description="Bad Gateway", times=2)
     app = await make_app()
     stop = asyncio.Event()
-    task = asyncio.create_task(run_telegram(app, stop, options=TelegramOptions(startup_retry_delay=0.05)))
+    task = asyncio.create_task(run_telegram(app, stop, bot_settings(tg),
+                                            options=TelegramOptions(startup_retry_delay=0.05)))
     await _wait_for(lambda: tg.calls_to("getUpdates"))
     assert [c.status for c in tg.calls_to("getMe")][:3] == [502, 502, 200]
     stop.set()
     await asyncio.wait_for(task, 15)
 
-    bad = await make_app(data_dir=app.config.data_dir.parent / "other", telegram_bot_token="42:" + "x" * 35)
+    bad = await make_app(data_dir=app.config.data_dir.parent / "other")
     try:
-        await asyncio.wait_for(run_telegram(bad, asyncio.Event()), 15)
+        await asyncio.wait_for(run_telegram(bad, asyncio.Event(), bot_settings(tg, bot_token="42:" + "x" * 35)), 15)
     except ConfigError as exc:
         assert "TELEGRAM_BOT_TOKEN" in str(exc) and "x" * 35 not in str(exc)
     else:

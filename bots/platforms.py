@@ -1,0 +1,77 @@
+"""The chat platforms ``voicebridge run`` can serve: one :class:`Platform` line each in :data:`PLATFORMS`.
+
+A platform is a package under ``bots/`` with a settings module (an :class:`core.config.EnvSettings` class that
+imports nothing but pydantic, so that every command can check it) and a runner module whose run function is
+``run(app, stop, settings)``: it serves until ``stop`` is set. The runner module, and with it the platform's
+library, is imported only when the platform is started, so a missing optional library breaks no other one.
+Adding a platform is its package and one line below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from core.config import EnvSettings
+
+if TYPE_CHECKING:
+    from bots.app import App
+
+#: ``run(app, stop, settings)``: serve until ``stop`` is set.
+Runner = Callable[["App", asyncio.Event, Any], Awaitable[None]]
+
+
+def _resolve(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(import_module(module), name)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One chat platform: its id, its name for people, and where its settings and run function live
+    (``"module:name"``, imported on use)."""
+
+    id: str
+    label: str
+    settings: str
+    run: str
+    #: The settings field whose presence means "serve this platform".
+    token_field: str = "bot_token"
+
+    def settings_class(self) -> type[EnvSettings]:
+        return _resolve(self.settings)
+
+    def load_settings(self) -> EnvSettings:
+        """Read this platform's settings from the environment (ConfigError on a bad value)."""
+        return self.settings_class().load()
+
+    def token_env(self) -> str:
+        """The variable that turns this platform on (e.g. ``<PLATFORM>_BOT_TOKEN``)."""
+        return self.settings_class().env_name(self.token_field)
+
+    def configured(self, settings: EnvSettings) -> bool:
+        """Whether ``settings`` say to serve this platform (its token is set)."""
+        return getattr(settings, self.token_field) is not None
+
+    def runner(self) -> Runner:
+        """The run function (importing the platform's adapter, and its library, now)."""
+        return _resolve(self.run)
+
+
+PLATFORMS: tuple[Platform, ...] = (
+    Platform("telegram", "Telegram", "bots.telegram.settings:TelegramSettings", "bots.telegram.runner:run_telegram"),
+    Platform("discord", "Discord", "bots.discord.settings:DiscordSettings", "bots.discord.runner:run_discord"),
+)
+
+
+def load_all() -> list[tuple[Platform, EnvSettings]]:
+    """Every registered platform with its settings read from the environment (ConfigError on a bad value)."""
+    return [(platform, platform.load_settings()) for platform in PLATFORMS]
+
+
+def configured() -> list[tuple[Platform, EnvSettings]]:
+    """The platforms whose token is set, with their settings: what ``voicebridge run`` starts."""
+    return [(platform, settings) for platform, settings in load_all() if platform.configured(settings)]
