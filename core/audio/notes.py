@@ -12,8 +12,8 @@ import av
 import numpy as np
 
 from core.audio.decode import DECODE_FAILURES, open_checked
-from core.audio.resample import MonoResampler
 from core.audio.pcm import WaveformAccumulator
+from core.audio.resample import MonoResampler
 from core.errors import AudioEmpty, AudioError, AudioTooLong, AudioTruncated, NoAudioStream
 from core.models import EncodedAudio
 

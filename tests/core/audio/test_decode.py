@@ -23,7 +23,6 @@ from core.errors import (
 from core.models import DecodedAudio
 from tests.core.audio.helpers import dominant_freq, make_audio_file, tone
 
-
 # (container, codec, rate, layout, options)
 FORMATS = {
     "ogg/opus": ("ogg", "libopus", 48000, "mono", {}),

@@ -8,7 +8,6 @@ import pytest
 from core import audio
 from tests.core.audio.helpers import tone
 
-
 # --- PCM helpers -----------------------------------------------------------------------------
 
 
