@@ -25,6 +25,7 @@ import sys
 from typing import Any
 
 from bench.common import ms, now, percentile, speech_like_pcm, summary, time_call
+from bots.discord.opus import OpusPacketEncoder
 from core import audio
 
 RATE = 24000
@@ -112,7 +113,7 @@ def run() -> dict[str, Any]:
 
     # 2. 20 ms packets for voice channels
     def packets_run() -> int:
-        encoder = audio.OpusPacketEncoder(leading_silence_ms=0)
+        encoder = OpusPacketEncoder(leading_silence_ms=0)
         count = 0
         for chunk in chunks:
             count += len(encoder.feed(chunk, RATE))
@@ -133,14 +134,14 @@ def run() -> dict[str, Any]:
     construct: list[float] = []
     for _ in range(LATENCY_RUNS):
         start = now()
-        encoder = audio.OpusPacketEncoder(leading_silence_ms=200)
+        encoder = OpusPacketEncoder(leading_silence_ms=200)
         construct.append(now() - start)
         start = now()
         out = encoder.feed(first_chunk, RATE)
         first_silence.append(now() - start)
         assert out, "no packet after the first chunk"
         first_feed_packets = len(out)
-        encoder = audio.OpusPacketEncoder(leading_silence_ms=0)
+        encoder = OpusPacketEncoder(leading_silence_ms=0)
         start = now()
         out = encoder.feed(first_chunk, RATE)
         first_audio.append(now() - start)

@@ -108,7 +108,7 @@ async def _latency_runs(label: str, pcm: bytes, *, keepalive: str = "burst", who
         Speech,
         encoded_silence,
     )
-    from core.audio import OPUS_SILENCE, OpusPacketEncoder
+    from bots.discord.opus import OPUS_SILENCE, OpusPacketEncoder
     from tests.bots.discord.voice.fakes import (
         FakeChannel,
         FakeConnector,
@@ -210,7 +210,7 @@ async def _cpu_run(pcm: bytes, clips: int) -> dict[str, Any]:
 
 def _inline_feed_cost(pcm: bytes) -> dict[str, float]:
     """What encoding on the event loop would cost per provider chunk (why it runs in a thread)."""
-    from core.audio import OpusPacketEncoder
+    from bots.discord.opus import OpusPacketEncoder
 
     step = int(SAMPLE_RATE * CHUNK_MS / 1000) * 2
     firsts, steady = [], []

@@ -42,19 +42,20 @@ async def _engine() -> tuple[str, str]:
     return OK, f"espeak-ng (offline) spoke a test phrase in {took * 1000:.0f} ms"
 
 
-#: The voice-channel lead-in the Discord player sends before speech (see core.audio.OpusPacketEncoder).
+#: The voice-channel lead-in the Discord player sends before speech (see bots.discord.opus.OpusPacketEncoder).
 LEAD_IN_MS = 200
 
 
 async def _voice_path() -> tuple[str, str]:
     """Speech → 20 ms Opus packets (exactly what a Discord voice channel is sent) → decoded back:
     is it audible, and does it start with the lead-in that keeps the first syllable from being clipped?"""
+    from bots.discord import opus
     from core import audio
     from core.models import SynthesisRequest
     from core.providers.local import LocalProvider
 
     provider = LocalProvider()
-    encoder = audio.OpusPacketEncoder(leading_silence_ms=LEAD_IN_MS)
+    encoder = opus.OpusPacketEncoder(leading_silence_ms=LEAD_IN_MS)
     packets: list[bytes] = []
     try:
         async for chunk in provider.synthesize(SynthesisRequest(text="Testing the voice channel.", voice="anna",
@@ -63,7 +64,7 @@ async def _voice_path() -> tuple[str, str]:
     finally:
         await provider.aclose()
     packets += encoder.flush()
-    pcm = await asyncio.to_thread(audio.decode_opus_packets, packets)
+    pcm = await asyncio.to_thread(opus.decode_opus_packets, packets)
     frame = audio.OPUS_RATE * 2 * 2 // 1000  # bytes of 1 ms of stereo s16
     lead, speech = pcm[:(LEAD_IN_MS - 20) * frame], pcm[LEAD_IN_MS * frame:]
     seconds = len(pcm) / (frame * 1000)

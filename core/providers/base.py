@@ -16,7 +16,12 @@ class TTSProvider(Protocol):
     name: str
     #: The model id (part of the cache key).
     model: str
+    #: Whether voices can be cloned: without it :meth:`clone` and :meth:`transcribe` raise
+    #: :class:`core.errors.CloningUnsupported` and there are no voices to list or delete.
     supports_cloning: bool
+    #: Whether :meth:`synthesize` follows ``SynthesisRequest.instruction`` (a speaking style, or a dialect
+    #: such as Cantonese asked for in words); an engine that does not ignores it.
+    supports_instruction: bool
 
     def synthesize(self, request: SynthesisRequest, *, api_key: str | None = None) -> AsyncIterator[PCMChunk]:
         """Stream speech as PCM chunks while it is being produced.

@@ -12,18 +12,10 @@ No keys, no network, no system package. Speech streams out while espeak is still
 * If the consumer stops iterating (``aclose``, cancellation, garbage collection), the callback
   returns 1 and espeak stops at once, so the worker is free for the next request.
 
-Mapping of the request:
-
-* language ``zh`` → espeak ``cmn``, ``yue`` → ``yue``, ``en`` → ``en-us``, ``ja`` → ``ja``,
-  ``ko`` → ``ko``; ``auto`` → :func:`core.text.detect_language` on the text. (espeak's Japanese
-  reads kana; kanji are read poorly — a limit of the engine.)
-* the eight presets map to espeak voice variants (``voices/!v/`` in the data dir), see
-  :data:`PRESET_VARIANTS`; ``MODEL:alex`` is accepted like ``alex``; a ``speech:…`` clone cannot
-  be spoken offline (:class:`CloningUnsupported`); anything else is :class:`UnknownVoice`.
-* speed 0.25–4.0 → words per minute, 175 × speed, clamped to espeak's 80–450;
-  gain (dB) scales the samples (clipped to int16).
-* ``instruction`` (style) is ignored by this engine; ``sample_rate`` is ignored too: chunks are
-  always at the engine's native rate (:attr:`LocalProvider.sample_rate`, 22050 Hz) and say so.
+Mapping of the request (:mod:`core.providers.local_voices`): language and preset → an espeak voice
+and variant, speed → words per minute; gain (dB) scales the samples (clipped to int16).
+``instruction`` (style) is ignored by this engine; ``sample_rate`` is ignored too: chunks are
+always at the engine's native rate (:attr:`LocalProvider.sample_rate`, 22050 Hz) and say so.
 """
 
 from __future__ import annotations
@@ -33,7 +25,6 @@ import concurrent.futures
 import ctypes
 import logging
 import os
-import re
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -43,57 +34,34 @@ import numpy as np
 from core.errors import (
     CloningUnsupported,
     EmptyText,
-    InvalidValue,
     OutOfRange,
     ProviderError,
     ProviderUnavailable,
-    UnknownVoice,
     VoiceBridgeError,
 )
 from core.models import (
     DEFAULT_VOICE,
     GAIN_RANGE,
     LANGUAGES,
+    SPEED_RANGE,
     PCMChunk,
     RemoteVoice,
-    SPEED_RANGE,
     SynthesisRequest,
 )
-from core.text import detect_language, strip_control_tokens
+from core.providers.local_voices import (
+    LANGUAGE_VOICES,
+    WPM_NORMAL,
+    espeak_voice,
+    plan_segments,
+    speed_to_wpm,
+)
+from core.text import strip_control_tokens
 
-__all__ = [
-    "LocalProvider",
-    "LANGUAGE_VOICES",
-    "PRESET_VARIANTS",
-    "NATIVE_SAMPLE_RATE",
-    "speed_to_wpm",
-    "plan_segments",
-]
+__all__ = ["LocalProvider", "NATIVE_SAMPLE_RATE"]
 
 log = logging.getLogger(__name__)
 
 NATIVE_SAMPLE_RATE = 22050
-
-#: Our language codes → espeak-ng voice names.
-LANGUAGE_VOICES: dict[str, str] = {"zh": "cmn", "yue": "yue", "en": "en-us", "ja": "ja", "ko": "ko"}
-
-#: The presets → espeak-ng variants (files in ``espeak-ng-data/voices/!v/``), chosen by their
-#: pitch settings to echo the preset's character: steady = a plain variant, deep = the lowest
-#: pitch, magnetic = slight echo, cheerful = a wider pitch range.
-PRESET_VARIANTS: dict[str, str] = {
-    "alex": "m3",      # steady male: plain formants, pitch 80–122
-    "benjamin": "m4",  # deep male: lowest base pitch, 70–110
-    "charles": "m2",   # magnetic male: pitch 88–115 with a light echo
-    "david": "m6",     # cheerful male: brighter formants, 82–117
-    "anna": "f1",      # steady female: narrow range 140–200
-    "bella": "f3",     # passionate female: widest range 140–240, stronger stress
-    "claire": "f2",    # gentle female: breathy, soft echo
-    "diana": "f4",     # cheerful female: lively stress, 142–200
-}
-
-WPM_NORMAL = 175
-WPM_MIN = 80
-WPM_MAX = 450
 
 # speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -107,11 +75,6 @@ _BUFFER_MS = 60
 
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
                                   ctypes.c_void_p)
-
-
-def speed_to_wpm(speed: float) -> int:
-    """175 wpm at 1.0, proportional, clamped to espeak's 80–450."""
-    return max(WPM_MIN, min(WPM_MAX, round(WPM_NORMAL * float(speed))))
 
 
 class _Sink:
@@ -288,46 +251,13 @@ class _Collector(_Sink):
         return True
 
 
-_HAN_RUN = re.compile("[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0003FFFF々〆ヶ]+")
-
-
-def plan_segments(text: str, voice: str) -> list[tuple[str, str]]:
-    """``(espeak voice, text)`` pieces to speak in order.
-
-    espeak-ng's Japanese voice reads kana only: each kanji comes out as the English words
-    "Chinese letter". So for ``ja`` the Han runs are read by the Mandarin voice (same variant) —
-    not Japanese readings, but closer than "Chinese letter". Other languages: one piece.
-    """
-    base, _, variant = voice.partition("+")
-    if base != "ja" or not _HAN_RUN.search(text):
-        return [(voice, text)]
-    han_voice = f"{LANGUAGE_VOICES['zh']}+{variant}" if variant else LANGUAGE_VOICES["zh"]
-    segments: list[tuple[str, str]] = []
-
-    def add(piece_voice: str, piece: str) -> None:
-        if not piece.strip():
-            return
-        if segments and not any(ch.isalnum() for ch in piece):
-            # punctuation only: it ends the previous piece (its pause and intonation)
-            segments[-1] = (segments[-1][0], segments[-1][1] + piece)
-        else:
-            segments.append((piece_voice, piece))
-
-    pos = 0
-    for m in _HAN_RUN.finditer(text):
-        add(voice, text[pos:m.start()])
-        add(han_voice, m.group())
-        pos = m.end()
-    add(voice, text[pos:])
-    return segments
-
-
 class LocalProvider:
     """Offline speech with espeak-ng (see the module doc). Implements ``TTSProvider``."""
 
     name = "local"
     model = "espeak-ng"
     supports_cloning = False
+    supports_instruction = False
     sample_rate = NATIVE_SAMPLE_RATE
 
     def __init__(self) -> None:
@@ -337,23 +267,8 @@ class LocalProvider:
 
     # --- mapping -------------------------------------------------------------------------------
 
-    @staticmethod
-    def espeak_voice(voice: str, language: str, text: str) -> str:
-        """The espeak voice name (``cmn+f1``) for a request; raises the user-facing errors."""
-        raw = (voice or "").strip() or DEFAULT_VOICE
-        if raw.lower().startswith("speech:"):
-            raise CloningUnsupported()
-        preset = raw.rsplit(":", 1)[-1].strip().lower()
-        variant = PRESET_VARIANTS.get(preset)
-        if variant is None:
-            raise UnknownVoice(name=raw)
-        lang = (language or "auto").strip().lower()
-        if lang == "auto":
-            lang = detect_language(text)
-        base = LANGUAGE_VOICES.get(lang)
-        if base is None:
-            raise InvalidValue(name="language", value=language, allowed=", ".join(LANGUAGES))
-        return f"{base}+{variant}"
+    #: The espeak voice name (``cmn+f1``) for a request; raises the user-facing errors.
+    espeak_voice = staticmethod(espeak_voice)
 
     def available_languages(self) -> list[str]:
         """Language codes this engine can speak with the bundled data (``auto`` not included)."""

@@ -95,9 +95,9 @@ def test_doctor_offline(tmp_path):
 
 async def test_doctor_voice_path_fails_when_the_packets_are_silent(monkeypatch):
     from bots import doctor
-    from core import audio
+    from bots.discord import opus
 
-    monkeypatch.setattr(audio, "decode_opus_packets", lambda packets: bytes(192000))
+    monkeypatch.setattr(opus, "decode_opus_packets", lambda packets: bytes(192000))
     status, detail = await doctor._voice_path()
     assert status == doctor.FAIL and "nobody would hear" in detail
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 
-from core.audio import OPUS_SILENCE
+from bots.discord.opus import OPUS_SILENCE
 
 log = logging.getLogger(__name__)
 

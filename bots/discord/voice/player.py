@@ -91,7 +91,7 @@ PACKET_SECONDS = 0.02
 
 def _default_encoder() -> Any:
     """One utterance's encoder; no leading silence of its own (the player sends the lead-in)."""
-    from core.audio import OpusPacketEncoder
+    from bots.discord.opus import OpusPacketEncoder
 
     return OpusPacketEncoder(leading_silence_ms=0)
 
@@ -102,7 +102,7 @@ _SILENCE_CACHE: list[bytes] = []
 def encoded_silence(frames: int) -> list[bytes]:
     """``frames`` 20 ms packets of encoded digital silence from the core's Opus encoder (cached)."""
     if len(_SILENCE_CACHE) < frames:
-        from core.audio import OpusPacketEncoder
+        from bots.discord.opus import OpusPacketEncoder
 
         encoder = OpusPacketEncoder(leading_silence_ms=20 * frames)
         packets = encoder.feed(b"", 48000)  # nothing but the encoder's own leading silence

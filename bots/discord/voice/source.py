@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import discord
 
-from core.audio import (
+from bots.discord.opus import (
     OPUS_SILENCE,  # b"\xf8\xff\xfe", the same frame as discord.opus.OPUS_SILENCE
 )
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from discord.player import AudioPlayer
 
-from core.audio import OPUS_SILENCE
+from bots.discord.opus import OPUS_SILENCE
 from core.errors import Busy, EmptyText
 from core.models import PCMChunk, TTSSettings, UserRef
 

@@ -13,7 +13,7 @@ import pytest
 
 from bots.discord.voice.manager import VoiceManager
 from bots.discord.voice.player import PlayerSettings
-from core.audio import OPUS_SILENCE
+from bots.discord.opus import OPUS_SILENCE
 from tests.bots.discord.conftest import TEXT_COGS, VOICE_SIDE
 from tests.bots.discord.voice.fakes import FakeConnector, wait_for
 from tests.fakes.discord import (

@@ -369,7 +369,7 @@ async def test_failed_play_thread_is_restarted_on_the_same_connection(make) -> N
 async def test_real_opus_encoder_end_to_end(make) -> None:
     import numpy as np
 
-    from core.audio import OpusPacketEncoder
+    from bots.discord.opus import OpusPacketEncoder
 
     service = SlowFirstChunkService(seconds=0.4, chunk_ms=43)
     tone = (np.sin(np.arange(24000) / 3.0) * 8000).astype("<i2").tobytes()

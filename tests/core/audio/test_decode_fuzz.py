@@ -29,7 +29,7 @@ from core.errors import (
     UnsupportedAudio,
 )
 from core.models import DecodedAudio
-from tests.core.test_audio import make_audio_file
+from tests.core.audio.helpers import make_audio_file
 from tests.samples import speech_like
 
 #: The errors decode_upload may raise: the typed leaves of the AudioError tree, nothing vaguer.

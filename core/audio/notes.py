@@ -1,0 +1,213 @@
+"""Voice notes: mono PCM → Ogg/Opus, MP3 or WAV with the exact duration and a waveform, streamed
+while the provider is still speaking; and :func:`describe` to rebuild that metadata for a cached clip."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from fractions import Fraction
+from typing import Literal
+
+import av
+import numpy as np
+
+from core.audio.decode import DECODE_FAILURES, open_checked
+from core.audio.pcm import WaveformAccumulator
+from core.audio.resample import MonoResampler
+from core.errors import AudioEmpty, AudioError, AudioTooLong, AudioTruncated, NoAudioStream
+from core.models import EncodedAudio
+
+__all__ = ["OPUS_RATE", "NoteFormat", "StreamingNoteEncoder", "describe", "describe_sync", "encode", "encode_sync"]
+
+#: Opus always runs at 48 kHz: the rate of an Ogg/Opus note.
+OPUS_RATE = 48000
+
+NoteFormat = Literal["ogg", "mp3", "wav"]
+
+_NOTE_CODECS = {"ogg": ("ogg", "libopus"), "mp3": ("mp3", "libmp3lame"), "wav": ("wav", "pcm_s16le")}
+_OGG_BITRATE = 32000
+_MP3_BITRATE = 64000
+
+
+def _note_rate(fmt: str, first_rate: int | None) -> int:
+    """The output rate of a note: Opus 48 kHz; MP3 44.1 kHz for 11.025 kHz-family inputs, else 48 kHz;
+    WAV keeps the first chunk's rate (24 kHz if nothing was ever fed)."""
+    if fmt == "ogg":
+        return OPUS_RATE
+    if fmt == "mp3":
+        return 44100 if first_rate and first_rate % 11025 == 0 else 48000
+    return first_rate or 24000
+
+
+class StreamingNoteEncoder:
+    """Encode a voice note from PCM chunks that arrive over time (while the provider is speaking).
+
+    ``fmt``: ``"ogg"`` (Opus mono 48 kHz ~32 kbps, 20 ms frames, application ``voip`` — the voice
+    notes chat apps play), ``"mp3"`` (libmp3lame mono 64 kbps, 44.1/48 kHz) or ``"wav"``
+    (pcm_s16le mono at the first chunk's rate).
+
+    :meth:`feed` takes mono s16le chunks at any rate, with boundaries anywhere (an odd trailing byte
+    is kept for the next chunk; if the rate changes it is dropped as half a sample) and resamples
+    them statefully; :meth:`finish` flushes and returns the :class:`EncodedAudio`. Output goes to an
+    in-memory buffer as it is produced.
+
+    ``EncodedAudio.duration`` is the exact input duration (Σ samples / rate over the chunks);
+    ``EncodedAudio.sample_count`` is the number of samples per channel in the encoded stream at its
+    own rate (48 kHz for ogg) — what a decoder returns for Ogg/Opus and WAV (pre-skip and end trim are
+    written so Ogg/Opus decodes back to exactly that many); ``waveform`` is :func:`waveform`'s.
+    """
+
+    def __init__(self, fmt: NoteFormat = "ogg") -> None:
+        """Prepare an encoder; the container is created on the first :meth:`feed`."""
+        if fmt not in _NOTE_CODECS:
+            raise ValueError(f"unknown format {fmt!r}; use one of {sorted(_NOTE_CODECS)}")
+        self.fmt: NoteFormat = fmt
+        self._buffer = io.BytesIO()
+        self._container: av.container.OutputContainer | None = None
+        self._stream: av.AudioStream | None = None
+        self._out_rate = 0
+        self._resampler: MonoResampler | None = None
+        self._in_rate: int | None = None
+        self._remainder = b""
+        self._input_samples: dict[int, int] = {}
+        self._out_samples = 0
+        self._wave = WaveformAccumulator()
+        self._result: EncodedAudio | None = None
+
+    def _start(self, first_rate: int | None) -> None:
+        """Create the container and stream for the output rate chosen from the first chunk."""
+        container_fmt, codec = _NOTE_CODECS[self.fmt]
+        self._out_rate = _note_rate(self.fmt, first_rate)
+        self._container = av.open(self._buffer, mode="w", format=container_fmt)
+        stream = self._container.add_stream(codec, rate=self._out_rate)
+        stream.layout = "mono"
+        if self.fmt == "ogg":
+            stream.bit_rate = _OGG_BITRATE
+            stream.options = {"frame_duration": "20", "application": "voip"}
+        elif self.fmt == "mp3":
+            stream.bit_rate = _MP3_BITRATE
+        stream.time_base = Fraction(1, self._out_rate)
+        self._stream = stream
+        self._resampler = MonoResampler(self._out_rate)
+
+    def feed(self, pcm: bytes, sample_rate: int) -> None:
+        """Add a chunk of mono s16le ``pcm`` at ``sample_rate`` Hz (any size, any rate)."""
+        if self._result is not None:
+            raise RuntimeError("feed() after finish()")
+        if sample_rate <= 0:
+            raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+        if self._container is None:
+            self._start(sample_rate)
+        if sample_rate != self._in_rate:
+            self._remainder = b""  # half a sample at the old rate
+            self._in_rate = sample_rate
+        data = self._remainder + bytes(pcm) if self._remainder else bytes(pcm)
+        usable = len(data) - (len(data) % 2)
+        self._remainder = data[usable:]
+        if usable == 0:
+            return
+        samples = np.frombuffer(data, dtype="<i2", count=usable // 2)
+        self._input_samples[sample_rate] = self._input_samples.get(sample_rate, 0) + samples.size
+        self._wave.add(samples, sample_rate)
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = sample_rate
+        assert self._resampler is not None
+        self._encode(self._resampler.resample(frame))
+
+    def _encode(self, frames: list[av.AudioFrame] | None) -> None:
+        """Encode resampled frames (``None`` flushes the encoder) and mux the packets."""
+        assert self._stream is not None and self._container is not None
+        if frames is None:
+            for packet in self._stream.encode(None):
+                self._container.mux(packet)
+            return
+        for frame in frames:
+            frame.pts = self._out_samples
+            frame.time_base = Fraction(1, self._out_rate)
+            self._out_samples += frame.samples
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+
+    def finish(self) -> EncodedAudio:
+        """Flush everything and return the finished clip (calling it again returns the same result)."""
+        if self._result is not None:
+            return self._result
+        if self._container is None:
+            self._start(None)
+        assert self._resampler is not None and self._container is not None
+        self._encode(self._resampler.flush())
+        self._encode(None)
+        if self._out_samples == 0:
+            self._container.start_encoding()  # an empty clip is still a valid file (headers only)
+        self._container.close()
+        duration = float(sum(n / rate for rate, n in self._input_samples.items()))
+        self._result = EncodedAudio(
+            data=self._buffer.getvalue(),
+            format=self.fmt,
+            duration=duration,
+            waveform=self._wave.result(),
+            sample_count=self._out_samples,
+        )
+        self._buffer = io.BytesIO()
+        return self._result
+
+
+def encode_sync(pcm: bytes, sample_rate: int, fmt: NoteFormat = "ogg") -> EncodedAudio:
+    """Encode a whole mono s16le clip as a voice note (see :class:`StreamingNoteEncoder` for formats
+    and the meaning of ``duration``/``sample_count``/``waveform``)."""
+    encoder = StreamingNoteEncoder(fmt)
+    encoder.feed(pcm, sample_rate)
+    return encoder.finish()
+
+
+async def encode(pcm: bytes, sample_rate: int, fmt: NoteFormat = "ogg") -> EncodedAudio:
+    """:func:`encode_sync` in a worker thread."""
+    return await asyncio.to_thread(encode_sync, pcm, sample_rate, fmt)
+
+
+def describe_sync(data: bytes, fmt: NoteFormat = "ogg") -> EncodedAudio:
+    """Rebuild the :class:`EncodedAudio` of a clip this module encoded earlier (e.g. from the cache).
+
+    Decodes ``data`` once at its own rate: ``sample_count`` is the decoded samples per channel,
+    ``duration`` = ``sample_count / rate`` (exact for Ogg/Opus, MP3 with its LAME header, and WAV),
+    and ``waveform`` is computed as :func:`waveform` would. Only meant for our own output: the limits
+    are generous (size of ``data``, 1 hour), but failures still raise :class:`AudioError` subclasses.
+    """
+    if fmt not in _NOTE_CODECS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {sorted(_NOTE_CODECS)}")
+    if not data:
+        raise AudioEmpty("no bytes")
+    container = open_checked(bytes(data), f"clip.{fmt}")
+    try:
+        if not container.streams.audio:
+            raise NoAudioStream()
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate or 48000
+        resampler = MonoResampler(rate)
+        acc = WaveformAccumulator()
+        count = 0
+        limit = rate * 3600
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                samples = out.to_ndarray().reshape(-1)
+                acc.add(samples, rate)
+                count += samples.size
+            if count > limit:
+                raise AudioTooLong(limit=3600)
+        for out in resampler.flush():
+            samples = out.to_ndarray().reshape(-1)
+            acc.add(samples, rate)
+            count += samples.size
+    except AudioError:
+        raise
+    except DECODE_FAILURES as exc:
+        raise AudioTruncated(f"describing failed: {exc}") from exc
+    finally:
+        container.close()
+    return EncodedAudio(data=bytes(data), format=fmt, duration=count / rate, waveform=acc.result(),
+                        sample_count=count)
+
+
+async def describe(data: bytes, fmt: NoteFormat = "ogg") -> EncodedAudio:
+    """:func:`describe_sync` in a worker thread."""
+    return await asyncio.to_thread(describe_sync, data, fmt)

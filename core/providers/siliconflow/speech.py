@@ -1,0 +1,256 @@
+"""Speech from SiliconFlow: CosyVoice2 streamed as ``pcm`` and yielded as it arrives.
+
+- Speech is always requested as a chunked ``pcm`` stream with an explicit ``sample_rate`` and
+  yielded as :class:`~core.models.PCMChunk` while it arrives (an odd trailing byte waits for
+  the next chunk, so every chunk holds whole s16le samples).
+- ``<|…|>`` tokens are removed from the user's text and the instruction; the instruction goes
+  in front as ``instruction<|endofprompt|>text``.
+- Retried like any idempotent call, but only *before* the first audio byte was yielded
+  (afterwards a cut raises :class:`~core.errors.ProviderStreamCut`; retrying would duplicate audio).
+- The ``Content-Type`` must not be text, JSON, XML/HTML (audio/*, octet-stream, ``application/audio``
+  and a missing type are fine — the service's types vary), and the first bytes must not be text or
+  another file format (RIFF, Ogg, ID3, fLaC: we asked for headerless ``pcm``). A JSON error body
+  (``{"code", "message"}``) maps to the error its code means (20012 → 400, 30001 → 402, 50505 → 503,
+  an HTTP-like code as itself) and is retried like that status; anything else is
+  :class:`~core.errors.ProviderNotAudio`, as is an answer with no whole sample.
+- Capped: at most ``audio_seconds(text, speed)`` of audio, i.e.
+  ``(audio_seconds_floor + audio_seconds_per_char × characters) / speed`` (15 s + 0.6 s per
+  character: about 2.5× the slowest real CosyVoice2 Chinese, 8× English), as bytes at the
+  requested rate (→ ``ProviderNotAudio``; a declared ``Content-Length`` beyond it is refused before
+  any audio is handed out), optionally also ``max_audio_bytes``; and a wall-clock deadline of
+  ``first_byte_timeout + audio_seconds`` from sending the request (→ ``ProviderTimeout``; a consumer
+  playing in real time needs at most the audio's duration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from core.errors import (
+    EmptyText,
+    InvalidValue,
+    ProviderError,
+    ProviderNotAudio,
+    ProviderStreamCut,
+    ProviderTimeout,
+    UnknownVoice,
+)
+from core.models import PRESET_VOICES, PCMChunk, SynthesisRequest
+from core.providers.siliconflow.answers import (
+    CONTAINER_MAGIC,
+    ERROR_BODY_LIMIT,
+    SNIFF_BYTES,
+    as_int,
+    is_text,
+    may_be_audio,
+    media_type,
+    parse_json,
+    read_limited,
+    read_up_to,
+    safe_media,
+)
+from core.providers.siliconflow.client import Budget, Failure, SiliconFlowClient, logger
+from core.text import strip_control_tokens  # the one rule for user text: see core.text
+
+__all__ = ["PCM_SAMPLE_RATES", "SiliconFlowSpeech"]
+
+#: Sample rates SiliconFlow accepts for ``pcm``.
+PCM_SAMPLE_RATES: tuple[int, ...] = (8000, 16000, 24000, 32000, 44100)
+
+
+class StatusFailure(Exception):
+    """Carries a non-2xx answer out of the speech opener (internal)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.error.detail)
+        self.failure = failure
+
+
+class SiliconFlowSpeech(SiliconFlowClient):
+    """The speech half of the provider: :meth:`synthesize` and the caps it enforces."""
+
+    async def synthesize(self, request: SynthesisRequest, *, api_key: str | None = None) -> AsyncIterator[PCMChunk]:
+        """Stream ``request`` as s16le mono PCM at ``request.sample_rate``.
+
+        Raises a :class:`~core.errors.ProviderError` subclass (after retries where safe);
+        :class:`~core.errors.ProviderStreamCut` if the stream breaks after audio was yielded;
+        :class:`~core.errors.ProviderNotAudio` for a 200 that is not audio (or more of it than the
+        text can take); :class:`~core.errors.ProviderTimeout` for a stream that does not end in time.
+        """
+        key = self._key(api_key)
+        payload = self._speech_payload(request)
+        rate = payload["sample_rate"]
+        url = self._url("/audio/speech")
+        seconds = self.audio_seconds(request)
+        max_bytes = self.max_speech_bytes(request, rate)
+        budget = Budget(self.total_timeout)
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
+            attempt += 1
+            stack = contextlib.AsyncExitStack()
+            sent_at = loop.time()
+            try:
+                chunks, first = await self._timed(
+                    self._open_speech(stack, url, payload, key, max_bytes), budget, limit=self.first_byte_timeout)
+                break
+            except StatusFailure as exc:
+                failure = exc.failure
+            except ProviderError:
+                await stack.aclose()
+                raise
+            except Exception as exc:  # noqa: BLE001 - _transport_failure re-raises what it does not know
+                await stack.aclose()
+                failure = self._transport_failure(exc, "speech", budget, idempotent=True, key=key)
+            except BaseException:
+                await stack.aclose()
+                raise
+            await stack.aclose()
+            await self._backoff("speech", attempt, failure, budget)
+
+        # From here on audio has been (or is about to be) handed out: no more retries.
+        # Wall clock, consumer time included: a consumer playing in real time needs the audio's duration.
+        allowed = self.first_byte_timeout + seconds
+        deadline = sent_at + allowed
+        carry = b""
+        received = 0
+        total = 0
+        try:
+            data: bytes | None = first
+            while data is not None:
+                received += len(data)
+                if received > max_bytes:
+                    logger.warning("siliconflow speech: more than %d bytes of audio for %d characters; stopped",
+                                   max_bytes, _spoken_chars(request))
+                    raise ProviderNotAudio(f"speech: more than {max_bytes} bytes of audio", status=200,
+                                           message="more audio than the text can take")
+                if carry:
+                    data, carry = carry + data, b""
+                if len(data) % 2:
+                    data, carry = data[:-1], data[-1:]
+                if data:
+                    total += len(data)
+                    yield PCMChunk(data, rate)
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise self._deadline_error(allowed, received)
+                by_deadline = remaining < budget.remaining
+                try:
+                    data = await self._timed(anext(chunks, None), budget, limit=remaining)
+                except TimeoutError as exc:
+                    if by_deadline:
+                        raise self._deadline_error(allowed, received) from exc
+                    raise self._timeout_error("speech", budget, after_audio=True) from exc
+                except httpx.TimeoutException as exc:
+                    raise ProviderTimeout(f"speech: stalled mid-stream after {total} bytes", status=None,
+                                          message="the audio stream stalled") from exc
+                except httpx.RequestError as exc:
+                    raise ProviderStreamCut(f"speech: {type(exc).__name__} after {total} bytes", status=None,
+                                            message="the audio stream was cut off") from exc
+            if not total:
+                logger.warning("siliconflow speech: HTTP 200 answer holds no whole sample (%d bytes)", received)
+                raise ProviderNotAudio("speech: 200 without a whole sample", status=200,
+                                       message="the service sent no audio")
+            if carry:
+                logger.debug("siliconflow speech ended on an odd byte; dropped it")
+        finally:
+            await stack.aclose()
+
+    def audio_seconds(self, request: SynthesisRequest) -> float:
+        """The most audio (seconds) ``request`` may produce: ``(floor + per_char × characters) / speed``."""
+        speed = min(4.0, max(0.25, float(request.speed or 1.0)))
+        return (self.audio_seconds_floor + self.audio_seconds_per_char * _spoken_chars(request)) / speed
+
+    def max_speech_bytes(self, request: SynthesisRequest, sample_rate: int | None = None) -> int:
+        """The largest speech answer accepted for ``request`` (s16le bytes at its sample rate)."""
+        rate = sample_rate or request.sample_rate or self.sample_rate
+        limit = math.ceil(self.audio_seconds(request) * rate) * 2
+        return limit if self.max_audio_bytes is None else min(limit, self.max_audio_bytes)
+
+    def _deadline_error(self, allowed: float, received: int) -> ProviderTimeout:
+        logger.warning("siliconflow speech: still streaming after %.1f s (%d bytes); stopped", allowed, received)
+        shown = f"{round(allowed, 1):g}"
+        return ProviderTimeout(f"speech: still streaming after {shown} s", status=None,
+                               message=f"no complete answer within {shown} s")
+
+    def voice_id(self, voice: str) -> str:
+        """The ``voice`` value to send: ``alex`` → ``MODEL:alex``; ``MODEL:x`` and ``speech:…`` as is."""
+        voice = (voice or "").strip()
+        if voice.startswith("speech:") or ":" in voice:
+            return voice
+        if voice.lower() in PRESET_VOICES:
+            return f"{self.model}:{voice.lower()}"
+        raise UnknownVoice(name=voice)
+
+    def _speech_payload(self, request: SynthesisRequest) -> dict[str, Any]:
+        text = strip_control_tokens(request.text).strip()
+        if not text:
+            raise EmptyText()
+        instruction = strip_control_tokens(request.instruction or "").strip()
+        rate = request.sample_rate or self.sample_rate
+        if rate not in PCM_SAMPLE_RATES:
+            raise InvalidValue(name="sample_rate", value=rate, allowed=", ".join(map(str, PCM_SAMPLE_RATES)))
+        return {
+            "model": self.model,
+            "input": f"{instruction}<|endofprompt|>{text}" if instruction else text,
+            "voice": self.voice_id(request.voice),
+            "response_format": "pcm",
+            "sample_rate": rate,
+            "stream": True,
+            "speed": float(request.speed),
+            "gain": float(request.gain),
+        }
+
+    async def _open_speech(self, stack: contextlib.AsyncExitStack, url: str, payload: dict[str, Any],
+                           key: str, max_bytes: int) -> tuple[AsyncIterator[bytes], bytes]:
+        """Send the speech request and wait for the first bytes; refuse what is not audio."""
+        response = await stack.enter_async_context(
+            self._client.stream("POST", url, json=payload, headers=self._headers(key), timeout=self._stream_timeout))
+        self._log_response("speech", response)
+        if response.status_code != 200:
+            text = await read_limited(response)
+            raise StatusFailure(self._status_failure("speech", response, text, key, idempotent=True))
+        media = media_type(response)
+        declared = as_int(response.headers.get("content-length"))
+        if declared is not None and declared > max_bytes and not response.headers.get("content-encoding"):
+            logger.warning("siliconflow speech: HTTP 200 declares %d bytes, more than the %d this text can take",
+                           declared, max_bytes)
+            raise ProviderNotAudio(f"speech: HTTP 200 declares more than {max_bytes} bytes", status=200,
+                                   message="more audio than the text can take")
+        chunks = response.aiter_bytes()
+        if not may_be_audio(media):
+            body, _ = await read_up_to(chunks, ERROR_BODY_LIMIT)
+            raise self._not_audio(response, media, body, key)
+        head = bytearray()
+        async for part in chunks:
+            head += part
+            if len(head) >= SNIFF_BYTES:
+                break
+        if not head or is_text(head):
+            rest, _ = await read_up_to(chunks, max(0, ERROR_BODY_LIMIT - len(head))) if head else (b"", False)
+            raise self._not_audio(response, media, bytes(head) + rest, key)
+        if bytes(head[:4]).startswith(CONTAINER_MAGIC):
+            raise self._not_audio(response, media, bytes(head), key)
+        return chunks, bytes(head)
+
+    def _not_audio(self, response: httpx.Response, media: str, body: bytes, key: str) -> Exception:
+        """What a 200 speech answer that is not audio becomes: the error its JSON error body means
+        (as a retryable-or-not :class:`StatusFailure`), else :class:`ProviderNotAudio`."""
+        logger.warning("siliconflow speech: HTTP %d answer is not audio (content type %s, %d bytes)",
+                       response.status_code, safe_media(media, key), len(body))
+        failure = self._body_failure("speech", response, parse_json(body), idempotent=True)
+        if failure is not None:
+            return StatusFailure(failure)
+        what = "no audio" if not body.strip() else "something that is not audio"
+        return ProviderNotAudio(f"speech: HTTP {response.status_code} with {what}", status=response.status_code,
+                                message=f"the service sent {what}")
+
+
+def _spoken_chars(request: SynthesisRequest) -> int:
+    return len(strip_control_tokens(request.text or "").strip())
