@@ -1,6 +1,7 @@
 """Chat text made fit to be said aloud: code, links, emoji, Markdown and noise removed, spacing tidied.
 
-Pure and dependency-free (``re`` and ``unicodedata`` only).
+Pure and dependency-free (``re`` and ``unicodedata`` only). A platform's own markup (mentions, custom
+emoji …) is the adapter's to turn into plain text before this runs.
 
 Decisions worth knowing:
 
@@ -9,7 +10,6 @@ Decisions worth knowing:
   "face with tears of joy" three times for 😂😂😂 and CosyVoice2 mumbles — and in chat they are
   decoration, not content. A keycap keeps its digit (``1️⃣`` → ``1``); text symbols such as ©, ®, ™
   are kept. A message made only of emoji cleans to ``""`` (the caller reports ``EmptyText``).
-  Discord *custom* emoji ``<:pepe_laugh:123>`` are spoken by name (``pepe laugh``).
 * Repeated characters collapse to ``max_repeat`` (``wwwwww`` → ``www``, ``233333`` → ``2333``)
   except the digit ``0``, so amounts such as ``1000000`` survive. Repeated two-character groups
   collapse too (``hahahahaha`` → ``hahaha``, ``哈哈哈哈`` → ``哈哈哈``).
@@ -30,7 +30,6 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Mapping
 
 from core.control_tokens import strip_control_tokens
 
@@ -61,12 +60,6 @@ _BARE_DOMAIN_PATH = re.compile(
     r"(?<![a-z0-9.@/-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|gg|cn|jp|kr|tw|hk|me|co|app|xyz)/"
     + f"[^{_NOT_URL}]*", re.IGNORECASE)
 
-_DISCORD_TIMESTAMP = re.compile(r"<t:-?\d+(?::[tTdDfFR])?>")
-_DISCORD_SLASH = re.compile(r"</([\w\- ]+):\d+>")
-_DISCORD_USER = re.compile(r"<@!?(\d+)>")
-_DISCORD_ROLE = re.compile(r"<@&(\d+)>")
-_DISCORD_CHANNEL = re.compile(r"<#(\d+)>")
-_DISCORD_EMOJI = re.compile(r"<a?:([\w~]{1,64}):\d+>")
 _AT_MENTION = re.compile(r"(?<![\w@.])@(\w{2,})")
 
 # Pictographic code points that are emoji in practice. Text symbols that have an emoji
@@ -269,19 +262,15 @@ def _remove_emoji(text: str) -> str:
     return _LONE_ZWJ.sub("", text) if "\u200d" in text else text
 
 
-def clean_for_speech(text: str, *, names: Mapping[str, str] | None = None, url_word: str = "link",
-                     max_repeat: int = 3, mention_word: str = "someone") -> str:
+def clean_for_speech(text: str, *, url_word: str = "link", max_repeat: int = 3) -> str:
     """Turn a chat message into something worth saying aloud.
 
     * control tokens ``<|…|>`` are stripped (before and after every other rule);
     * fenced code blocks (```` ```…``` ````) are skipped entirely; inline ```code``` keeps its text;
     * links — bare ``http(s)://``/``www.`` URLs, ``<url>``, ``domain.tld/path`` — become ``url_word``
       (pass a localized word); a masked link ``[text](url)`` becomes ``text``;
-    * Discord mentions ``<@123>``, ``<@!123>``, ``<@&123>``, ``<#123>`` become ``names[id]``
-      (key: the raw id string) or ``mention_word``; slash-command mentions ``</cmd:1>`` become
-      ``cmd``; timestamps ``<t:…>`` are dropped; ``@name`` loses its ``@``;
-    * Discord custom emoji ``<:name:id>`` / ``<a:name:id>`` become ``name`` (underscores as spaces);
-      Unicode emoji are removed (see the module doc);
+    * ``@name`` loses its ``@`` (an e-mail address keeps it);
+    * Unicode emoji are removed (see the module doc);
     * markdown markers (``**``, ``__``, ``~~``, ``||spoiler||``, ``*x*``, ``_x_``, headings, quotes,
       bullets) are removed, their text kept;
     * runs of one character (or of a two-character group) longer than ``max_repeat`` collapse to
@@ -290,7 +279,6 @@ def clean_for_speech(text: str, *, names: Mapping[str, str] | None = None, url_w
 
     Time is linear in ``len(text)`` (times ``max_repeat``) for any input.
     """
-    names = names or {}
     text = strip_control_tokens(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _fenced_code(text)
@@ -302,18 +290,6 @@ def clean_for_speech(text: str, *, names: Mapping[str, str] | None = None, url_w
     if "/" in text:
         text = _BARE_DOMAIN_PATH.sub(f" {url_word} ", text)
 
-    if "<" in text:
-        text = _DISCORD_TIMESTAMP.sub("", text)
-        text = _DISCORD_SLASH.sub(lambda m: m.group(1), text)
-
-        def _name(m: re.Match[str]) -> str:
-            found = names.get(m.group(1))
-            return f" {found or mention_word} "
-
-        text = _DISCORD_USER.sub(_name, text)
-        text = _DISCORD_ROLE.sub(_name, text)
-        text = _DISCORD_CHANNEL.sub(_name, text)
-        text = _DISCORD_EMOJI.sub(lambda m: " " + m.group(1).replace("_", " ").strip() + " ", text)
     if "@" in text:
         text = _AT_MENTION.sub(r"\1", text)
 

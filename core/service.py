@@ -456,28 +456,29 @@ class VoiceService(Identities):
 
     async def prepare(self, user: UserRef, text: str, *, character: str | None = None,
                       override: SettingsPatch | None = None,
-                      names: Mapping[str, str] | None = None) -> Utterance:
+                      markup: Callable[[str], str] | None = None) -> Utterance:
         """Check and resolve one request to speak ``text``; nothing is synthesized yet.
 
         Raises the user-facing errors (empty or too-long text, unknown character or voice,
         rate limit, quota, busy) before any provider is called. Release the returned utterance
         by rendering it (:meth:`render_notes` / :meth:`stream_pcm`) or with :meth:`release`.
+        ``markup``: the adapter's own markup (mentions, custom emoji …) → plain text, run before cleanup.
         """
         try:
-            return await self._prepare(user, text, character=character, override=override, names=names)
+            return await self._prepare(user, text, character=character, override=override, markup=markup)
         except InputError as exc:
             self.metrics.refusals.labels(exc.code).inc()
             raise
 
     async def _prepare(self, user: UserRef, text: str, *, character: str | None,
-                       override: SettingsPatch | None, names: Mapping[str, str] | None) -> Utterance:
+                       override: SettingsPatch | None, markup: Callable[[str], str] | None) -> Utterance:
         uid = await self.user_id(user)
         raw = text or ""
         # Refused before any cleanup: markup and links can shrink a text, but not by this much.
         if len(raw) > raw_text_limit(self.config.max_text_chars):
             raise TextTooLong(length=len(raw), limit=self.config.max_text_chars, unit="characters")
         dictionary = await self._dictionary(uid, user.scope)
-        cleaned, notes = await _off_loop(_clean, raw, names, dictionary)
+        cleaned, notes = await _off_loop(_clean, raw, markup, dictionary)
         if not cleaned.strip():
             raise EmptyText()
         if len(cleaned) > self.config.max_text_chars:
@@ -689,9 +690,9 @@ class VoiceService(Identities):
 
     async def speak(self, user: UserRef, text: str, *, character: str | None = None,
                     override: SettingsPatch | None = None, fmt: AudioFormat = "ogg",
-                    names: Mapping[str, str] | None = None) -> SpeakResult:
+                    markup: Callable[[str], str] | None = None) -> SpeakResult:
         """Speak ``text`` in the user's voice: one or more finished voice notes."""
-        utt = await self.prepare(user, text, character=character, override=override, names=names)
+        utt = await self.prepare(user, text, character=character, override=override, markup=markup)
         notes = [note async for note in self.render_notes(utt, fmt)]
         return SpeakResult(notes=notes, notices=list(utt.notices), engine=utt.provider.name)
 
@@ -997,11 +998,12 @@ def raw_text_limit(max_text_chars: int) -> int:
     return max_text_chars + min(3 * max_text_chars + 1000, 16_000)
 
 
-def _clean(text: str, names: Mapping[str, str] | None,
+def _clean(text: str, markup: Callable[[str], str] | None,
            dictionary: Mapping[str, tuple[str, str]]) -> tuple[str, list[str]]:
     """Everything done to a text before speech (the edge's normalisation, cleanup, the dictionary) and its
     cut into voice notes: CPU work, run off the event loop for long texts."""
-    cleaned = lexicon.apply(textmod.clean_for_speech(textmod.normalize_input(text), names=names), dictionary)
+    text = textmod.normalize_input(text)
+    cleaned = lexicon.apply(textmod.clean_for_speech(markup(text) if markup else text), dictionary)
     return cleaned, _notes(cleaned)
 
 

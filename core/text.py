@@ -3,11 +3,12 @@
 A message goes through, in order:
 
 1. :func:`normalize_input` — made safe to encode, once, where it enters the core;
-2. :func:`clean_for_speech` (:mod:`core.cleanup`) — code, links, emoji, Markdown and noise removed,
+2. (an adapter's own markup turned into plain text — mentions, custom emoji … — by the adapter);
+3. :func:`clean_for_speech` (:mod:`core.cleanup`) — code, links, emoji, Markdown and noise removed,
    control tokens stripped (:func:`strip_control_tokens`, :mod:`core.control_tokens`);
-3. :func:`chunk_text` (:mod:`core.chunking`) — cut into pieces a request can hold, never inside a
+4. :func:`chunk_text` (:mod:`core.chunking`) — cut into pieces a request can hold, never inside a
    grapheme cluster (:func:`grapheme_boundaries`, :mod:`core.graphemes`);
-4. :func:`utf8_bytes` — what a piece costs; :func:`detect_language` (:mod:`core.language`) for engines
+5. :func:`utf8_bytes` — what a piece costs; :func:`detect_language` (:mod:`core.language`) for engines
    that need a language.
 
 Everything is pure, fast, dependency-free and linear in the length of its input, whatever the input.

@@ -37,20 +37,8 @@ def test_email_is_not_a_mention_or_link():
     assert clean_for_speech("mail bob@example.com") == "mail bob@example.com"
 
 
-def test_discord_mentions_use_names_or_a_generic_word():
-    names = {"123": "Alice", "42": "general", "7": "Mods"}
-    out = clean_for_speech("<@123> <@!123> <@999> <@&7> <#42> <#5>", names=names, mention_word="someone")
-    assert out == "Alice Alice someone Mods general someone"
-
-
-def test_other_discord_markup():
-    assert clean_for_speech("at <t:1700000000:R> ok") == "at ok"
-    assert clean_for_speech("use </speak:123456>") == "use speak"
+def test_at_mentions_lose_their_at():
     assert clean_for_speech("hi @everyone and @bob") == "hi everyone and bob"
-
-
-def test_custom_emoji_become_their_names():
-    assert clean_for_speech("lol <:pepe_laugh:123456> <a:dance:99>") == "lol pepe laugh dance"
 
 
 def test_unicode_emoji_are_removed():
@@ -158,7 +146,6 @@ def test_deeply_nested_control_tokens_in_a_message_are_linear():
     ("http://" + "a." * 60000, lambda out: out == "link."),
     ("www." + "a-" * 60000 + ".com/x", lambda out: "link" in out),
     ("a." * 60000 + "com/x", lambda out: out == "link"),
-    ("<@1><#2><@&3>" * 10000, lambda out: out == " ".join(["someone"] * 30000)),
     ("@ab " * 30000, lambda out: out == ("ab " * 30000).strip()),
     ("😀" * 60000 + "ok", lambda out: out == "ok"),
     ("e\u0301" * 60000, lambda out: out == "e\u0301" * 60000),

@@ -244,7 +244,7 @@ def test_control_tokens_never_survive(text):
 @example("a\n<**|**\nb")                      # … or a blank line
 @example("a \u0301 b")
 def test_cleanup_keeps_its_promises(text):
-    assert_speakable(clean_for_speech(normalize_input(text), names={"12": "Al"}))
+    assert_speakable(clean_for_speech(normalize_input(text)))
 
 
 def assert_speakable(out: str) -> None:

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bots.discord import markup
 from bots.discord.common import clip, mention_names, reply, ui_lang, user_ref
 from bots.discord.strings import notice_text
 from bots.discord.voice_message import Delivery, Target, deliver_notes, private_files
@@ -55,7 +56,7 @@ async def speak_as_voice_messages(interaction: discord.Interaction, user: UserRe
     if names is None:
         names = mention_names(interaction.guild, text, {
             interaction.user.id: getattr(interaction.user, "display_name", interaction.user.name)})
-    utt = await service.prepare(user, text, character=character, names=names)
+    utt = await service.prepare(user, text, character=character, markup=markup.to_plain(names))
     notes = service.render_notes(utt)
     target = Target.of(interaction)
     if private:
