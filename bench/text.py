@@ -1,10 +1,11 @@
 """Text cleanup and chunking on crafted input: does the time grow linearly, and does the event loop stall?
 
 For each adversarial family (unclosed markup, nested brackets, long URLs, emoji, combining marks, ZWJ
-sequences, mixed scripts, ``<|`` runs and nests, repeated pairs; plain sentences as the baseline) at
-1 k, 4 k, 16 k, 64 k and 256 k characters, plus the longest text ``prepare`` accepts before cleanup:
+sequences, mixed scripts, ``<|`` runs and nests, repeated pairs, Discord mentions; plain sentences as the
+baseline) at 1 k, 4 k, 16 k, 64 k and 256 k characters, plus the longest text ``prepare`` accepts before
+cleanup, each read as a Discord message (Discord's markup to plain text, then the core's cleanup):
 
-* ``clean_for_speech`` on it, and ``chunk_text`` on what that leaves (best of a few runs);
+* ``clean_for_speech`` on it (after the markup), and ``chunk_text`` on what that leaves (best of a few runs);
 * ``growth``: time per character relative to the 1 k input (≈1 or less for linear work, ×256 at 256 k
   for quadratic work);
 * ``VoiceService.prepare`` on a real service (offline engine, SQLite in a temporary directory, 100 + 100
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ms, now
+from bots.discord import markup
 from core import text as textmod
 from core.models import UserRef
 
@@ -35,6 +37,8 @@ SIZES = [1_000, 4_000, 16_000, 64_000, 256_000]
 #: Seconds one call may be predicted to take before larger sizes are skipped.
 BUDGET = 20.0
 TICK = 0.001
+#: What ``prepare`` is given for a Discord message (no mention resolves to a name here).
+MARKUP = markup.to_plain({})
 
 
 def _fill(unit: str) -> Callable[[int], str]:
@@ -69,7 +73,12 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "<| run": _fill("<|"),
     "<|…|> nest": _nest,
     "repeated pairs": _fill("ab"),
+    "Discord mentions": _fill("<@1><#2><@&3><:e_e:4><t:5:R></a:6>"),
 }
+
+
+def _clean(text: str) -> str:
+    return textmod.clean_for_speech(MARKUP(text))
 
 
 def _best(fn: Callable[[], Any], n: int) -> tuple[float, Any]:
@@ -139,7 +148,7 @@ async def run() -> dict[str, Any]:
                 await service.set_pronunciation(user, word, spoken, server=True, is_admin=True)
             # The first request after a dictionary changes compiles its pattern (on the loop, once).
             compile_stall, _, _ = await _stalled(lambda: service.prepare(user, "warm up the dictionaries"))
-            textmod.chunk_text(textmod.clean_for_speech("warm *up* `x` [a](http://b) <|x|>"), 800)
+            textmod.chunk_text(_clean("warm *up* `x` [a](http://b) <|x|> <@1>"), 800)
 
             for family, make in FAMILIES.items():
                 base_clean = base_chunk = None
@@ -150,7 +159,7 @@ async def run() -> dict[str, Any]:
                     if skip_clean:
                         clean_s, cleaned = None, None
                     else:
-                        clean_s, cleaned = _best(lambda: textmod.clean_for_speech(text), n)
+                        clean_s, cleaned = _best(lambda: _clean(text), n)
                         skip_clean = clean_s * 16 > BUDGET
                     if cleaned is None or skip_chunk:
                         chunk_s = None
@@ -161,7 +170,7 @@ async def run() -> dict[str, Any]:
                         base_clean, base_chunk = clean_s, chunk_s
 
                     async def call(text: str = text) -> Any:
-                        utt = await service.prepare(user, text)
+                        utt = await service.prepare(user, text, markup=MARKUP)
                         service.release(utt)
                         return utt
 

@@ -17,8 +17,9 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from core.control_tokens import strip_control_tokens
 from core.errors import InvalidValue
-from core.text import normalize_input, strip_control_tokens
+from core.text import normalize_input
 
 MAX_WORD_CHARS = 40
 MAX_SPOKEN_CHARS = 100

@@ -77,32 +77,30 @@ class Speech:
         self.renderer = renderer_for(self.release)
 
     async def prepare(self, user: UserRef, text: str, *, character: str | None = None,
-                      override: SettingsPatch | None = None, markup: Markup | None = None,
-                      names: Mapping[str, str] | None = None) -> Utterance:
+                      override: SettingsPatch | None = None, markup: Markup | None = None) -> Utterance:
         """Check and resolve one request to speak ``text``; nothing is synthesized yet.
 
         Raises the user-facing errors (empty or too-long text, unknown character or voice,
         rate limit, quota, busy) before any provider is called. Release the returned utterance
         by rendering it (:meth:`render_notes` / :meth:`stream_pcm`) or with :meth:`release`;
-        :meth:`session` does both.
+        :meth:`session` does both. ``markup``: the adapter's own markup (mentions, custom emoji …) → plain
+        text, run before the core's cleanup.
         """
         try:
-            return await self._prepare(user, text, character=character, override=override, markup=markup,
-                                       names=names)
+            return await self._prepare(user, text, character=character, override=override, markup=markup)
         except InputError as exc:
             self.metrics.refusals.labels(exc.code).inc()
             raise
 
     async def _prepare(self, user: UserRef, text: str, *, character: str | None,
-                       override: SettingsPatch | None, markup: Markup | None,
-                       names: Mapping[str, str] | None) -> Utterance:
+                       override: SettingsPatch | None, markup: Markup | None) -> Utterance:
         uid = await self.identities.user_id(user)
         raw = text or ""
         # Refused before any cleanup: markup and links can shrink a text, but not by this much.
         if len(raw) > raw_text_limit(self.config.max_text_chars):
             raise TextTooLong(length=len(raw), limit=self.config.max_text_chars, unit="characters")
         dictionary = await self.dictionary.applying(uid, user.scope)
-        cleaned, notes = await _off_loop(_clean, raw, markup, dictionary, names)
+        cleaned, notes = await _off_loop(_clean, raw, markup, dictionary)
         if not cleaned.strip():
             raise EmptyText()
         if len(cleaned) > self.config.max_text_chars:
@@ -199,14 +197,13 @@ def raw_text_limit(max_text_chars: int) -> int:
     return max_text_chars + min(3 * max_text_chars + 1000, 16_000)
 
 
-def _clean(text: str, markup: Markup | None, dictionary: Mapping[str, tuple[str, str]],
-           names: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
+def _clean(text: str, markup: Markup | None, dictionary: Mapping[str, tuple[str, str]]) -> tuple[str, list[str]]:
     """Everything done to a text before speech (the edge's normalisation, the platform's markup, cleanup,
     the dictionary) and its cut into voice notes: CPU work, run off the event loop for long texts."""
     plain = textmod.normalize_input(text)
     if markup is not None:
         plain = markup(plain)
-    cleaned = lexicon.apply(textmod.clean_for_speech(plain, names=names), dictionary)
+    cleaned = lexicon.apply(textmod.clean_for_speech(plain), dictionary)
     return cleaned, _notes(cleaned)
 
 

@@ -3,7 +3,7 @@
 * :func:`user_ref` — who is asking and where, as the core's :class:`~core.models.UserRef`;
 * :func:`ui_lang` — the language to answer in;
 * :func:`is_manager` — whether the member has Manage Server here;
-* :func:`mention_names` — ``{id: name}`` for the mentions in a text, for ``service.prepare(names=...)``;
+* :func:`mention_names` — ``{id: name}`` for the mentions in a text, for :func:`bots.discord.markup.to_plain`;
 * :func:`reply` — answer ephemerally whether or not the interaction was deferred;
 * :class:`VoiceBridgeTree` — the one error handler: a :class:`~core.errors.VoiceBridgeError` becomes its
   sentence in the user's language (ephemeral); anything unexpected is logged once with its traceback

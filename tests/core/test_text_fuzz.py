@@ -1,13 +1,13 @@
-"""Property tests (Hypothesis) of ``core.text`` and ``core.lexicon``: whatever a stranger types, cleanup,
-chunking, truncation, grapheme boundaries, language guess and pronunciation dictionaries keep their
-promises and never raise.
+"""Property tests (Hypothesis) of the text rules (``core.text`` and the modules it gathers) and of
+``core.lexicon``: whatever a stranger types, cleanup, chunking, truncation, grapheme boundaries, language
+guess and pronunciation dictionaries keep their promises and never raise.
 
 Two kinds of checks:
 
 * **promises** — no ``<|``/``|>`` ever comes out; chunks are non-empty, within the limit (but for a
   single oversize grapheme cluster) and give the text back; a dictionary is applied in one pass;
   normalized input always encodes.
-* **same meaning as the simple definition** — the linear rewrites in ``core.text`` (emphasis, inline
+* **same meaning as the simple definition** — the linear rewrites in the text rules (emphasis, inline
   and fenced code, links, control tokens, cut ranks, grapheme fast path, script counts) are compared
   on small inputs with the plain regex or loop they replace (kept here as the reference), which was
   right but quadratic on crafted input.
@@ -25,18 +25,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core import lexicon
-from core import text as textmod
+from core import chunking, cleanup, control_tokens, graphemes, lexicon
+from core.chunking import chunk_text, truncate_for_speech
+from core.cleanup import clean_for_speech
+from core.control_tokens import strip_control_tokens
 from core.errors import InvalidValue
-from core.text import (
-    chunk_text,
-    clean_for_speech,
-    detect_language,
-    grapheme_boundaries,
-    normalize_input,
-    strip_control_tokens,
-    truncate_for_speech,
-)
+from core.graphemes import grapheme_boundaries
+from core.language import detect_language
+from core.text import normalize_input
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -99,7 +95,7 @@ def ref_ranks(text: str) -> dict[int, int]:
     """Cut ranks, one character at a time."""
     ranks: dict[int, int] = {}
     n, i = len(text), 0
-    marks = textmod._SENTENCE_END | textmod._CLAUSE_MARK
+    marks = chunking._SENTENCE_END | chunking._CLAUSE_MARK
     while i < n:
         ch = text[i]
         if ch == "\n":
@@ -109,12 +105,12 @@ def ref_ranks(text: str) -> dict[int, int]:
             rank = 2
             j = i
             while j < n and text[j] in marks:
-                rank = 3 if text[j] in textmod._SENTENCE_END else rank
+                rank = 3 if text[j] in chunking._SENTENCE_END else rank
                 j += 1
             run = text[i:j]
-            while j < n and text[j] in textmod._CLOSERS:
+            while j < n and text[j] in chunking._CLOSERS:
                 j += 1
-            if not (all(c in textmod._ASCII_NEEDS_SPACE for c in run) and j < n
+            if not (all(c in chunking._ASCII_NEEDS_SPACE for c in run) and j < n
                     and text[j].isascii() and text[j].isalnum()):
                 ranks[j] = max(ranks.get(j, 0), rank)
             i = j
@@ -226,9 +222,9 @@ def test_control_tokens_never_survive(text):
     assert strip_control_tokens(out) == out
     rest = iter(text)
     assert all(c in rest for c in out), "only deletions"
-    assert textmod._drop_tokens(text) == ref_tokens(text)
+    assert control_tokens._drop_tokens(text) == ref_tokens(text)
     expected, rounds = ref_strip(text)
-    if rounds <= textmod._QUICK_ROUNDS:  # deeper nests of bare halves may pair differently
+    if rounds <= control_tokens._QUICK_ROUNDS:  # deeper nests of bare halves may pair differently
         assert out == expected
 
 
@@ -248,7 +244,11 @@ def test_control_tokens_never_survive(text):
 @example("a\n<**|**\nb")                      # … or a blank line
 @example("a \u0301 b")
 def test_cleanup_keeps_its_promises(text):
-    out = clean_for_speech(normalize_input(text), names={"12": "Al"})
+    assert_speakable(clean_for_speech(normalize_input(text)))
+
+
+def assert_speakable(out: str) -> None:
+    """What cleanup promises of its output, whatever came in."""
     out.encode("utf-8")
     assert _halves_free(out)
     assert out == out.strip()
@@ -267,24 +267,24 @@ def test_cleanup_keeps_its_promises(text):
 @example("[a]( <www.x.y> )")
 @example("<http://<http://x>")
 def test_linear_rules_mean_what_the_simple_regexes_say(text):
-    assert textmod._fenced_code(text) == REF_FENCED.sub("\n", text)
-    assert textmod._inline_code(text) == REF_INLINE.sub(lambda m: m.group(2), text)
-    assert textmod._masked_links(text) == REF_MASKED.sub(lambda m: m.group(1), text)
-    assert textmod._bracketed_urls(text, " link ") == REF_BRACKETED.sub(" link ", text)
-    assert textmod._unwrap(text, "*", textmod._STAR_OPEN, textmod._STAR_CLOSE) == REF_STAR.sub(r"\1", text)
-    assert (textmod._unwrap(text, "_", textmod._UNDERSCORE_OPEN, textmod._UNDERSCORE_CLOSE)
+    assert cleanup._fenced_code(text) == REF_FENCED.sub("\n", text)
+    assert cleanup._inline_code(text) == REF_INLINE.sub(lambda m: m.group(2), text)
+    assert cleanup._masked_links(text) == REF_MASKED.sub(lambda m: m.group(1), text)
+    assert cleanup._bracketed_urls(text, " link ") == REF_BRACKETED.sub(" link ", text)
+    assert cleanup._unwrap(text, "*", cleanup._STAR_OPEN, cleanup._STAR_CLOSE) == REF_STAR.sub(r"\1", text)
+    assert (cleanup._unwrap(text, "_", cleanup._UNDERSCORE_OPEN, cleanup._UNDERSCORE_CLOSE)
             == REF_UNDERSCORE.sub(r"\1", text))
-    assert textmod._H_SPACE.sub(" ", text) == REF_H_SPACE.sub(" ", text)
-    assert textmod._SPACE_BEFORE_PUNCT.sub("", text) == REF_SPACE_BEFORE_PUNCT.sub("", text)
+    assert cleanup._H_SPACE.sub(" ", text) == REF_H_SPACE.sub(" ", text)
+    assert cleanup._SPACE_BEFORE_PUNCT.sub("", text) == REF_SPACE_BEFORE_PUNCT.sub("", text)
 
 
 @FUZZ
 @given(anything)
 def test_linear_rules_on_any_unicode(text):
-    assert textmod._inline_code(text) == REF_INLINE.sub(lambda m: m.group(2), text)
-    assert textmod._unwrap(text, "*", textmod._STAR_OPEN, textmod._STAR_CLOSE) == REF_STAR.sub(r"\1", text)
-    assert textmod._H_SPACE.sub(" ", text) == REF_H_SPACE.sub(" ", text)
-    assert textmod._SPACE_BEFORE_PUNCT.sub("", text) == REF_SPACE_BEFORE_PUNCT.sub("", text)
+    assert cleanup._inline_code(text) == REF_INLINE.sub(lambda m: m.group(2), text)
+    assert cleanup._unwrap(text, "*", cleanup._STAR_OPEN, cleanup._STAR_CLOSE) == REF_STAR.sub(r"\1", text)
+    assert cleanup._H_SPACE.sub(" ", text) == REF_H_SPACE.sub(" ", text)
+    assert cleanup._SPACE_BEFORE_PUNCT.sub("", text) == REF_SPACE_BEFORE_PUNCT.sub("", text)
 
 
 # --- grapheme boundaries and chunking -------------------------------------------------------------
@@ -303,14 +303,14 @@ def test_grapheme_boundaries(text):
     bounds = grapheme_boundaries(text)
     assert bounds[0] == 0 and bounds[-1] == len(text)
     assert all(a < b for a, b in zip(bounds, bounds[1:])) or text == ""
-    assert not any(textmod._is_extend(text[b]) for b in bounds[1:-1]), "a mark is never cut from its base"
+    assert not any(graphemes._is_extend(text[b]) for b in bounds[1:-1]), "a mark is never cut from its base"
     # the plain-run fast path changes nothing
-    slow = textmod._PLAIN_RUN
+    slow = graphemes._PLAIN_RUN
     try:
-        textmod._PLAIN_RUN = re.compile(r"(?!)")
+        graphemes._PLAIN_RUN = re.compile(r"(?!)")
         assert grapheme_boundaries(text) == bounds
     finally:
-        textmod._PLAIN_RUN = slow
+        graphemes._PLAIN_RUN = slow
 
 
 @MANY
@@ -333,7 +333,7 @@ def test_chunks_keep_their_promises(text, limit, first):
         inside = [b for b in bounds if start < b < pos]
         assert len(c) <= cap or not inside, f"only a single cluster may exceed the limit: {c!r}"
     assert chunks == ref_chunks(text, limit, first)
-    assert textmod._boundary_ranks(text) == ref_ranks(text)
+    assert chunking._boundary_ranks(text) == ref_ranks(text)
 
 
 @MANY
@@ -428,11 +428,11 @@ def test_lexicon_never_raises_nor_injects_tokens(text, entries):
 # --- the fast paths' tables ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lo, hi", textmod._PLAIN_RANGES)
+@pytest.mark.parametrize("lo, hi", graphemes._PLAIN_RANGES)
 def test_plain_characters_never_join_a_neighbour(lo, hi):
     for o in range(lo, hi + 1):
         ch = chr(o)
-        assert textmod._PLAIN_RUN.match(ch * 2), hex(o)
+        assert graphemes._PLAIN_RUN.match(ch * 2), hex(o)
         assert ch != "\r" and ch != "\u200d" and not 0xD800 <= o <= 0xDFFF, hex(o)
         assert not (unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Mc")), hex(o)
-        assert not textmod._is_extend(ch) and not textmod._is_regional_indicator(ch), hex(o)
+        assert not graphemes._is_extend(ch) and not graphemes._is_regional_indicator(ch), hex(o)

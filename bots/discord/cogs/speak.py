@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bots.discord import markup
 from bots.discord.common import clip, mention_names, reply, ui_lang, user_ref
 from bots.discord.strings import notice_text
 from bots.discord.voice_message import Delivery, Target, deliver_notes, private_files
@@ -58,7 +59,7 @@ async def speak_as_voice_messages(interaction: discord.Interaction, user: UserRe
     target = Target.of(interaction)
     if private:
         target.can_post = target.voice_ok = False
-    async with (service.session(user, text, character=character, names=names) as utt,
+    async with (service.session(user, text, character=character, markup=markup.to_plain(names)) as utt,
                 contextlib.aclosing(service.render_notes(utt)) as notes):
         delivery = await deliver_notes(interaction, notes, target=target)
     files = private_files(delivery.private)

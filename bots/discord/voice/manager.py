@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import discord
 
+from bots.discord import markup
 from bots.discord.voice.connection import Connector, discord_connector
 from bots.discord.voice.player import GuildPlayer, PlayerSettings, Speech
 from bots.discord.voice.queue import QueueItem
@@ -386,7 +387,7 @@ class VoiceManager:
                 raise NotInVoice()
             raise NotConnected()
         opts = await self.options(guild.id)
-        utt = await self.service.prepare(user, text, character=character, names=names)
+        utt = await self.service.prepare(user, text, character=character, markup=markup.to_plain(names))
         try:
             speech = Speech(utt, speaker=_speaker_name(member, user), announce=opts.announce,
                             max_seconds=opts.max_seconds, origin=origin)
