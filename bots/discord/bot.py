@@ -38,7 +38,7 @@ COGS: list[str] = [
     "bots.discord.cogs.pronounce",
     "bots.discord.cogs.link",
     "bots.discord.cogs.help",
-    "bots.discord.cogs.voice", "bots.discord.cogs.characters",
+    "bots.discord.cogs.voice_channel", "bots.discord.cogs.characters",
 ]
 
 

@@ -20,7 +20,7 @@ from discord.ext import commands
 
 from bots.discord.cogs.settings import LANGUAGE_CHOICES, LANGUAGE_LABELS
 from bots.discord.common import clip, is_manager, reply, ui_lang, user_ref
-from bots.discord.voice import strings as _strings  # noqa: F401  (registers dcv_* sentences)
+from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers dcv_* sentences)
 from core.errors import VoiceBridgeError
 from core.i18n import normalize_language, t
 from core.models import GAIN_RANGE, SPEED_RANGE, Character

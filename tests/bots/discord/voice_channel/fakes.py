@@ -63,7 +63,7 @@ class _Client:
 
 
 class FakeVoiceConnection:
-    """A :class:`~bots.discord.voice.connection.VoiceConnection` that records what would go out."""
+    """A :class:`~bots.discord.voice_channel.connection.VoiceConnection` that records what would go out."""
 
     def __init__(self, channel: Any, *, delay: float = 0.002, reconnect_timeout: float = 0.05,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The bot's voice manager: one :class:`GuildPlayer` per guild, guild voice options, and the
+"""The bot's voice-channel manager: one :class:`GuildPlayer` per guild, guild voice options, and the
 contract the text side's ``/speak`` calls (``shares_channel``, ``enqueue_speech``).
 
 Guild options live in the service's scope options (``service.scope_options(scope)``), under the keys
@@ -24,14 +24,14 @@ from typing import Any, ClassVar
 
 import discord
 
-from bots.discord.voice.connection import Connector, discord_connector
-from bots.discord.voice.player import GuildPlayer, PlayerSettings, Speech
-from bots.discord.voice.queue import QueueItem
+from bots.discord.voice_channel.connection import Connector, discord_connector
+from bots.discord.voice_channel.player import GuildPlayer, PlayerSettings, Speech
+from bots.discord.voice_channel.queue import QueueItem
 from core.errors import InputError, VoiceBridgeError
 from core.i18n import error_text, t
 from core.models import UserRef
 
-log = logging.getLogger("bots.discord.voice")
+log = logging.getLogger("bots.discord.voice_channel")
 
 PLATFORM = "discord"
 DEFAULT_SKIP_PREFIX = "-"
@@ -159,7 +159,7 @@ class VoiceOptions:
         return out
 
 
-class VoiceManager:
+class VoiceChannelManager:
     """One per bot: guild id → :class:`GuildPlayer`, plus guild options."""
 
     def __init__(self, bot: Any, service: Any, *, connector: Connector = discord_connector,
@@ -457,7 +457,7 @@ class VoiceManager:
     # --- gateway events -------------------------------------------------------------------------
 
     def on_voice_state_update(self, member: Any, before: Any, after: Any) -> None:
-        """Track drops, moves and listeners (called by the voice cog's listener)."""
+        """Track drops, moves and listeners (called by the voice-channel cog's listener)."""
         guild = member.guild
         if getattr(after, "channel", None) is not None and not getattr(member, "bot", False):
             self.prefetch_options(guild.id)
@@ -498,5 +498,5 @@ def _speaker_name(member: Any, user: UserRef) -> str:
     return getattr(member, "display_name", None) or user.display_name or "someone"
 
 
-__all__ = ["BusyElsewhere", "ConnectFailed", "NoVoicePermission", "NotConnected", "NotInVoice", "VoiceManager",
-           "VoiceOptions", "VoiceUnavailable", "voice_support"]
+__all__ = ["BusyElsewhere", "ConnectFailed", "NoVoicePermission", "NotConnected", "NotInVoice",
+           "VoiceChannelManager", "VoiceOptions", "VoiceUnavailable", "voice_support"]

@@ -28,19 +28,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bots.discord.common import is_manager, member_ref, mention_names, reply, ui_lang
-from bots.discord.voice import strings as _strings  # noqa: F401  (registers dcv_* sentences)
-from bots.discord.voice.manager import (
+from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers dcv_* sentences)
+from bots.discord.voice_channel.manager import (
     MAX_SECONDS_RANGE,
     NotConnected,
     NotInVoice,
-    VoiceManager,
+    VoiceChannelManager,
     VoiceOptions,
     _member_channel,
 )
 from core.errors import Busy, NotFound, PermissionDenied, VoiceBridgeError
 from core.i18n import t
 
-log = logging.getLogger("bots.discord.voice")
+log = logging.getLogger("bots.discord.voice_channel")
 
 READABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
@@ -102,7 +102,7 @@ def _on_off(value: bool, lang: str) -> str:
     return t("dcv_on" if value else "dcv_off", lang)
 
 
-class Voice(commands.Cog):
+class VoiceChannel(commands.Cog):
     """Voice channel control and auto-read."""
 
     autoread = app_commands.Group(name="autoread", description="Read this channel's messages aloud in voice",
@@ -111,9 +111,9 @@ class Voice(commands.Cog):
         name="voiceconfig", description="Voice channel options of this server (Manage Server)",
         guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
 
-    def __init__(self, bot: commands.Bot, manager: VoiceManager | None = None) -> None:
+    def __init__(self, bot: commands.Bot, manager: VoiceChannelManager | None = None) -> None:
         self.bot = bot
-        self.manager = manager or VoiceManager(bot, bot.service)  # type: ignore[attr-defined]
+        self.manager = manager or VoiceChannelManager(bot, bot.service)  # type: ignore[attr-defined]
 
     @property
     def service(self) -> Any:
@@ -463,7 +463,7 @@ class Voice(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Voice(bot))
+    await bot.add_cog(VoiceChannel(bot))
 
 
-__all__ = ["Voice", "ignore_reason"]
+__all__ = ["VoiceChannel", "ignore_reason"]
