@@ -31,6 +31,7 @@ from bots.discord.common import is_manager, member_ref, mention_names, reply, ui
 from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers dcv_* sentences)
 from bots.discord.voice_channel.manager import (
     MAX_SECONDS_RANGE,
+    JoinOutcome,
     NotConnected,
     NotInVoice,
     VoiceChannelManager,
@@ -152,8 +153,7 @@ class VoiceChannel(commands.Cog):
             raise NotInVoice()
         await interaction.response.defer(ephemeral=True, thinking=True)
         lang = await ui_lang(self.service, interaction)
-        current = self.manager.voice_channel_of(interaction.guild_id)
-        if current is not None and current.id == channel.id:
+        if self.manager.join_decision(interaction.guild_id, channel).outcome is JoinOutcome.ALREADY_HERE:
             await reply(interaction, t("dcv_already_here", lang, channel=channel.mention))
             return
         await self.manager.join(channel, requester=member, force=is_manager(interaction))
