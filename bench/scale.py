@@ -41,8 +41,8 @@ def _cpu_seconds() -> float:
 
 
 async def _run(n: int, pcm: bytes) -> dict[str, Any]:
-    from bots.discord.voice.player import GuildPlayer, PlayerSettings, Speech
-    from tests.bots.discord.voice.fakes import FakeChannel, FakeConnector, FakeMember, user
+    from bots.discord.voice_channel.player import GuildPlayer, PlayerSettings, Speech
+    from tests.bots.discord.voice_channel.fakes import FakeChannel, FakeConnector, FakeMember, user
 
     settings = PlayerSettings(idle_timeout=0, alone_grace=1e9, keepalive_interval=15.0, max_seconds=60.0)
     players, connectors, stamps = [], [], []

@@ -65,7 +65,7 @@ class BenchProvider:
         self.first_chunk_at: float | None = None
 
     async def prepare(self, user: Any, text: str, **_: Any) -> Any:
-        from tests.bots.discord.voice.fakes import FakeUtterance
+        from tests.bots.discord.voice_channel.fakes import FakeUtterance
 
         return FakeUtterance(user=user, user_id=1, text=text)
 
@@ -102,14 +102,14 @@ async def _latency_runs(label: str, pcm: bytes, *, keepalive: str = "burst", who
                         early_lead_in: bool = True, runs: int) -> dict[str, Any]:
     """``early_lead_in``: the player sends the 200 ms lead-in at once (our default); False: the encoder
     puts it in front of the first chunk's audio (or of the whole clip)."""
-    from bots.discord.voice.player import (
+    from bots.discord.voice_channel.player import (
         GuildPlayer,
         PlayerSettings,
         Speech,
         encoded_silence,
     )
     from bots.discord.opus import OPUS_SILENCE, OpusPacketEncoder
-    from tests.bots.discord.voice.fakes import (
+    from tests.bots.discord.voice_channel.fakes import (
         FakeChannel,
         FakeConnector,
         FakeMember,
@@ -179,8 +179,8 @@ async def _loop_lag(samples: list[float], stop: asyncio.Event) -> None:
 async def _cpu_run(pcm: bytes, clips: int) -> dict[str, Any]:
     """Process CPU time per second of audio through the whole streaming path (provider without
     delays, a fast-ticking player thread so the run takes ~3 s instead of a minute)."""
-    from bots.discord.voice.player import GuildPlayer, PlayerSettings, Speech
-    from tests.bots.discord.voice.fakes import (
+    from bots.discord.voice_channel.player import GuildPlayer, PlayerSettings, Speech
+    from tests.bots.discord.voice_channel.fakes import (
         FakeChannel,
         FakeConnector,
         FakeMember,
@@ -228,7 +228,7 @@ def _inline_feed_cost(pcm: bytes) -> dict[str, float]:
 async def run() -> dict[str, Any]:
     import logging
 
-    logging.getLogger("bots.discord.voice.player").setLevel(logging.WARNING)
+    logging.getLogger("bots.discord.voice_channel.player").setLevel(logging.WARNING)
     pcm = speech_like_pcm(CLIP_SECONDS, SAMPLE_RATE)
     lag: list[float] = []
     stop = asyncio.Event()

@@ -3,8 +3,9 @@
 Contract with the voice-channel half (issue 6):
 
 * ``VoiceBridgeBot(app, **kwargs)`` has ``self.app``, ``self.service`` and ``self.voice_manager``
-  (``None`` until the voice cog sets it to an object with ``shares_channel(member) -> bool`` and
-  ``async enqueue_speech(interaction, user, text, *, character=None) -> str``);
+  (``None`` until the voice-channel cog sets it to its
+  :class:`~bots.discord.voice_channel.manager.VoiceChannelManager`; ``/speak`` calls its
+  ``shares_channel(member)`` and ``enqueue_speech(interaction, user, text, *, character=None)``);
 * :data:`COGS` lists the extensions :meth:`VoiceBridgeBot.setup_hook` loads, read when the hook runs, so
   a module may append to it before the bot starts.
 """
@@ -12,7 +13,7 @@ Contract with the voice-channel half (issue 6):
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -24,7 +25,7 @@ from core.i18n import t
 
 if TYPE_CHECKING:
     from bots.app import App
-    from core.models import UserRef
+    from bots.discord.voice_channel.manager import VoiceChannelManager
 
 log = logging.getLogger("bots.discord")
 
@@ -38,18 +39,8 @@ COGS: list[str] = [
     "bots.discord.cogs.pronounce",
     "bots.discord.cogs.link",
     "bots.discord.cogs.help",
-    "bots.discord.cogs.voice", "bots.discord.cogs.characters",
+    "bots.discord.cogs.voice_channel", "bots.discord.cogs.characters",
 ]
-
-
-@runtime_checkable
-class VoiceManager(Protocol):
-    """What ``/speak`` needs from the voice-channel half."""
-
-    def shares_channel(self, member: discord.Member) -> bool: ...
-
-    async def enqueue_speech(self, interaction: discord.Interaction, user: UserRef, text: str, *,
-                             character: str | None = None) -> str: ...
 
 
 class DescriptionTranslator(app_commands.Translator):
@@ -102,7 +93,7 @@ class VoiceBridgeBot(commands.Bot):
         super().__init__(**kwargs)
         self.app = app
         self.service = app.service
-        self.voice_manager: VoiceManager | None = None
+        self.voice_manager: VoiceChannelManager | None = None
         self._cogs_override = list(cogs) if cogs is not None else None
 
     @property

@@ -243,7 +243,7 @@ def _command_name(interaction: discord.Interaction) -> str:
     command = interaction.command
     if command is not None:
         return "/" + command.qualified_name
-    data = interaction.data or {}
+    data: Mapping[str, object] = interaction.data or {}
     return str(data.get("custom_id") or data.get("name") or "interaction")
 
 
@@ -264,7 +264,7 @@ class VoiceBridgeTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         data = interaction.data
         if isinstance(data, dict) and "options" in data:  # before discord.py reads the options
-            data["options"] = _normalized(data["options"])  # type: ignore[typeddict-unknown-key]
+            data["options"] = _normalized(data["options"])  # type: ignore[typeddict-item, typeddict-unknown-key]
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -20,10 +20,13 @@ from discord.ext import commands
 
 from bots.discord.cogs.settings import LANGUAGE_CHOICES, LANGUAGE_LABELS
 from bots.discord.common import clip, is_manager, reply, ui_lang, user_ref
-from bots.discord.voice import strings as _strings  # noqa: F401  (registers dcv_* sentences)
+from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers dcv_* sentences)
 from core.errors import VoiceBridgeError
 from core.i18n import normalize_language, t
 from core.models import GAIN_RANGE, SPEED_RANGE, Character
+
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
 
 log = logging.getLogger("bots.discord.characters")
 
@@ -32,7 +35,7 @@ MAX_CHOICES = 25
 LOAD_TIMEOUT = 1.5
 
 
-async def character_choices(service: Any, interaction: discord.Interaction,
+async def character_choices(service: Any, interaction: discord.Interaction[VoiceBridgeBot],
                             current: str) -> list[app_commands.Choice[str]]:
     """Characters of the guild whose name contains what was typed (at most 25)."""
     if interaction.guild_id is None:
@@ -67,19 +70,19 @@ class Characters(commands.Cog):
     character = app_commands.Group(name="character", description="Named voices of this server",
                                    guild_only=True)
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
 
     @property
     def service(self) -> Any:
-        return self.bot.service  # type: ignore[attr-defined]
+        return self.bot.service
 
     @character.command(name="create")
     @app_commands.describe(name="The character's name", voice="A preset or one of your clones",
                            speed="0.25 to 4.0", gain="-10 to 10 dB", language="Speech language",
                            style="How to speak (e.g. 开心 / happy, 粤语), optional")
     @app_commands.choices(language=LANGUAGE_CHOICES)
-    async def create(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 32],
+    async def create(self, interaction: discord.Interaction[VoiceBridgeBot], name: app_commands.Range[str, 1, 32],
                      voice: str | None = None,
                      speed: app_commands.Range[float, SPEED_RANGE[0], SPEED_RANGE[1]] | None = None,
                      gain: app_commands.Range[float, GAIN_RANGE[0], GAIN_RANGE[1]] | None = None,
@@ -94,7 +97,7 @@ class Characters(commands.Cog):
 
     @character.command(name="speak")
     @app_commands.describe(name="Which character", text="What the character says")
-    async def speak(self, interaction: discord.Interaction, name: str,
+    async def speak(self, interaction: discord.Interaction[VoiceBridgeBot], name: str,
                     text: app_commands.Range[str, 1, 2000]) -> None:
         """Say TEXT as a character: in the voice channel we share, else as a voice message here."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -110,7 +113,7 @@ class Characters(commands.Cog):
         await speak_as_voice_messages(interaction, user, text, character=name)
 
     @character.command(name="list")
-    async def list_(self, interaction: discord.Interaction) -> None:
+    async def list_(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """List this server's characters."""
         lang = await ui_lang(self.service, interaction)
         chars = await self.service.characters(f"discord:{interaction.guild_id}")
@@ -129,7 +132,7 @@ class Characters(commands.Cog):
                            speed="0.25 to 4.0", gain="-10 to 10 dB", language="Speech language",
                            style="How to speak; 'off' to clear")
     @app_commands.choices(language=LANGUAGE_CHOICES)
-    async def edit(self, interaction: discord.Interaction, name: str, voice: str | None = None,
+    async def edit(self, interaction: discord.Interaction[VoiceBridgeBot], name: str, voice: str | None = None,
                    speed: app_commands.Range[float, SPEED_RANGE[0], SPEED_RANGE[1]] | None = None,
                    gain: app_commands.Range[float, GAIN_RANGE[0], GAIN_RANGE[1]] | None = None,
                    language: app_commands.Choice[str] | None = None, style: str | None = None) -> None:
@@ -155,7 +158,7 @@ class Characters(commands.Cog):
 
     @character.command(name="delete")
     @app_commands.describe(name="Which character")
-    async def delete(self, interaction: discord.Interaction, name: str) -> None:
+    async def delete(self, interaction: discord.Interaction[VoiceBridgeBot], name: str) -> None:
         """Delete a character (its creator, or Manage Server)."""
         char = await self.service.delete_character(user_ref(interaction), name, is_admin=is_manager(interaction))
         await self._forget_autoread(interaction.guild_id, char.name)
@@ -178,13 +181,13 @@ class Characters(commands.Cog):
     @speak.autocomplete("name")
     @edit.autocomplete("name")
     @delete.autocomplete("name")
-    async def name_autocomplete(self, interaction: discord.Interaction,
+    async def name_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
                                 current: str) -> list[app_commands.Choice[str]]:
         return await character_choices(self.service, interaction, current)
 
     @create.autocomplete("voice")
     @edit.autocomplete("voice")
-    async def voice_autocomplete(self, interaction: discord.Interaction,
+    async def voice_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
                                  current: str) -> list[app_commands.Choice[str]]:
         from bots.discord.cogs.voices import COG_NAME, Voices, voice_choices
 
@@ -194,7 +197,7 @@ class Characters(commands.Cog):
         return voice_choices(clones, current, lang)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Characters(bot))
 
 

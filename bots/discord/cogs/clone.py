@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -25,6 +26,9 @@ from core.errors import UnsupportedAudio
 from core.i18n import t
 from core.cloning import CLONE_UPLOAD_MAX_BYTES
 from core.uploads import UploadSlot, clone_uploads, too_large
+
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
 
 log = logging.getLogger("bots.discord.clone")
 
@@ -86,7 +90,7 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 
 async def _cdn_chunks(session: aiohttp.ClientSession, attachment: discord.Attachment) -> AsyncIterator[bytes]:
     http = attachment._http
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if getattr(http, "proxy", None) is not None:
         kwargs["proxy"] = http.proxy
     if getattr(http, "proxy_auth", None) is not None:
@@ -105,18 +109,18 @@ async def _cdn_chunks(session: aiohttp.ClientSession, attachment: discord.Attach
 class Clone(commands.Cog):
     """Cloning voices from attachments."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
 
     @property
     def service(self):
-        return self.bot.service  # type: ignore[attr-defined]
+        return self.bot.service
 
     @app_commands.command(name="clone")
     @app_commands.describe(name="What to call the voice (you pick it later with /voice)",
                            audio="A 10–30 s recording of one person speaking clearly (OGG, MP3, M4A, WAV…)",
                            transcript="What is said in the recording (optional: it is transcribed otherwise)")
-    async def clone(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 32],
+    async def clone(self, interaction: discord.Interaction[VoiceBridgeBot], name: app_commands.Range[str, 1, 32],
                     audio: discord.Attachment,
                     transcript: app_commands.Range[str, 1, 1000] | None = None) -> None:
         """Clone a voice from a recording (yours, or one you may use); asks you to confirm first.
@@ -151,7 +155,7 @@ class Clone(commands.Cog):
             view=None)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Clone(bot))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,6 +11,9 @@ from discord.ext import commands
 from bots.discord.common import reply, ui_lang
 from bots.discord.strings import command_description
 from core.i18n import t
+
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
 
 #: Commands of the voice-channel half, listed in their own section.
 VOICE_COMMANDS = frozenset({"join", "leave", "skip", "clear", "autoread", "voiceconfig", "character", "characters",
@@ -40,13 +45,13 @@ def translated_description(command: app_commands.Command | app_commands.Group, l
 class Help(commands.Cog):
     """Help."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="help")
-    async def help(self, interaction: discord.Interaction) -> None:
+    async def help(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """What I do and how to use me."""
-        lang = await ui_lang(self.bot.service, interaction)  # type: ignore[attr-defined]
+        lang = await ui_lang(self.bot.service, interaction)
         embed = discord.Embed(title=t("dc_help_title", lang), description=t("dc_help_intro", lang),
                               colour=discord.Colour.blurple())
         sections: dict[str, list[str]] = {"main": [], "voice": [], "server": []}
@@ -78,9 +83,9 @@ class Help(commands.Cog):
                 break
             embed.add_field(name=name, value=value, inline=False)
             used += len(name) + len(value)
-        embed.set_footer(text=t("dc_help_engine", lang, engine=self.bot.service.engine))  # type: ignore[attr-defined]
+        embed.set_footer(text=t("dc_help_engine", lang, engine=self.bot.service.engine))
         await reply(interaction, embed=embed)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Help(bot))

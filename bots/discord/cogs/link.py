@@ -6,6 +6,8 @@ or take codes anywhere public).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -14,20 +16,23 @@ from bots.discord.cogs.voices import invalidate_clones
 from bots.discord.common import ask_confirmation, clip, reply, ui_lang, user_ref
 from core.i18n import link_preview_text, platform_names, t
 
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
+
 
 class Link(commands.Cog):
     """Linking accounts across platforms."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
 
     @property
     def service(self):
-        return self.bot.service  # type: ignore[attr-defined]
+        return self.bot.service
 
     @app_commands.command(name="link")
     @app_commands.describe(code="The code /link gave you on Telegram; leave empty to get a code to type there")
-    async def link(self, interaction: discord.Interaction,
+    async def link(self, interaction: discord.Interaction[VoiceBridgeBot],
                    code: app_commands.Range[str, 1, 20] | None = None) -> None:
         """Use the same voices, settings, dictionary and key as your Telegram account."""
         ref = user_ref(interaction, is_private=True)  # only the invoker sees these answers
@@ -51,7 +56,7 @@ class Link(commands.Cog):
         await reply(interaction, t("dc_link_code", lang, code=await self.service.start_link(ref)))
 
     @app_commands.command(name="unlink")
-    async def unlink(self, interaction: discord.Interaction) -> None:
+    async def unlink(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Separate this account from your Telegram account."""
         undone = await self.service.unlink(user_ref(interaction, is_private=True))
         invalidate_clones(self.bot, interaction.user.id)
@@ -59,5 +64,5 @@ class Link(commands.Cog):
         await reply(interaction, t("ui_unlinked" if undone else "dc_not_linked", lang))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Link(bot))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -20,6 +21,9 @@ from core.i18n import t
 from core.lexicon import MAX_SPOKEN_CHARS, MAX_WORD_CHARS
 from core.models import Pronunciation
 
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
+
 log = logging.getLogger("bots.discord.pronounce")
 
 #: Discord's limit for one embed field's value.
@@ -28,7 +32,7 @@ FIELD_LIMIT = 1024
 LOAD_TIMEOUT = 1.5
 
 
-def _check_server(interaction: discord.Interaction, server: bool) -> None:
+def _check_server(interaction: discord.Interaction[VoiceBridgeBot], server: bool) -> None:
     if not server:
         return
     if interaction.guild_id is None:
@@ -60,18 +64,19 @@ class Pronounce(commands.Cog):
     pronounce = app_commands.Group(name="pronounce",
                                    description="How words are read aloud: your own dictionary or the server's")
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
 
     @property
     def service(self):
-        return self.bot.service  # type: ignore[attr-defined]
+        return self.bot.service
 
     @pronounce.command(name="set")
     @app_commands.describe(word="The word or phrase as people write it",
                            say_as="How to say it: spell it the way it sounds",
                            server="For everyone in this server (needs Manage Server)")
-    async def set_entry(self, interaction: discord.Interaction, word: app_commands.Range[str, 1, MAX_WORD_CHARS],
+    async def set_entry(self, interaction: discord.Interaction[VoiceBridgeBot],
+                        word: app_commands.Range[str, 1, MAX_WORD_CHARS],
                         say_as: app_commands.Range[str, 1, MAX_SPOKEN_CHARS], server: bool = False) -> None:
         """Read a word or phrase the way you spell it here."""
         _check_server(interaction, server)
@@ -85,7 +90,7 @@ class Pronounce(commands.Cog):
     @pronounce.command(name="remove")
     @app_commands.describe(word="The word to read as written again",
                            server="From the server's dictionary (needs Manage Server)")
-    async def remove_entry(self, interaction: discord.Interaction,
+    async def remove_entry(self, interaction: discord.Interaction[VoiceBridgeBot],
                            word: app_commands.Range[str, 1, MAX_WORD_CHARS], server: bool = False) -> None:
         """Read a word as written again."""
         _check_server(interaction, server)
@@ -95,7 +100,7 @@ class Pronounce(commands.Cog):
         await reply(interaction, t("ui_pronunciation_removed", lang, word=discord.utils.escape_markdown(removed.word)))
 
     @remove_entry.autocomplete("word")
-    async def _word_choices(self, interaction: discord.Interaction,
+    async def _word_choices(self, interaction: discord.Interaction[VoiceBridgeBot],
                             current: str) -> list[app_commands.Choice[str]]:
         server = bool(getattr(interaction.namespace, "server", False))
         try:
@@ -109,7 +114,7 @@ class Pronounce(commands.Cog):
                 for e in entries if typed in e.word.casefold()][:25]
 
     @pronounce.command(name="list")
-    async def list_entries(self, interaction: discord.Interaction) -> None:
+    async def list_entries(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Your pronunciations and this server's."""
         ref = user_ref(interaction)
         lang = await ui_lang(self.service, interaction)
@@ -124,5 +129,5 @@ class Pronounce(commands.Cog):
         await reply(interaction, embed=embed)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Pronounce(bot))

@@ -8,6 +8,7 @@ since server admins can change who sees a command.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -20,12 +21,15 @@ from core.i18n import t
 from core.models import PRESET_VOICES, SPEED_RANGE
 from core.settings import SETTING_NAMES
 
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
+
 log = logging.getLogger("bots.discord.server")
 
 VOICE_CHOICES = [app_commands.Choice(name=name, value=name) for name in PRESET_VOICES]
 
 
-def _require_manager(interaction: discord.Interaction) -> None:
+def _require_manager(interaction: discord.Interaction[VoiceBridgeBot]) -> None:
     if not is_manager(interaction):
         raise PermissionDenied(action="dc_action_manage_server")
 
@@ -38,14 +42,15 @@ class Server(commands.Cog):
         guild_only=True, default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
 
     @property
     def service(self):
-        return self.bot.service  # type: ignore[attr-defined]
+        return self.bot.service
 
-    async def _set(self, interaction: discord.Interaction, field: str, value: object, shown: str) -> None:
+    async def _set(self, interaction: discord.Interaction[VoiceBridgeBot],
+                   field: str, value: object, shown: str) -> None:
         _require_manager(interaction)
         await self.service.update_scope_settings(user_ref(interaction), is_admin=True, **{field: value})
         lang = await ui_lang(self.service, interaction)
@@ -58,14 +63,14 @@ class Server(commands.Cog):
     @server.command(name="voice")
     @app_commands.describe(voice="A preset voice; leave empty to clear the server default")
     @app_commands.choices(voice=VOICE_CHOICES)
-    async def voice(self, interaction: discord.Interaction,
+    async def voice(self, interaction: discord.Interaction[VoiceBridgeBot],
                     voice: app_commands.Choice[str] | None = None) -> None:
         """Set the server's default voice (a preset), or clear it."""
         await self._set(interaction, "voice", voice.value if voice else None, voice.name if voice else "")
 
     @server.command(name="speed")
     @app_commands.describe(value="0.25 to 4.0; leave empty to clear the server default")
-    async def speed(self, interaction: discord.Interaction,
+    async def speed(self, interaction: discord.Interaction[VoiceBridgeBot],
                     value: app_commands.Range[float, SPEED_RANGE[0], SPEED_RANGE[1]] | None = None) -> None:
         """Set the server's default speed (0.25–4.0), or clear it."""
         await self._set(interaction, "speed", value, f"{value:g}×" if value is not None else "")
@@ -73,14 +78,14 @@ class Server(commands.Cog):
     @server.command(name="lang")
     @app_commands.describe(language="Speech language; leave empty to clear the server default")
     @app_commands.choices(language=LANGUAGE_CHOICES)
-    async def lang(self, interaction: discord.Interaction,
+    async def lang(self, interaction: discord.Interaction[VoiceBridgeBot],
                    language: app_commands.Choice[str] | None = None) -> None:
         """Set the server's default speech language, or clear it."""
         await self._set(interaction, "language", language.value if language else None,
                         LANGUAGE_LABELS.get(language.value, language.value) if language else "")
 
     @server.command(name="show")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Show the server's defaults."""
         view = await self.service.settings(user_ref(interaction))
         lang = await ui_lang(self.service, interaction)
@@ -93,5 +98,5 @@ class Server(commands.Cog):
         await reply(interaction, embed=embed)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Server(bot))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -27,6 +28,9 @@ from core.models import (
     STYLE_PRESETS,
 )
 from core.settings import SETTING_NAMES
+
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
 
 log = logging.getLogger("bots.discord.settings")
 
@@ -111,25 +115,25 @@ def settings_embed(view, lang: str) -> discord.Embed:  # view: core.settings.Set
 class Settings(commands.Cog):
     """Your own settings, key, usage and data."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
 
     @property
     def service(self):
-        return self.bot.service  # type: ignore[attr-defined]
+        return self.bot.service
 
-    async def _lang(self, interaction: discord.Interaction) -> str:
+    async def _lang(self, interaction: discord.Interaction[VoiceBridgeBot]) -> str:
         return await ui_lang(self.service, interaction)
 
     @app_commands.command(name="settings")
-    async def settings(self, interaction: discord.Interaction) -> None:
+    async def settings(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Show your settings and where each comes from (you, the server, or the default)."""
         view = await self.service.settings(user_ref(interaction))
         await reply(interaction, embed=settings_embed(view, await self._lang(interaction)))
 
     @app_commands.command(name="speed")
     @app_commands.describe(value="0.25 (slow) to 4.0 (fast); 1.0 is normal")
-    async def speed(self, interaction: discord.Interaction,
+    async def speed(self, interaction: discord.Interaction[VoiceBridgeBot],
                     value: app_commands.Range[float, SPEED_RANGE[0], SPEED_RANGE[1]]) -> None:
         """Set how fast you speak (0.25–4.0, normal 1.0)."""
         view = await self.service.update_settings(user_ref(interaction), speed=value)
@@ -137,7 +141,7 @@ class Settings(commands.Cog):
 
     @app_commands.command(name="gain")
     @app_commands.describe(db="-10 (quieter) to 10 (louder) dB; 0 is unchanged")
-    async def gain(self, interaction: discord.Interaction,
+    async def gain(self, interaction: discord.Interaction[VoiceBridgeBot],
                    db: app_commands.Range[float, GAIN_RANGE[0], GAIN_RANGE[1]]) -> None:
         """Set your volume gain in dB (-10 to 10, normal 0)."""
         view = await self.service.update_settings(user_ref(interaction), gain=db)
@@ -146,14 +150,15 @@ class Settings(commands.Cog):
     @app_commands.command(name="lang")
     @app_commands.describe(language="The language your text is spoken in; auto detects it")
     @app_commands.choices(language=LANGUAGE_CHOICES)
-    async def lang(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+    async def lang(self, interaction: discord.Interaction[VoiceBridgeBot], language: app_commands.Choice[str]) -> None:
         """Set the speech language: auto, zh, en, ja, ko or yue (Cantonese)."""
         await self.service.update_settings(user_ref(interaction), language=language.value)
         await reply(interaction, t("dc_lang_set", await self._lang(interaction), value=language.name))
 
     @app_commands.command(name="style")
     @app_commands.describe(style="A preset (happy, sad, whisper, Cantonese, …), your own words, or off")
-    async def style(self, interaction: discord.Interaction, style: app_commands.Range[str, 1, 100]) -> None:
+    async def style(self, interaction: discord.Interaction[VoiceBridgeBot],
+                    style: app_commands.Range[str, 1, 100]) -> None:
         """Set how to speak: an emotion, a dialect or your own instruction; or off."""
         view = await self.service.set_style(user_ref(interaction), style)
         lang = await self._lang(interaction)
@@ -163,7 +168,7 @@ class Settings(commands.Cog):
             await reply(interaction, t("dc_style_set", lang, value=view.user.style))
 
     @style.autocomplete("style")
-    async def style_autocomplete(self, interaction: discord.Interaction,
+    async def style_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
                                  current: str) -> list[app_commands.Choice[str]]:
         from core.i18n import normalize_language
 
@@ -172,7 +177,8 @@ class Settings(commands.Cog):
     @app_commands.command(name="uilang")
     @app_commands.describe(language="The language I answer you in; auto follows your Discord language")
     @app_commands.choices(language=UI_CHOICES)
-    async def uilang(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+    async def uilang(self, interaction: discord.Interaction[VoiceBridgeBot],
+                     language: app_commands.Choice[str]) -> None:
         """Choose the language I answer you in (English, 中文, 日本語, or auto)."""
         lang = await self.service.set_ui_language(user_ref(interaction),
                                                   None if language.value == "auto" else language.value)
@@ -182,7 +188,7 @@ class Settings(commands.Cog):
     @app_commands.command(name="reset")
     @app_commands.describe(setting="Which of your settings to clear (the server's or the default applies)")
     @app_commands.choices(setting=RESET_CHOICES)
-    async def reset(self, interaction: discord.Interaction, setting: app_commands.Choice[str]) -> None:
+    async def reset(self, interaction: discord.Interaction[VoiceBridgeBot], setting: app_commands.Choice[str]) -> None:
         """Clear one of your settings, or all of them, so the server default applies."""
         fields = SETTING_NAMES if setting.value == "all" else (setting.value,)
         await self.service.update_settings(user_ref(interaction), **{name: None for name in fields})
@@ -190,7 +196,7 @@ class Settings(commands.Cog):
 
     @app_commands.command(name="key")
     @app_commands.describe(key="Your SiliconFlow API key (only you see this), or clear to remove it")
-    async def key(self, interaction: discord.Interaction, key: app_commands.Range[str, 1, 300]) -> None:
+    async def key(self, interaction: discord.Interaction[VoiceBridgeBot], key: app_commands.Range[str, 1, 300]) -> None:
         """Use your own SiliconFlow API key (private to you), or `clear` to remove it."""
         # Slash-command options are visible only to the invoker and every answer here is ephemeral,
         # so this is a private exchange even inside a server.
@@ -208,7 +214,7 @@ class Settings(commands.Cog):
         await reply(interaction, t("dc_key_saved", lang, masked=masked))
 
     @app_commands.command(name="usage")
-    async def usage(self, interaction: discord.Interaction) -> None:
+    async def usage(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Show the bytes of text you had spoken (today and in total) and the estimated cost."""
         report = await self.service.usage(user_ref(interaction))
         lang = await self._lang(interaction)
@@ -222,7 +228,7 @@ class Settings(commands.Cog):
                        if report.lent_total else ""))
 
     @app_commands.command(name="forget")
-    async def forget(self, interaction: discord.Interaction) -> None:
+    async def forget(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Delete everything stored about you, including your cloned voices (asks first)."""
         lang = await self._lang(interaction)
         pressed = await ask_confirmation(interaction, t("dc_forget_confirm", lang), lang=lang,
@@ -243,5 +249,5 @@ class Settings(commands.Cog):
         await interaction.edit_original_response(content=clip(text), view=None)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Settings(bot))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -19,6 +20,9 @@ from bots.discord.strings import notice_text
 from bots.discord.voice_message import Delivery, Target, deliver_notes, private_files
 from core.i18n import t
 from core.models import UserRef
+
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
 
 log = logging.getLogger("bots.discord.speak")
 
@@ -42,7 +46,7 @@ def delivery_text(delivery: Delivery, notices: list[str], lang: str) -> str:
     return clip("\n".join(lines))
 
 
-async def speak_as_voice_messages(interaction: discord.Interaction, user: UserRef, text: str, *,
+async def speak_as_voice_messages(interaction: discord.Interaction[VoiceBridgeBot], user: UserRef, text: str, *,
                                   character: str | None = None, private: bool = False,
                                   names: dict[str, str] | None = None) -> None:
     """Render ``text`` and post each note as a voice message; then edit the deferred reply.
@@ -51,7 +55,7 @@ async def speak_as_voice_messages(interaction: discord.Interaction, user: UserRe
     only, in the ephemeral reply. Used by ``/speak`` and available to other cogs (e.g. a character
     speaking outside a voice channel).
     """
-    service = interaction.client.service  # type: ignore[attr-defined]
+    service = interaction.client.service
     lang = await ui_lang(service, interaction)
     if names is None:
         names = mention_names(interaction.guild, text, {
@@ -73,7 +77,7 @@ async def speak_as_voice_messages(interaction: discord.Interaction, user: UserRe
 class Speak(commands.Cog):
     """Speaking text aloud."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
         self.read_aloud_menu = app_commands.ContextMenu(name=READ_ALOUD, callback=self.read_aloud)
 
@@ -85,7 +89,7 @@ class Speak(commands.Cog):
 
     @app_commands.command(name="speak")
     @app_commands.describe(text="What to say (up to 2000 characters)")
-    async def speak(self, interaction: discord.Interaction,
+    async def speak(self, interaction: discord.Interaction[VoiceBridgeBot],
                     text: app_commands.Range[str, 1, 2000]) -> None:
         """Say TEXT in your voice: a voice message here, or aloud in the voice channel we share.
 
@@ -101,7 +105,7 @@ class Speak(commands.Cog):
             return
         await speak_as_voice_messages(interaction, user, text)
 
-    async def read_aloud(self, interaction: discord.Interaction, message: discord.Message) -> None:
+    async def read_aloud(self, interaction: discord.Interaction[VoiceBridgeBot], message: discord.Message) -> None:
         """Read this message aloud in your voice (in our voice channel, or as audio only you get)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = user_ref(interaction)
@@ -117,5 +121,5 @@ class Speak(commands.Cog):
         await speak_as_voice_messages(interaction, user, text, private=True, names=names)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Speak(bot))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -14,6 +15,9 @@ from bots.discord.common import OwnerView, ask_confirmation, reply, ui_lang, use
 from core.errors import UnknownVoice
 from core.i18n import t
 from core.models import PRESET_LABELS, PRESET_VOICES
+
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
 
 log = logging.getLogger("bots.discord.voices")
 
@@ -78,8 +82,9 @@ class VoicePicker(discord.ui.Select):
     def __init__(self, options: list[discord.SelectOption], placeholder: str) -> None:
         super().__init__(placeholder=placeholder, options=options, min_values=1, max_values=1)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        service = interaction.client.service  # type: ignore[attr-defined]
+    # discord.py types item callbacks for any client; ours only ever runs in the VoiceBridgeBot
+    async def callback(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:  # type: ignore[override]
+        service = interaction.client.service
         view = await service.set_voice(user_ref(interaction), self.values[0])
         lang = await ui_lang(service, interaction)
         await interaction.response.edit_message(content=t("dc_voice_set", lang, name=view.voice_name),
@@ -89,15 +94,15 @@ class VoicePicker(discord.ui.Select):
 class Voices(commands.Cog, name=COG_NAME):
     """Voices: list, choose."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: VoiceBridgeBot) -> None:
         self.bot = bot
         self.clone_names = CloneNames()
 
     @property
     def service(self):
-        return self.bot.service  # type: ignore[attr-defined]
+        return self.bot.service
 
-    async def clones_of(self, user_id: str, interaction: discord.Interaction) -> list[str]:
+    async def clones_of(self, user_id: str, interaction: discord.Interaction[VoiceBridgeBot]) -> list[str]:
         """The user's clone names, from memory; loaded once (briefly awaited) when not cached."""
         cached = self.clone_names.get(user_id)
         if cached is not None:
@@ -118,7 +123,7 @@ class Voices(commands.Cog, name=COG_NAME):
         self.clone_names.invalidate(user_id)
 
     @app_commands.command(name="voices")
-    async def voices(self, interaction: discord.Interaction) -> None:
+    async def voices(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """List the preset voices and your clones, and pick one."""
         user = user_ref(interaction)
         lang = await ui_lang(self.service, interaction)
@@ -146,14 +151,15 @@ class Voices(commands.Cog, name=COG_NAME):
 
     @app_commands.command(name="voice")
     @app_commands.describe(name="A preset (alex, anna, …) or one of your clones")
-    async def voice(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+    async def voice(self, interaction: discord.Interaction[VoiceBridgeBot],
+                    name: app_commands.Range[str, 1, 100]) -> None:
         """Choose the voice you speak with: a preset or one of your clones."""
         view = await self.service.set_voice(user_ref(interaction), name)
         lang = await ui_lang(self.service, interaction)
         await reply(interaction, t("dc_voice_set", lang, name=view.voice_name))
 
     @voice.autocomplete("name")
-    async def voice_autocomplete(self, interaction: discord.Interaction,
+    async def voice_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
                                  current: str) -> list[app_commands.Choice[str]]:
         clones = await self.clones_of(str(interaction.user.id), interaction)
         lang = interaction.extras.get("voicebridge_lang") or _locale_lang(interaction)
@@ -162,7 +168,8 @@ class Voices(commands.Cog, name=COG_NAME):
 
     @app_commands.command(name="delete_voice")
     @app_commands.describe(name="One of your cloned voices")
-    async def delete_voice(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+    async def delete_voice(self, interaction: discord.Interaction[VoiceBridgeBot],
+                           name: app_commands.Range[str, 1, 100]) -> None:
         """Delete one of your cloned voices, at the provider too (asks first)."""
         lang = await ui_lang(self.service, interaction)
         user = user_ref(interaction)
@@ -183,7 +190,7 @@ class Voices(commands.Cog, name=COG_NAME):
     @app_commands.command(name="share_voice")
     @app_commands.describe(name="One of your cloned voices",
                            shared="Whether others may speak with it through characters (your key pays if it made it)")
-    async def share_voice(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100],
+    async def share_voice(self, interaction: discord.Interaction[VoiceBridgeBot], name: app_commands.Range[str, 1, 100],
                           shared: bool) -> None:
         """Let others speak with one of your cloned voices through characters, or stop them."""
         voice = await self.service.share_voice(user_ref(interaction), name, shared)
@@ -192,7 +199,7 @@ class Voices(commands.Cog, name=COG_NAME):
 
     @share_voice.autocomplete("name")
     @delete_voice.autocomplete("name")
-    async def delete_voice_autocomplete(self, interaction: discord.Interaction,
+    async def delete_voice_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
                                         current: str) -> list[app_commands.Choice[str]]:
         clones = await self.clones_of(str(interaction.user.id), interaction)
         typed = (current or "").strip().lower()
@@ -200,13 +207,13 @@ class Voices(commands.Cog, name=COG_NAME):
                 if c.lower().startswith(typed)][:MAX_CHOICES]
 
 
-def _locale_lang(interaction: discord.Interaction) -> str:
+def _locale_lang(interaction: discord.Interaction[VoiceBridgeBot]) -> str:
     from core.i18n import normalize_language
 
     return normalize_language(str(interaction.locale) if interaction.locale else None)
 
 
-def invalidate_clones(bot: commands.Bot, user_id: str | int) -> None:
+def invalidate_clones(bot: VoiceBridgeBot, user_id: str | int) -> None:
     """Drop a user's cached clone names (call after clone, delete or forget)."""
     cog = bot.get_cog(COG_NAME)
     if isinstance(cog, Voices):
@@ -216,5 +223,5 @@ def invalidate_clones(bot: commands.Bot, user_id: str | int) -> None:
 __all__ = ["CloneNames", "Voices", "invalidate_clones", "voice_choices"]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: VoiceBridgeBot) -> None:
     await bot.add_cog(Voices(bot))

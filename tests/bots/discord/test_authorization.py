@@ -39,8 +39,8 @@ from discord import app_commands
 
 from bots.app import build_app
 from bots.discord.bot import COGS
-from bots.discord.voice.manager import VoiceManager
-from bots.discord.voice.player import PlayerSettings
+from bots.discord.voice_channel.manager import VoiceChannelManager
+from bots.discord.voice_channel.player import PlayerSettings
 from core.models import UserRef
 from tests.bots.authorization import (
     Outcome,
@@ -55,7 +55,7 @@ from tests.bots.authorization import (
     snapshot,
 )
 from tests.bots.discord.conftest import make_config, speed_up
-from tests.bots.discord.voice.fakes import FakeConnector, wait_for
+from tests.bots.discord.voice_channel.fakes import FakeConnector, wait_for
 from tests.fakes.discord import (
     MANAGER_PERMISSIONS,
     MEMBER_PERMISSIONS,
@@ -110,7 +110,7 @@ async def bot(tmp_path_factory: pytest.TempPathFactory, sf: FakeSiliconFlow) -> 
     data_dir: Path = tmp_path_factory.mktemp("dc-authz")
     app = speed_up(await build_app(make_config(data_dir, sf)))
     instance = await make_bot(app, cogs=list(COGS))
-    manager: VoiceManager = instance.voice_manager
+    manager: VoiceChannelManager = instance.voice_manager
     manager.connector = FakeConnector(delay=0.02)  # Discord's pace: a long message stays playing for a while
     manager.settings = FAST
     instance.sf = sf
@@ -306,14 +306,14 @@ class World:
         return self.guild.get_member(self.ids[role])
 
     async def bot_joins(self, channel: int | None = None, requester: str = "listener") -> Any:
-        manager: VoiceManager = self.bot.voice_manager
+        manager: VoiceChannelManager = self.bot.voice_manager
         return await manager.join(self.guild.get_channel(channel or self.voice), requester=self.member(requester))
 
     def player(self):
         return self.bot.voice_manager.player(self.guild_id)
 
     async def owner_speaks(self, text: str = LONG_TEXT) -> Any:
-        manager: VoiceManager = self.bot.voice_manager
+        manager: VoiceChannelManager = self.bot.voice_manager
         _, item = await manager.enqueue(self.guild, self.member("owner"), self.ref("owner"), text)
         return item
 

@@ -51,11 +51,11 @@ from hypothesis import strategies as st
 
 from bots.app import build_app
 from bots.discord.bot import COGS
-from bots.discord.voice.manager import VoiceManager
-from bots.discord.voice.player import PlayerSettings
+from bots.discord.voice_channel.manager import VoiceChannelManager
+from bots.discord.voice_channel.player import PlayerSettings
 from core import audio
 from tests.bots.discord.conftest import make_config, speed_up
-from tests.bots.discord.voice.fakes import FakeConnector
+from tests.bots.discord.voice_channel.fakes import FakeConnector
 from tests.bots.fuzzing import (
     FILLERS,
     FUZZ,
@@ -413,7 +413,7 @@ async def bot(tmp_path_factory: pytest.TempPathFactory, sf: FakeSiliconFlow) -> 
     data_dir: Path = tmp_path_factory.mktemp("dc-fuzz")
     app = speed_up(await build_app(make_config(data_dir, sf)))
     instance = await make_bot(app, cogs=list(COGS))
-    manager: VoiceManager = instance.voice_manager
+    manager: VoiceChannelManager = instance.voice_manager
     manager.connector = FakeConnector(delay=0.002)
     manager.settings = VOICE
     wav = sample_wav(8.0)  # 16 kHz speech-like audio; its PCM after the 44-byte header

@@ -63,7 +63,7 @@ class _Client:
 
 
 class FakeVoiceConnection:
-    """A :class:`~bots.discord.voice.connection.VoiceConnection` that records what would go out."""
+    """A :class:`~bots.discord.voice_channel.connection.VoiceConnection` that records what would go out."""
 
     def __init__(self, channel: Any, *, delay: float = 0.002, reconnect_timeout: float = 0.05,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -280,7 +280,7 @@ class SlowFirstChunkService:
         self._ids = itertools.count(1)
 
     async def prepare(self, user: UserRef, text: str, *, character: str | None = None,
-                      override: Any = None, names: Any = None) -> FakeUtterance:
+                      override: Any = None, markup: Any = None) -> FakeUtterance:
         if not (text or "").strip():
             raise EmptyText()
         if self.in_flight.get(user.user_id, 0) >= self.max_in_flight:

@@ -64,15 +64,15 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from bots.discord.voice.connection import Connector, VoiceConnection
-from bots.discord.voice.queue import (
+from bots.discord.voice_channel.connection import Connector, VoiceConnection
+from bots.discord.voice_channel.queue import (
     DEFAULT_PER_USER,
     DEFAULT_TOTAL,
     DEFAULT_TTL,
     FairQueue,
     QueueItem,
 )
-from bots.discord.voice.source import (
+from bots.discord.voice_channel.source import (
     EVENT_DRAINED,
     EVENT_ITEM_DONE,
     EVENT_ITEM_STARTED,

@@ -1,4 +1,4 @@
-"""The bot's voice manager: one :class:`GuildPlayer` per guild, guild voice options, and the
+"""The bot's voice-channel manager: one :class:`GuildPlayer` per guild, guild voice options, and the
 contract the text side's ``/speak`` calls (``shares_channel``, ``enqueue_speech``).
 
 Guild options live in the service's scope options (``service.scope_options(scope)``), under the keys
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -25,14 +26,14 @@ from typing import Any, ClassVar
 import discord
 
 from bots.discord import markup
-from bots.discord.voice.connection import Connector, discord_connector
-from bots.discord.voice.player import GuildPlayer, PlayerSettings, Speech
-from bots.discord.voice.queue import QueueItem
+from bots.discord.voice_channel.connection import Connector, discord_connector
+from bots.discord.voice_channel.player import GuildPlayer, PlayerSettings, Speech
+from bots.discord.voice_channel.queue import QueueItem
 from core.errors import InputError, VoiceBridgeError
 from core.i18n import error_text, t
 from core.models import UserRef
 
-log = logging.getLogger("bots.discord.voice")
+log = logging.getLogger("bots.discord.voice_channel")
 
 PLATFORM = "discord"
 DEFAULT_SKIP_PREFIX = "-"
@@ -160,7 +161,41 @@ class VoiceOptions:
         return out
 
 
-class VoiceManager:
+class JoinOutcome(enum.Enum):
+    """Whether the bot goes to someone's voice channel: the first three go, the rest are refusals."""
+
+    ALREADY_HERE = "already here"
+    JOIN = "join"  # we are in no voice channel
+    MOVE = "move"  # we are in another one, where nobody else listens (or the requester may take us)
+    NOT_IN_VOICE = "not in voice"  # the requester is in no voice channel
+    JOINING_OFF = "joining off"  # we may not come on our own (the server's join-on-speak is off)
+    OTHERS_LISTENING = "others listening"  # others listen where we are
+
+
+@dataclass(frozen=True, slots=True)
+class JoinDecision:
+    """:meth:`VoiceChannelManager.join_decision`'s answer, with the channels it was about."""
+
+    outcome: JoinOutcome
+    target: Any  # the requester's voice channel (None: they are in none)
+    current: Any  # ours (None: we are in none)
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome not in (JoinOutcome.ALREADY_HERE, JoinOutcome.JOIN, JoinOutcome.MOVE)
+
+    def refusal(self) -> InputError | None:
+        """The error that tells the requester why not (None when not refused)."""
+        if self.outcome is JoinOutcome.NOT_IN_VOICE:
+            return NotInVoice()
+        if self.outcome is JoinOutcome.JOINING_OFF and self.current is None:
+            return NotConnected()
+        if self.outcome in (JoinOutcome.JOINING_OFF, JoinOutcome.OTHERS_LISTENING):
+            return BusyElsewhere(channel=_channel_name(self.current))
+        return None
+
+
+class VoiceChannelManager:
     """One per bot: guild id → :class:`GuildPlayer`, plus guild options."""
 
     def __init__(self, bot: Any, service: Any, *, connector: Connector = discord_connector,
@@ -285,22 +320,41 @@ class VoiceManager:
     def shares_channel(self, member: Any) -> bool:
         """True when ``/speak`` from ``member`` should play in voice: we are in their channel, or the
         server turned on join-on-speak and they are in a voice channel we may take."""
-        if not self.available:
-            return False
         channel = _member_channel(member)
-        if channel is None:
+        if not self.available or channel is None:  # also a DM's User, which has no voice channel
             return False
         guild_id = member.guild.id
-        ours = self.voice_channel_of(guild_id)
-        if ours is not None and ours.id == channel.id:
-            return True
         opts = self.cached_options(guild_id)
-        if opts is None:
+        decision = self.join_decision(guild_id, channel, requester_id=member.id,
+                                      may_join=opts is not None and opts.join_on_speak)
+        if opts is None and decision.outcome is JoinOutcome.JOINING_OFF:
             self.prefetch_options(guild_id)
-            return False
-        if not opts.join_on_speak:
-            return False
-        return ours is None or _listeners_except(ours, member.id) == 0
+        return not decision.refused
+
+    def join_decision(self, guild_id: int | None, target: Any, *, requester_id: int | None = None, force: bool = False,
+                      may_join: bool = True) -> JoinDecision:
+        """Whether the bot goes to ``target``, the voice channel of ``requester_id`` (None: they are in none).
+
+        ``may_join``: whether we may come at all when not there yet (the server's join-on-speak, for ``/speak``
+        and auto-read); ``force``: take us away from other listeners (Manage Server). Reads the state now,
+        changes nothing (``join`` asks again under its lock before acting).
+        """
+        player = self.player(guild_id)
+        connected = player is not None and player.connected
+        current = player.channel if player is not None and connected else None
+        if target is None:
+            outcome = JoinOutcome.NOT_IN_VOICE
+        elif current is not None and current.id == target.id:
+            outcome = JoinOutcome.ALREADY_HERE
+        elif not may_join:
+            outcome = JoinOutcome.JOINING_OFF
+        elif not connected:
+            outcome = JoinOutcome.JOIN
+        elif force or _listeners_except(current, requester_id) == 0:
+            outcome = JoinOutcome.MOVE
+        else:
+            outcome = JoinOutcome.OTHERS_LISTENING
+        return JoinDecision(outcome, target, current)
 
     async def join(self, channel: Any, *, requester: Any = None, force: bool = False) -> GuildPlayer:
         """Connect to ``channel`` (or move there). Someone else's audience is not taken away unless
@@ -314,13 +368,14 @@ class VoiceManager:
                 raise NoVoicePermission(channel=_channel_name(channel))
         lock = self._join_locks.setdefault(guild.id, asyncio.Lock())
         async with lock:
+            decision = self.join_decision(guild.id, channel, requester_id=getattr(requester, "id", None), force=force)
+            refusal = decision.refusal()
+            if refusal is not None:
+                raise refusal
             player = self.player(guild.id)
-            if player is not None and player.connected:
-                if player.channel is not None and player.channel.id == channel.id:
+            if player is not None and decision.outcome is not JoinOutcome.JOIN:
+                if decision.outcome is JoinOutcome.ALREADY_HERE:
                     return player
-                requester_id = getattr(requester, "id", None)
-                if not force and _listeners_except(player.channel, requester_id) > 0:
-                    raise BusyElsewhere(channel=_channel_name(player.channel))
                 try:
                     await player.connect(channel)  # moves
                 except Exception as exc:  # noqa: BLE001 - any move failure becomes one clear sentence
@@ -379,11 +434,11 @@ class VoiceManager:
         self.require_available()
         player = self.player(guild.id)
         channel = _member_channel(member)
-        if join and channel is not None and (player is None or not player.connected
-                                             or getattr(player.channel, "id", None) != channel.id):
+        decision = self.join_decision(guild.id, channel, requester_id=member.id)
+        if join and decision.outcome not in (JoinOutcome.NOT_IN_VOICE, JoinOutcome.ALREADY_HERE):
             player = await self.join(channel, requester=member)
         if player is None or not player.connected:
-            if join and channel is None:
+            if join and decision.outcome is JoinOutcome.NOT_IN_VOICE:
                 raise NotInVoice()
             raise NotConnected()
         opts = await self.options(guild.id)
@@ -408,16 +463,13 @@ class VoiceManager:
         guild = interaction.guild
         if guild is None:
             raise NotConnected()
-        ours = self.voice_channel_of(guild.id)
-        theirs = _member_channel(member)
-        join = False
-        if ours is None or theirs is None or ours.id != theirs.id:
-            if theirs is None:
-                raise NotInVoice()
-            opts = await self.options(guild.id)
-            if not opts.join_on_speak:
-                raise NotConnected() if ours is None else BusyElsewhere(channel=_channel_name(ours))
-            join = True  # join() itself refuses to take the bot away from other listeners
+        opts = await self.options(guild.id)
+        decision = self.join_decision(guild.id, _member_channel(member), requester_id=member.id,
+                                      may_join=opts.join_on_speak)
+        refusal = decision.refusal()
+        if refusal is not None and decision.outcome is not JoinOutcome.OTHERS_LISTENING:
+            raise refusal  # others listening: join() asks again under its lock, after the permission check
+        join = decision.outcome is not JoinOutcome.ALREADY_HERE
         player, item = await self.enqueue(guild, member, user, text, character=character,
                                           names=mention_names(guild, text) if names is None else names,
                                           origin=interaction, join=join)
@@ -458,7 +510,7 @@ class VoiceManager:
     # --- gateway events -------------------------------------------------------------------------
 
     def on_voice_state_update(self, member: Any, before: Any, after: Any) -> None:
-        """Track drops, moves and listeners (called by the voice cog's listener)."""
+        """Track drops, moves and listeners (called by the voice-channel cog's listener)."""
         guild = member.guild
         if getattr(after, "channel", None) is not None and not getattr(member, "bot", False):
             self.prefetch_options(guild.id)
@@ -499,5 +551,5 @@ def _speaker_name(member: Any, user: UserRef) -> str:
     return getattr(member, "display_name", None) or user.display_name or "someone"
 
 
-__all__ = ["BusyElsewhere", "ConnectFailed", "NoVoicePermission", "NotConnected", "NotInVoice", "VoiceManager",
-           "VoiceOptions", "VoiceUnavailable", "voice_support"]
+__all__ = ["BusyElsewhere", "ConnectFailed", "NoVoicePermission", "NotConnected", "NotInVoice",
+           "VoiceChannelManager", "VoiceOptions", "VoiceUnavailable", "voice_support"]

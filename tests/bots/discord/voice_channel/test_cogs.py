@@ -11,11 +11,11 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bots.discord.voice.manager import VoiceManager
-from bots.discord.voice.player import PlayerSettings
 from bots.discord.opus import OPUS_SILENCE
+from bots.discord.voice_channel.manager import VoiceChannelManager
+from bots.discord.voice_channel.player import PlayerSettings
 from tests.bots.discord.conftest import TEXT_COGS, VOICE_SIDE
-from tests.bots.discord.voice.fakes import FakeConnector, wait_for
+from tests.bots.discord.voice_channel.fakes import FakeConnector, wait_for
 from tests.fakes.discord import (
     BOT_USER_ID,
     CHANNEL_ID,
@@ -57,7 +57,7 @@ def voice_state(user_id: int, channel_id: int | None) -> dict:
 @pytest.fixture
 async def vbot(app) -> AsyncIterator:
     bot = await make_bot(app, cogs=VOICE_COGS)
-    manager: VoiceManager = bot.voice_manager
+    manager: VoiceChannelManager = bot.voice_manager
     manager.connector = FakeConnector()
     manager.settings = FAST
     add_guild(bot, channels=[channel_payload(CHANNEL_ID, GUILD_ID), voice_channel(VOICE_ID, "Lounge"),
@@ -117,7 +117,7 @@ async def join(bot) -> None:
 
 
 async def test_cogs_load_and_register_the_commands(vbot) -> None:
-    assert isinstance(vbot.voice_manager, VoiceManager)
+    assert isinstance(vbot.voice_manager, VoiceChannelManager)
     names = {c.qualified_name for c in vbot.tree.walk_commands()}
     for expected in ("join", "leave", "skip", "clear", "autoread on", "autoread off", "voiceconfig show",
                      "voiceconfig join_on_speak", "voiceconfig max_seconds", "character create",
@@ -138,7 +138,7 @@ async def test_without_voice_libraries_commands_say_so_and_speak_falls_back(vbot
 def test_startup_check_names_the_missing_library(monkeypatch, caplog) -> None:
     from discord import voice_client, voice_state
 
-    from bots.discord.voice.manager import voice_support
+    from bots.discord.voice_channel.manager import voice_support
 
     assert voice_support() == (True, None)
     monkeypatch.setattr(voice_state, "has_dave", False)
@@ -146,7 +146,7 @@ def test_startup_check_names_the_missing_library(monkeypatch, caplog) -> None:
     assert not ok and "davey" in reason and "discord.py[voice]" in reason
     monkeypatch.setattr(voice_client, "has_nacl", False)
     with caplog.at_level("WARNING"):
-        manager = VoiceManager(SimpleNamespace(), SimpleNamespace())
+        manager = VoiceChannelManager(SimpleNamespace(), SimpleNamespace())
     assert not manager.available
     assert [r.message for r in caplog.records if "voice is not available" in r.message] == [manager.unavailable_reason]
 
@@ -259,7 +259,7 @@ def spy_on_prepare(vbot) -> list[str]:
 async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> None:
     await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
     await join(vbot)
-    cog = vbot.get_cog("Voice")
+    cog = vbot.get_cog("VoiceChannel")
     player = vbot.voice_manager.player(GUILD_ID)
     prepared = spy_on_prepare(vbot)
     mention = f"<@{THIRD_USER_ID}>"
@@ -288,7 +288,7 @@ async def test_voice_gauges_follow_connections_and_the_queue(vbot) -> None:
     await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
     await join(vbot)
     assert registry.get_sample_value("voicebridge_voice_connections") == 1
-    cog = vbot.get_cog("Voice")
+    cog = vbot.get_cog("VoiceChannel")
     for i in range(3):
         await cog.on_message(message(vbot, f"long message number {i} " * 20, author_id=THIRD_USER_ID))
     queue = vbot.voice_manager.player(GUILD_ID).queue
@@ -324,7 +324,7 @@ def resolved_role(role_id: int) -> dict:
 async def test_a_required_role_limits_auto_read_to_its_members(vbot) -> None:
     await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
     await join(vbot)
-    cog = vbot.get_cog("Voice")
+    cog = vbot.get_cog("VoiceChannel")
     prepared = spy_on_prepare(vbot)
     inter = await run_command(vbot, "voiceconfig required_role", {"role": str(ROLE_ID)},
                               permissions=MANAGER_PERMISSIONS, resolved=resolved_role(ROLE_ID))
@@ -348,7 +348,7 @@ def resolved_member(user_id: int) -> dict:
 async def test_mute_yourself_or_others_as_a_moderator(vbot) -> None:
     await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
     await join(vbot)
-    cog = vbot.get_cog("Voice")
+    cog = vbot.get_cog("VoiceChannel")
     prepared = spy_on_prepare(vbot)
     # a member mutes themselves, and can undo it
     inter = await run_command(vbot, "autoread mute")
@@ -411,7 +411,7 @@ async def test_muting_drops_what_the_member_has_waiting(vbot) -> None:
     await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
     await join(vbot)
     player = vbot.voice_manager.player(GUILD_ID)
-    cog = vbot.get_cog("Voice")
+    cog = vbot.get_cog("VoiceChannel")
     for i in range(3):
         await cog.on_message(message(vbot, f"long message number {i} " * 20, author_id=THIRD_USER_ID))
     theirs = str(THIRD_USER_ID)
@@ -431,7 +431,7 @@ async def test_autoread_as_a_character(vbot) -> None:
     assert "as Kurisu" in vbot.fake.last_reply(inter.token).content
     await join(vbot)
     player = vbot.voice_manager.player(GUILD_ID)
-    await vbot.get_cog("Voice").on_message(message(vbot, "El Psy Kongroo"))
+    await vbot.get_cog("VoiceChannel").on_message(message(vbot, "El Psy Kongroo"))
     await wait_for(lambda: player.stats.items_spoken == 1, timeout=10)
     # deleting the character sends the channel back to people's own voices
     await run_command(vbot, "character delete", {"name": "Kurisu"})
@@ -524,8 +524,8 @@ async def test_bot_id_is_the_fakes(vbot) -> None:
 
 
 def test_ignore_rules_in_order() -> None:
-    from bots.discord.cogs.voice import ignore_reason
-    from bots.discord.voice.manager import VoiceOptions
+    from bots.discord.cogs.voice_channel import ignore_reason
+    from bots.discord.voice_channel.manager import VoiceOptions
 
     vc = SimpleNamespace(id=VOICE_ID)
     member = SimpleNamespace(id=1, bot=False, roles=[SimpleNamespace(id=ROLE_ID)], voice=SimpleNamespace(channel=vc))

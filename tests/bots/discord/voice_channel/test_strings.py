@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from bots.discord.voice.strings import STRINGS
+from bots.discord.voice_channel.strings import STRINGS
 from core.i18n import t
 
 
@@ -26,13 +26,13 @@ def test_registered_with_core_i18n() -> None:
 
 async def test_every_voice_command_has_descriptions_that_fit(app) -> None:
     from bots.discord.strings import command_description
-    from bots.discord.voice.strings import COMMAND_DESCRIPTIONS
-    from tests.bots.discord.voice.test_cogs import VOICE_COGS
+    from bots.discord.voice_channel.strings import COMMAND_DESCRIPTIONS
+    from tests.bots.discord.voice_channel.test_cogs import VOICE_COGS
     from tests.fakes.discord import close_bot, make_bot
 
     bot = await make_bot(app, cogs=VOICE_COGS)
     try:
-        for cog in ("Voice", "Characters"):
+        for cog in ("VoiceChannel", "Characters"):
             for command in bot.get_cog(cog).walk_app_commands():
                 assert 1 <= len(command.description) <= 100, command.qualified_name
                 key = "dc_cmd_" + command.qualified_name.replace(" ", "_")

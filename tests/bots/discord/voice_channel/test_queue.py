@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bots.discord.voice.queue import FairQueue, QueueFull, UserQueueFull
+from bots.discord.voice_channel.queue import FairQueue, QueueFull, UserQueueFull
 from core.errors import Busy, NotFound, PermissionDenied
 from core.i18n import error_text
 
@@ -73,7 +73,7 @@ def test_per_user_bound_is_a_busy_error_and_changes_nothing() -> None:
 
 
 def test_overall_bound_has_its_own_sentence() -> None:
-    import bots.discord.voice.strings  # noqa: F401  (registers dcv_* sentences)
+    import bots.discord.voice_channel.strings  # noqa: F401  (registers dcv_* sentences)
 
     queue: FairQueue[str] = FairQueue(per_user=5, total=3)
     for who in "ABC":

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bots.discord.voice.player import (
+from bots.discord.voice_channel.player import (
     GuildPlayer,
     PlayerSettings,
     PlayerState,
@@ -17,9 +17,9 @@ from bots.discord.voice.player import (
     announcement,
     encoded_silence,
 )
-from bots.discord.voice.source import OPUS_SILENCE
+from bots.discord.voice_channel.source import OPUS_SILENCE
 from core.errors import PermissionDenied
-from tests.bots.discord.voice.fakes import (
+from tests.bots.discord.voice_channel.fakes import (
     FakeChannel,
     FakeConnector,
     FakeMember,

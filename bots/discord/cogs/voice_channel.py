@@ -21,26 +21,30 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bots.discord.common import is_manager, member_ref, mention_names, reply, ui_lang
-from bots.discord.voice import strings as _strings  # noqa: F401  (registers dcv_* sentences)
-from bots.discord.voice.manager import (
+from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers dcv_* sentences)
+from bots.discord.voice_channel.manager import (
     MAX_SECONDS_RANGE,
+    JoinOutcome,
     NotConnected,
     NotInVoice,
-    VoiceManager,
+    VoiceChannelManager,
     VoiceOptions,
     _member_channel,
 )
 from core.errors import Busy, NotFound, PermissionDenied, VoiceBridgeError
 from core.i18n import t
 
-log = logging.getLogger("bots.discord.voice")
+if TYPE_CHECKING:
+    from bots.discord.bot import VoiceBridgeBot
+
+log = logging.getLogger("bots.discord.voice_channel")
 
 READABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
@@ -87,13 +91,13 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
     return None
 
 
-def is_moderator(interaction: discord.Interaction) -> bool:
+def is_moderator(interaction: discord.Interaction[VoiceBridgeBot]) -> bool:
     """Manage Server, Mute Members or Timeout Members: who may mute someone else in auto-read."""
     perms = interaction.permissions
     return is_manager(interaction) or bool(perms.mute_members or perms.moderate_members)
 
 
-def _require_manager(interaction: discord.Interaction, action_key: str) -> None:
+def _require_manager(interaction: discord.Interaction[VoiceBridgeBot], action_key: str) -> None:
     if not is_manager(interaction):
         raise PermissionDenied(action=action_key)
 
@@ -102,7 +106,7 @@ def _on_off(value: bool, lang: str) -> str:
     return t("dcv_on" if value else "dcv_off", lang)
 
 
-class Voice(commands.Cog):
+class VoiceChannel(commands.Cog):
     """Voice channel control and auto-read."""
 
     autoread = app_commands.Group(name="autoread", description="Read this channel's messages aloud in voice",
@@ -111,20 +115,20 @@ class Voice(commands.Cog):
         name="voiceconfig", description="Voice channel options of this server (Manage Server)",
         guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
 
-    def __init__(self, bot: commands.Bot, manager: VoiceManager | None = None) -> None:
+    def __init__(self, bot: VoiceBridgeBot, manager: VoiceChannelManager | None = None) -> None:
         self.bot = bot
-        self.manager = manager or VoiceManager(bot, bot.service)  # type: ignore[attr-defined]
+        self.manager = manager or VoiceChannelManager(bot, bot.service)
 
     @property
     def service(self) -> Any:
-        return self.bot.service  # type: ignore[attr-defined]
+        return self.bot.service
 
     @property
     def metrics(self) -> Any:
         return getattr(getattr(self.bot, "app", None), "metrics", None)
 
     async def cog_load(self) -> None:
-        self.bot.voice_manager = self.manager  # type: ignore[attr-defined]
+        self.bot.voice_manager = self.manager
         if self.metrics is not None:
             self.metrics.watch("voicebridge_voice_connections", "Discord voice channels the bot is in",
                                self.manager.connection_count)
@@ -133,7 +137,7 @@ class Voice(commands.Cog):
 
     async def cog_unload(self) -> None:
         if getattr(self.bot, "voice_manager", None) is self.manager:
-            self.bot.voice_manager = None  # type: ignore[attr-defined]
+            self.bot.voice_manager = None
         if self.metrics is not None:
             self.metrics.unwatch("voicebridge_voice_connections")
             self.metrics.unwatch("voicebridge_voice_queue_depth")
@@ -143,7 +147,7 @@ class Voice(commands.Cog):
 
     @app_commands.command(name="join")
     @app_commands.guild_only()
-    async def join(self, interaction: discord.Interaction) -> None:
+    async def join(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Join your voice channel."""
         self.manager.require_available()
         member = interaction.user
@@ -152,8 +156,7 @@ class Voice(commands.Cog):
             raise NotInVoice()
         await interaction.response.defer(ephemeral=True, thinking=True)
         lang = await ui_lang(self.service, interaction)
-        current = self.manager.voice_channel_of(interaction.guild_id)
-        if current is not None and current.id == channel.id:
+        if self.manager.join_decision(interaction.guild_id, channel).outcome is JoinOutcome.ALREADY_HERE:
             await reply(interaction, t("dcv_already_here", lang, channel=channel.mention))
             return
         await self.manager.join(channel, requester=member, force=is_manager(interaction))
@@ -161,7 +164,7 @@ class Voice(commands.Cog):
 
     @app_commands.command(name="leave")
     @app_commands.guild_only()
-    async def leave(self, interaction: discord.Interaction) -> None:
+    async def leave(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Leave the voice channel (anyone in it, or Manage Server)."""
         self.manager.require_available()
         channel = self.manager.voice_channel_of(interaction.guild_id)
@@ -176,7 +179,7 @@ class Voice(commands.Cog):
 
     @app_commands.command(name="skip")
     @app_commands.guild_only()
-    async def skip(self, interaction: discord.Interaction) -> None:
+    async def skip(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Skip the message being read (your own, or anyone's with Manage Server)."""
         self.manager.require_available()
         player = self.manager.player(interaction.guild_id)
@@ -194,7 +197,7 @@ class Voice(commands.Cog):
 
     @app_commands.command(name="clear")
     @app_commands.guild_only()
-    async def clear(self, interaction: discord.Interaction) -> None:
+    async def clear(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Remove waiting messages: yours, or everyone's with Manage Server."""
         self.manager.require_available()
         player = self.manager.player(interaction.guild_id)
@@ -209,7 +212,7 @@ class Voice(commands.Cog):
 
     @autoread.command(name="on")
     @app_commands.describe(character="Read as this character (its voice) instead of each person's own voice")
-    async def autoread_on(self, interaction: discord.Interaction, character: str | None = None) -> None:
+    async def autoread_on(self, interaction: discord.Interaction[VoiceBridgeBot], character: str | None = None) -> None:
         """Read this channel aloud for people in my voice channel."""
         self.manager.require_available()
         self._require_channel_manager(interaction)
@@ -236,7 +239,7 @@ class Voice(commands.Cog):
         await reply(interaction, "\n".join(lines))
 
     @autoread.command(name="off")
-    async def autoread_off(self, interaction: discord.Interaction) -> None:
+    async def autoread_off(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Stop reading this channel aloud."""
         self.manager.require_available()
         self._require_channel_manager(interaction)
@@ -252,7 +255,8 @@ class Voice(commands.Cog):
     @autoread.command(name="mute")
     @app_commands.describe(member="Whose messages not to read; leave empty for yourself "
                                   "(others need Manage Server or Mute Members)")
-    async def autoread_mute(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+    async def autoread_mute(self, interaction: discord.Interaction[VoiceBridgeBot],
+                            member: discord.Member | None = None) -> None:
         """Stop reading someone's messages aloud in this server (or your own)."""
         guild_id = interaction.guild_id
         assert guild_id is not None
@@ -277,7 +281,8 @@ class Voice(commands.Cog):
 
     @autoread.command(name="unmute")
     @app_commands.describe(member="Whose messages to read again; leave empty for yourself")
-    async def autoread_unmute(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+    async def autoread_unmute(self, interaction: discord.Interaction[VoiceBridgeBot],
+                              member: discord.Member | None = None) -> None:
         """Read someone's messages aloud again (or your own, unless a moderator muted you)."""
         guild_id = interaction.guild_id
         assert guild_id is not None
@@ -303,13 +308,13 @@ class Voice(commands.Cog):
                     else t("dcv_unmuted", lang, member=target.mention))
 
     @autoread_on.autocomplete("character")
-    async def autoread_character_autocomplete(self, interaction: discord.Interaction,
+    async def autoread_character_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
                                               current: str) -> list[app_commands.Choice[str]]:
         from bots.discord.cogs.characters import character_choices
 
         return await character_choices(self.service, interaction, current)
 
-    def _require_channel_manager(self, interaction: discord.Interaction) -> None:
+    def _require_channel_manager(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         perms = interaction.permissions
         if not (is_manager(interaction) or perms.manage_channels):
             raise PermissionDenied(action="dcv_action_autoread")
@@ -324,7 +329,7 @@ class Voice(commands.Cog):
     # --- options ------------------------------------------------------------------------------------
 
     @voiceconfig.command(name="show")
-    async def config_show(self, interaction: discord.Interaction) -> None:
+    async def config_show(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Show this server's voice channel options."""
         lang = await ui_lang(self.service, interaction)
         opts = await self.manager.options(interaction.guild_id, refresh=True)  # type: ignore[arg-type]
@@ -347,7 +352,8 @@ class Voice(commands.Cog):
                      f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("ui_none", lang))
         return f"**{t('dcv_options_title', lang)}**\n{body}"
 
-    async def _set(self, interaction: discord.Interaction, option: str, shown: str, **changes: Any) -> None:
+    async def _set(self, interaction: discord.Interaction[VoiceBridgeBot],
+                   option: str, shown: str, **changes: Any) -> None:
         _require_manager(interaction, "dcv_action_voice_options")
         await self.manager.update_options(interaction.guild_id, **changes)  # type: ignore[arg-type]
         lang = await ui_lang(self.service, interaction)
@@ -355,19 +361,19 @@ class Voice(commands.Cog):
 
     @voiceconfig.command(name="join_on_speak")
     @app_commands.describe(enabled="Join the caller's voice channel on /speak when I'm not in one")
-    async def config_join(self, interaction: discord.Interaction, enabled: bool) -> None:
+    async def config_join(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
         """Join the caller's voice channel on /speak (and on auto-read)."""
         await self._set(interaction, "join_on_speak", _on_off(enabled, "en"), join_on_speak=enabled)
 
     @voiceconfig.command(name="announce")
     @app_commands.describe(enabled="Say \"NAME said\" when the speaker changes")
-    async def config_announce(self, interaction: discord.Interaction, enabled: bool) -> None:
+    async def config_announce(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
         """Say "NAME said" before a message when the speaker changes."""
         await self._set(interaction, "announce", _on_off(enabled, "en"), announce=enabled)
 
     @voiceconfig.command(name="skip_prefix")
     @app_commands.describe(prefix="Messages starting with this are not read (e.g. -); 'none' to read everything")
-    async def config_prefix(self, interaction: discord.Interaction,
+    async def config_prefix(self, interaction: discord.Interaction[VoiceBridgeBot],
                             prefix: app_commands.Range[str, 1, 10]) -> None:
         """Messages starting with this prefix are not read aloud."""
         value = "" if prefix.strip().lower() in ("none", "off") else prefix.strip()
@@ -375,27 +381,29 @@ class Voice(commands.Cog):
 
     @voiceconfig.command(name="ignore_bots")
     @app_commands.describe(enabled="Don't read messages of bots and webhooks")
-    async def config_bots(self, interaction: discord.Interaction, enabled: bool) -> None:
+    async def config_bots(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
         """Don't read messages of bots and webhooks."""
         await self._set(interaction, "ignore_bots", _on_off(enabled, "en"), ignore_bots=enabled)
 
     @voiceconfig.command(name="ignore_role")
     @app_commands.describe(role="Members with this role are not read; leave empty to read everyone")
-    async def config_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+    async def config_role(self, interaction: discord.Interaction[VoiceBridgeBot],
+                          role: discord.Role | None = None) -> None:
         """Members with this role are not read aloud."""
         await self._set(interaction, "ignore_role", role.mention if role else "none",
                         ignore_role=str(role.id) if role else None)
 
     @voiceconfig.command(name="required_role")
     @app_commands.describe(role="Only members with this role are read; leave empty to read everyone")
-    async def config_required_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+    async def config_required_role(self, interaction: discord.Interaction[VoiceBridgeBot],
+                                   role: discord.Role | None = None) -> None:
         """Only members with this role are read aloud."""
         await self._set(interaction, "required_role", role.mention if role else "none",
                         required_role=str(role.id) if role else None)
 
     @voiceconfig.command(name="max_seconds")
     @app_commands.describe(seconds="The longest audio one message may take")
-    async def config_max(self, interaction: discord.Interaction,
+    async def config_max(self, interaction: discord.Interaction[VoiceBridgeBot],
                          seconds: app_commands.Range[float, MAX_SECONDS_RANGE[0], MAX_SECONDS_RANGE[1]]) -> None:
         """The longest a single message may be read, in seconds of audio."""
         await self._set(interaction, "max_seconds", f"{seconds:g} s", max_seconds=float(seconds))
@@ -462,8 +470,8 @@ class Voice(commands.Cog):
                 self.manager.prefetch_options(guild.id)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Voice(bot))
+async def setup(bot: VoiceBridgeBot) -> None:
+    await bot.add_cog(VoiceChannel(bot))
 
 
-__all__ = ["Voice", "ignore_reason"]
+__all__ = ["VoiceChannel", "ignore_reason"]

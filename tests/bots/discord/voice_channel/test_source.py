@@ -6,7 +6,7 @@ import threading
 
 import discord
 
-from bots.discord.voice.source import (
+from bots.discord.voice_channel.source import (
     EVENT_DRAINED,
     EVENT_ITEM_DONE,
     EVENT_ITEM_STARTED,

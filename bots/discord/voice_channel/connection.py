@@ -2,7 +2,7 @@
 
 :class:`VoiceConnection` is all the player uses; :class:`DiscordVoiceConnection` wraps a real
 ``discord.VoiceClient`` and :func:`discord_connector` makes one. Tests use a fake connection that
-runs discord.py's own ``AudioPlayer`` thread against a recording client (``tests/bots/discord/voice``).
+runs discord.py's own ``AudioPlayer`` thread against a recording client (``tests/bots/discord/voice_channel``).
 
 Keepalive primitive: :meth:`VoiceConnection.send_silence` sends Opus silence frames *outside* the
 player thread. It is only called while the player is paused (so the two never send at once); a
@@ -27,7 +27,7 @@ CONNECT_TIMEOUT = 20.0
 
 @runtime_checkable
 class VoiceConnection(Protocol):
-    """What a :class:`~bots.discord.voice.player.GuildPlayer` needs from a voice connection."""
+    """What a :class:`~bots.discord.voice_channel.player.GuildPlayer` needs from a voice connection."""
 
     @property
     def channel(self) -> Any: ...

@@ -1,3 +1,0 @@
-"""The voice-channel half of the Discord adapter (issue 6)."""
-
-from bots.discord.voice import strings as _strings  # noqa: F401  (registers the dcv_* sentences)
