@@ -35,6 +35,7 @@ class TimedProvider:
     name = "bench"
     model = "bench"
     supports_cloning = False
+    supports_instruction = False
 
     async def synthesize(self, request: SynthesisRequest, *, api_key: str | None = None) -> AsyncIterator[PCMChunk]:
         seconds = max(0.2, len(request.text) / CHARS_PER_SECOND)
@@ -82,7 +83,7 @@ async def run() -> dict[str, Any]:
             config = load_config(data_dir=Path(tmp), provider="local", requests_per_minute=0,
                                  max_text_chars=2000)
             async with await build_app(config) as app:
-                app.service.local = TimedProvider()
+                app.service.engines.offline = TimedProvider()
                 results["every note up to 800 characters"] = await _first_note_times(app.service, None, "a")
                 results[f"first note up to {original} characters"] = await _first_note_times(app.service, original,
                                                                                              "b")

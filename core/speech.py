@@ -135,15 +135,15 @@ class Speech:
             voice_id, voice_name = voice.provider_id or "", voice.name
         else:
             choice = self.engines.for_preset(uid, own_key)
-        offline = self.engines.is_offline(choice.engine)
+        instructed = self.engines.get(choice.engine).supports_instruction
 
         instruction = _instruction(settings.style)
         if instruction is None and cid is not None and self.config.neutral_instruction:
             instruction = NEUTRAL_INSTRUCTION
-        if not offline and settings.language == "yue":
+        if instructed and settings.language == "yue":
             # CosyVoice2 reads Chinese text in Mandarin unless told otherwise: /lang yue asks for Cantonese
             instruction = _with_cantonese(instruction)
-        if offline and settings.style:
+        if not instructed and settings.style:
             if settings.style == "粤语":
                 settings = dataclasses.replace(settings, language="yue")
             else:

@@ -9,7 +9,7 @@ Auto-read reads a message when all of these hold:
 * it does not start with the skip prefix (default ``-``), is not sent ``@silent``, the author does
   not have the ignored role, has the required role if one is set, and is not muted (``/autoread
   mute``: by themselves, or by a moderator);
-* it has text left after cleanup (links, mentions → display names, emoji, code: ``core.text``).
+* it has text left after cleanup (mentions → display names: ``bots.discord.markup``; links, emoji, code: ``core.cleanup``).
 
 It is spoken in the author's own voice and settings (or the channel's character), capped at the
 server's "longest message" in seconds, announced "NAME said" when the speaker changes, and queued

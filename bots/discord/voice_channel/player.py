@@ -100,7 +100,7 @@ _SILENCE_CACHE: list[bytes] = []
 
 
 def encoded_silence(frames: int) -> list[bytes]:
-    """``frames`` 20 ms packets of encoded digital silence from the core's Opus encoder (cached)."""
+    """``frames`` 20 ms packets of encoded digital silence from the Opus packet encoder (cached)."""
     if len(_SILENCE_CACHE) < frames:
         from bots.discord.opus import OpusPacketEncoder
 
