@@ -50,7 +50,7 @@ class Characters:
         """The character ``name`` of ``scope``; :class:`NotFound` if there is none."""
         char = await self.store.get_character(scope, name) if scope else None
         if char is None:
-            raise NotFound(what="character", name=name[:32])
+            raise NotFound(what="what_character", name=name[:32])
         return char
 
     async def list(self, scope: str) -> list[Character]:

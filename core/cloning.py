@@ -138,7 +138,7 @@ class Cloning:
     async def _target(self, user: UserRef, name: str) -> tuple[str, str]:
         display = validate_name(name)
         if display.lower() in PRESET_VOICES:
-            raise InvalidName(name=display, rule="that is a preset voice's name")
+            raise InvalidName(name=display, rule="rule_name_is_preset")
         uid = await self.identities.user_id(user)
         if await self.store.get_voice(uid, display) is not None:
             raise NameTaken(name=display)

@@ -53,12 +53,12 @@ def normalize_entry(word: str, spoken: str) -> tuple[str, str]:
     word, spoken = _tidy(word or ""), _tidy(spoken or "")
     if not word or len(word) > MAX_WORD_CHARS:
         raise InvalidValue(name="word", value=word[:MAX_WORD_CHARS] or "",
-                           allowed=f"1–{MAX_WORD_CHARS} characters")
+                           allowed="allowed_length", limit=MAX_WORD_CHARS)
     if not any(ch.isalnum() for ch in word):
-        raise InvalidValue(name="word", value=word, allowed="a word with at least one letter or digit")
+        raise InvalidValue(name="word", value=word, allowed="allowed_word_with_letter")
     if not spoken or len(spoken) > MAX_SPOKEN_CHARS:
         raise InvalidValue(name="pronunciation", value=spoken[:MAX_SPOKEN_CHARS] or "",
-                           allowed=f"1–{MAX_SPOKEN_CHARS} characters")
+                           allowed="allowed_length", limit=MAX_SPOKEN_CHARS)
     return word, spoken
 
 

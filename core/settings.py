@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from core import lexicon, text as textmod
 from core.engines import Engines
 from core.errors import InvalidValue, OutOfRange, PermissionDenied
-from core.i18n import UI_LANGUAGES, normalize_language
+from core.i18n import OFF_WORDS, UI_LANGUAGES, normalize_language
 from core.identity import Identities
 from core.models import (
     GAIN_RANGE,
@@ -29,8 +29,6 @@ from core.voices import Voices, clone_id
 
 #: The settings a user (or a chat, or a character) can set; None clears one.
 SETTING_NAMES = ("voice", "speed", "gain", "language", "style")
-#: What turns a style off, in every reply language.
-STYLE_OFF_WORDS = frozenset({"off", "none", "关闭", "オフ", ""})
 
 
 class SettingsRepository(Protocol):
@@ -154,7 +152,7 @@ class Settings:
 
     async def set_style(self, user: UserRef, style: str | None) -> SettingsView:
         """Set how to speak (a preset like 开心/happy, a dialect, or free text), or ``off``."""
-        if style is not None and style.strip().lower() in STYLE_OFF_WORDS:
+        if style is not None and (not style.strip() or style.strip().lower() in OFF_WORDS):
             style = None
         return await self.update(user, style=style)
 
@@ -167,7 +165,7 @@ class Settings:
         uid = await self.identities.user_id(user)
         clean = await self.validated(uid, fields)
         if "voice" in clean and clone_id(clean["voice"]) is not None:
-            raise InvalidValue(name="voice", value=fields.get("voice"), allowed="a preset voice")
+            raise InvalidValue(name="voice", value=fields.get("voice"), allowed="allowed_preset_voice")
         return await self.store.update_scope_settings(user.scope, **clean)
 
     async def scope_options(self, scope: str) -> dict:
@@ -208,5 +206,5 @@ def normalize_style(style: str) -> str:
     if alias:
         return alias
     if len(raw) > STYLE_MAX_CHARS:
-        raise OutOfRange(name="style length", value=len(raw), low=1, high=STYLE_MAX_CHARS)
+        raise OutOfRange(name="name_style_length", value=len(raw), low=1, high=STYLE_MAX_CHARS)
     return raw

@@ -98,13 +98,13 @@ class Speech:
         raw = text or ""
         # Refused before any cleanup: markup and links can shrink a text, but not by this much.
         if len(raw) > raw_text_limit(self.config.max_text_chars):
-            raise TextTooLong(length=len(raw), limit=self.config.max_text_chars, unit="characters")
+            raise TextTooLong(length=len(raw), limit=self.config.max_text_chars, unit="unit_characters")
         dictionary = await self.dictionary.applying(uid, user.scope)
         cleaned, notes = await _off_loop(_clean, raw, markup, dictionary)
         if not cleaned.strip():
             raise EmptyText()
         if len(cleaned) > self.config.max_text_chars:
-            raise TextTooLong(length=len(cleaned), limit=self.config.max_text_chars, unit="characters")
+            raise TextTooLong(length=len(cleaned), limit=self.config.max_text_chars, unit="unit_characters")
 
         char_obj: Character | None = await self.characters.get(user.scope, character) if character else None
         mine, scope = await self.settings.layers(uid, user.scope)

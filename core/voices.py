@@ -221,11 +221,11 @@ def validate_name(name: str) -> str:
     """A display name for a voice or character: 1–32 printable characters, no line breaks."""
     cleaned = unicodedata.normalize("NFC", (name or "").strip())
     if not cleaned:
-        raise InvalidName(name="", rule="a name is needed")
+        raise InvalidName(name="", rule="rule_name_required")
     if len(cleaned) > NAME_MAX_CHARS:
-        raise InvalidName(name=cleaned[:NAME_MAX_CHARS] + "…", rule=f"at most {NAME_MAX_CHARS} characters")
+        raise InvalidName(name=cleaned[:NAME_MAX_CHARS] + "…", rule="rule_name_max_chars", limit=NAME_MAX_CHARS)
     if any(unicodedata.category(c)[0] == "C" for c in cleaned) or re.search(r"[<>@#`]", cleaned):
-        raise InvalidName(name=cleaned, rule="letters, digits, spaces and simple punctuation only")
+        raise InvalidName(name=cleaned, rule="rule_name_characters")
     return cleaned
 
 

@@ -44,8 +44,8 @@ COGS: list[str] = [
 
 
 class DescriptionTranslator(app_commands.Translator):
-    """Chinese and Japanese command descriptions from the ``dc_cmd_<name>`` sentences (English: the docstring),
-    and message-menu entry names from ``dc_menu_<name>``.
+    """Chinese and Japanese command descriptions from the ``command_help_<name>`` sentences (English: the docstring),
+    and message-menu entry names from ``message_menu_<name>``.
 
     Discord shows them to users whose client is set to those languages; applied when commands are synced.
     """
@@ -60,7 +60,7 @@ class DescriptionTranslator(app_commands.Translator):
             return None
         if context.location is app_commands.TranslationContextLocation.command_name:
             if isinstance(command, app_commands.ContextMenu):  # menu entries show their name only
-                key = "dc_menu_" + command.name.lower().replace(" ", "_")
+                key = "message_menu_" + command.name.lower().replace(" ", "_")
                 text = t(key, lang)
                 return None if text == key else text
             return None

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bots.discord import strings as _strings  # noqa: F401  (registers the dc_* sentences)
+from bots.discord import strings as _strings  # noqa: F401  (registers the adapter's sentences)
 from core.errors import InvalidValue, PermissionDenied, VoiceBridgeError
-from core.i18n import error_text, normalize_language, t
+from core.i18n import error_text, normalize_language, set_locale, t
 from core.models import UserRef
 from core.text import normalize_input
 
@@ -82,19 +82,20 @@ def with_private(user: UserRef, private: bool = True) -> UserRef:
 async def ui_lang(service: VoiceService, interaction: discord.Interaction) -> str:
     """The reply language for this interaction: the user's pinned choice, else the client's locale.
 
-    Remembered on the interaction, so one command asks the store once. Never raises: if the store is
-    unavailable the client's locale decides.
+    Remembered on the interaction, so one command asks the store once, and set as the locale of the task
+    handling it (:func:`core.i18n.set_locale`). Never raises: if the store is unavailable the client's
+    locale decides.
     """
     cached = interaction.extras.get(_LANG_KEY)
     if cached:
-        return cached
+        return set_locale(cached)
     try:
         lang = await service.ui_language(user_ref(interaction))
     except Exception:  # the store is down: answer in the client's language rather than fail twice
         log.warning("could not read the UI language; using the client's locale", exc_info=True)
         lang = normalize_language(str(interaction.locale) if interaction.locale else None)
     interaction.extras[_LANG_KEY] = lang
-    return lang
+    return set_locale(lang)
 
 
 def forget_ui_lang(interaction: discord.Interaction) -> None:
@@ -183,7 +184,7 @@ async def send_error(interaction: discord.Interaction, error: BaseException) -> 
     if isinstance(error, VoiceBridgeError):
         text = error_text(error, lang)
     elif isinstance(error, discord.Forbidden):
-        text = t("dc_missing_access", lang)
+        text = t("missing_post_permission", lang)
     else:
         text = t("internal", lang)
     try:
@@ -211,12 +212,12 @@ def _unwrap(error: BaseException) -> BaseException:
 def translate_check_failure(error: BaseException) -> BaseException:
     """Map discord.py's check failures onto the core error tree (so they get a sentence)."""
     if isinstance(error, app_commands.MissingPermissions):
-        return PermissionDenied(action="dc_action_manage_server")
+        return PermissionDenied(action="action_server_settings")
     if isinstance(error, app_commands.NoPrivateMessage):
-        return PermissionDenied(action="dc_action_guild_only")
+        return PermissionDenied(action="action_outside_server")
     if isinstance(error, app_commands.TransformerError):  # e.g. a member who has left the server
         return InvalidValue(name=str(getattr(error.transformer, "_error_display_name", "option")),
-                            value=str(error.value)[:32], allowed="dc_allowed_existing")
+                            value=str(error.value)[:32], allowed="allowed_existing_member")
     if isinstance(error, app_commands.CommandOnCooldown):
         from core.errors import TooManyRequests
 
@@ -230,7 +231,7 @@ async def handle_error(interaction: discord.Interaction, error: BaseException) -
     if isinstance(original, VoiceBridgeError):
         log.info("command %s: %s", _command_name(interaction), type(original).__name__)
     elif isinstance(original, app_commands.CheckFailure):
-        original = PermissionDenied(action="dc_action_this")
+        original = PermissionDenied(action="action_command_here")
     elif isinstance(original, discord.Forbidden):
         log.warning("command %s: Discord refused (%s %s)", _command_name(interaction), original.status,
                     original.code)
@@ -286,7 +287,7 @@ class OwnerView(discord.ui.View):
         service = getattr(interaction.client, "service", None)
         if service is not None:
             lang = await ui_lang(service, interaction)
-        await interaction.response.send_message(t("dc_not_your_button", lang), ephemeral=True)
+        await interaction.response.send_message(t("buttons_invoker_only", lang), ephemeral=True)
         return False
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item, /) -> None:
@@ -302,9 +303,9 @@ class ConfirmView(OwnerView):
         super().__init__(owner_id, lang=lang, timeout=timeout)
         self.value: bool | None = None
         self.pressed: discord.Interaction | None = None
-        self.confirm.label = (confirm_label or t("dc_button_confirm", lang))[:80]
+        self.confirm.label = (confirm_label or t("button_confirm", lang))[:80]
         self.confirm.style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
-        self.cancel.label = t("ui_cancel", lang)
+        self.cancel.label = t("button_cancel", lang)
         token = secrets.token_hex(6)
         self.confirm.custom_id = f"vb:confirm:{token}"
         self.cancel.custom_id = f"vb:cancel:{token}"
@@ -335,10 +336,10 @@ async def ask_confirmation(interaction: discord.Interaction, text: str, *, lang:
     if view.value:
         return view.pressed
     if view.pressed is not None:
-        await view.pressed.response.edit_message(content=t("dc_cancelled", lang), view=None, embed=None)
+        await view.pressed.response.edit_message(content=t("confirmation_cancelled", lang), view=None, embed=None)
     else:
         with contextlib.suppress(discord.HTTPException):
-            await interaction.edit_original_response(content=t("dc_expired", lang), view=None, embed=None)
+            await interaction.edit_original_response(content=t("confirmation_timed_out", lang), view=None, embed=None)
     return None
 
 

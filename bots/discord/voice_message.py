@@ -42,7 +42,7 @@ DEFAULT_FILESIZE_LIMIT = 10 * 1024 * 1024
 class NoteTooLarge(InputError):
     """A finished note is larger than the channel's upload limit. params: size_mb, limit_mb."""
 
-    code = "dc_note_too_large"
+    code = "voice_message_too_large"
 
 
 # --- the request ----------------------------------------------------------------------------------

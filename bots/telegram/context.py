@@ -21,7 +21,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bots.app import App
-from core.i18n import normalize_language, t
+from core.i18n import normalize_language, set_locale, t
 from core.models import UserRef
 from core.text import normalize_input
 from core.service import VoiceService
@@ -118,7 +118,7 @@ def shown_key_hint(ctx: Ctx, view: SettingsView) -> str | None:
     hint = key_hint(view)
     if hint is None or ctx.is_private:
         return hint
-    return ctx.tr("tg_key_own_hidden")
+    return ctx.tr("key_own_hidden")
 
 
 def esc(text: str) -> str:
@@ -168,6 +168,7 @@ class Ctx:
         except Exception:  # the store is down: still answer, in the platform's language
             log.warning("could not read the reply language", exc_info=True)
             lang = normalize_language(user.language_code)
+        set_locale(lang)  # this update is answered in it: t() without a language uses it
         return cls(update=update, context=context, deps=deps, user=user, chat=chat,
                    message=update.effective_message, ref=ref, lang=lang, on_behalf_of=on_behalf_of)
 

@@ -84,17 +84,17 @@ def settings(owner: int, view: SettingsView, lang: str) -> InlineKeyboardMarkup:
     """Speed −/+, gain −/+, the speech languages, the reply languages, and a way to /voices."""
     speech = view.effective.language
     rows = [
-        [InlineKeyboardButton(t("tg_btn_speed_down", lang), callback_data=data("s", owner, "sp", "-")),
-         InlineKeyboardButton(t("tg_btn_speed_up", lang), callback_data=data("s", owner, "sp", "+"))],
-        [InlineKeyboardButton(t("tg_btn_gain_down", lang), callback_data=data("s", owner, "g", "-")),
-         InlineKeyboardButton(t("tg_btn_gain_up", lang), callback_data=data("s", owner, "g", "+"))],
+        [InlineKeyboardButton(t("button_speed_down", lang), callback_data=data("s", owner, "sp", "-")),
+         InlineKeyboardButton(t("button_speed_up", lang), callback_data=data("s", owner, "sp", "+"))],
+        [InlineKeyboardButton(t("button_gain_down", lang), callback_data=data("s", owner, "g", "-")),
+         InlineKeyboardButton(t("button_gain_up", lang), callback_data=data("s", owner, "g", "+"))],
     ]
     langs = [InlineKeyboardButton(("✓ " if code == speech else "") + LANGUAGE_NAMES[code],
                                   callback_data=data("s", owner, "l", code)) for code in LANGUAGES]
     rows += _rows(langs, 3)
     rows.append([InlineKeyboardButton(("✓ " if code == view.ui_language else "") + "💬 " + name,
                                       callback_data=data("s", owner, "u", code)) for code, name in UI_NAMES.items()])
-    rows.append([InlineKeyboardButton(t("tg_btn_voices", lang), callback_data=data("s", owner, "voices"))])
+    rows.append([InlineKeyboardButton(t("button_voices", lang), callback_data=data("s", owner, "voices"))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -112,30 +112,30 @@ def styles(owner: int, current: str | None, lang: str) -> InlineKeyboardMarkup:
     buttons = [InlineKeyboardButton(("✓ " if key == current else "") + key, callback_data=data("y", owner, i))
                for i, key in enumerate(STYLE_KEYS)]
     rows = _rows(buttons, 5 if len(buttons) > 6 else 3)
-    rows.append([InlineKeyboardButton(("✓ " if not current else "") + t("tg_btn_style_off", lang),
+    rows.append([InlineKeyboardButton(("✓ " if not current else "") + t("button_style_off", lang),
                                       callback_data=data("y", owner, "off"))])
     return InlineKeyboardMarkup(rows)
 
 
 def clone_consent(owner: int, token: str, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(t("tg_btn_confirm", lang), callback_data=data("c", owner, "ok", token))],
-        [InlineKeyboardButton(t("ui_cancel", lang), callback_data=data("c", owner, "no", token))],
+        [InlineKeyboardButton("✅ " + t("button_consent", lang), callback_data=data("c", owner, "ok", token))],
+        [InlineKeyboardButton(t("button_cancel", lang), callback_data=data("c", owner, "no", token))],
     ])
 
 
 def forget(owner: int, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("tg_btn_forget", lang), callback_data=data("f", owner, "ok")),
-        InlineKeyboardButton(t("ui_cancel", lang), callback_data=data("f", owner, "no")),
+        InlineKeyboardButton("🗑 " + t("button_delete_everything", lang), callback_data=data("f", owner, "ok")),
+        InlineKeyboardButton(t("button_cancel", lang), callback_data=data("f", owner, "no")),
     ]])
 
 
 def link(owner: int, code: str, lang: str) -> InlineKeyboardMarkup:
     """Confirm a link by ``code`` (already checked: 8 characters of the code alphabet)."""
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("ui_link_button", lang), callback_data=data("k", owner, code)),
-        InlineKeyboardButton(t("ui_cancel", lang), callback_data=data("k", owner, "no")),
+        InlineKeyboardButton(t("button_link_accounts", lang), callback_data=data("k", owner, code)),
+        InlineKeyboardButton(t("button_cancel", lang), callback_data=data("k", owner, "no")),
     ]])
 
 

@@ -34,7 +34,7 @@ from .strings import register_strings
 
 log = logging.getLogger(__name__)
 
-#: The command menu, in this order (the public command names; descriptions are ``tg_cmd_<name>``).
+#: The command menu, in this order (the public command names; descriptions are ``command_menu_<name>``).
 COMMANDS = ("speak", "voices", "voice", "clone", "settings", "speed", "gain", "lang", "style", "pronounce", "key",
             "usage", "link", "forget", "help", "start")
 #: Languages the menu is registered in besides the default (English).
@@ -91,7 +91,7 @@ def build_application(app: App, settings: TelegramSettings | None = None, *, opt
 async def setup_commands(application: Application) -> None:
     """setMyCommands in English (the default) and in Chinese and Japanese; failures are only logged."""
     for lang in (None, *MENU_LANGUAGES):
-        commands = [BotCommand(name, t(f"tg_cmd_{name}", lang or "en")) for name in COMMANDS]
+        commands = [BotCommand(name, t(f"command_menu_{name}", lang or "en")) for name in COMMANDS]
         try:
             await application.bot.set_my_commands(commands, language_code=lang)
         except TelegramError as exc:

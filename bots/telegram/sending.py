@@ -139,7 +139,7 @@ async def send_note(deps: Deps, bot, chat_id: int, note: VoiceNote, *, reply_to:
             log.info("chat refuses voice messages; sending audio instead")
             deps.voice_forbidden.add(chat_id)
     data, filename = await _as_audio_file(note)
-    fallback = t("tg_audio_fallback", lang)
+    fallback = t("sent_as_audio_voice_notes_off", lang)
     caption = f"{caption}\n{fallback}" if caption else fallback
     async with deps.pacer.slot(chat_id):
         return await bot.send_audio(
@@ -166,7 +166,7 @@ async def speak(ctx: Ctx, text: str) -> list[Message]:
                 async for note in notes:
                     lines = []
                     if note.total > 1:
-                        lines.append(tr("tg_part", ctx.lang, index=note.index + 1, total=note.total))
+                        lines.append(tr("note_part", ctx.lang, index=note.index + 1, total=note.total))
                     for key in utt.notices:  # the service may add one while rendering (a fallback)
                         if key not in told:
                             told.add(key)

@@ -159,7 +159,7 @@ def decode_text_file(data: bytes, filename: str | None) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
-        raise InvalidValue(name="file", value=(filename or "")[:64], allowed="UTF-8 text") from None
+        raise InvalidValue(name="file", value=(filename or "")[:64], allowed="allowed_utf8_text") from None
 
 
 TEXT_FILE_EXTENSIONS = frozenset({".txt", ".md"})
@@ -177,9 +177,9 @@ def is_text_file(document: object) -> bool:
 async def download_text_file(bot, file_id: str, file_size: int | None, filename: str | None) -> str:
     """Download and decode a text file, refusing one over :data:`TEXT_FILE_MAX_BYTES` before and after."""
     if file_size is not None and file_size > TEXT_FILE_MAX_BYTES:
-        raise TextTooLong(length=file_size, limit=TEXT_FILE_MAX_BYTES, unit="bytes")
+        raise TextTooLong(length=file_size, limit=TEXT_FILE_MAX_BYTES, unit="unit_bytes")
     file = await bot.get_file(file_id)
     data = bytes(await file.download_as_bytearray())
     if len(data) > TEXT_FILE_MAX_BYTES:
-        raise TextTooLong(length=len(data), limit=TEXT_FILE_MAX_BYTES, unit="bytes")
+        raise TextTooLong(length=len(data), limit=TEXT_FILE_MAX_BYTES, unit="unit_bytes")
     return decode_text_file(data, filename)

@@ -20,9 +20,9 @@ from discord.ext import commands
 
 from bots.discord.cogs.settings import LANGUAGE_CHOICES, LANGUAGE_LABELS
 from bots.discord.common import clip, is_manager, reply, ui_lang, user_ref
-from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers dcv_* sentences)
+from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers the voice channel's sentences)
 from core.errors import VoiceBridgeError
-from core.i18n import normalize_language, t
+from core.i18n import OFF_WORDS, normalize_language, t
 from core.models import GAIN_RANGE, SPEED_RANGE, Character
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class Characters(commands.Cog):
                                                    language=language.value if language else None, style=style)
         lang = await ui_lang(self.service, interaction)
         voice_name = await self.service.character_voice_name(char)
-        await reply(interaction, t("dcv_character_created", lang, name=char.name, voice=voice_name))
+        await reply(interaction, t("character_created", lang, name=char.name, voice=voice_name))
 
     @character.command(name="speak")
     @app_commands.describe(name="Which character", text="What the character says")
@@ -118,12 +118,12 @@ class Characters(commands.Cog):
         lang = await ui_lang(self.service, interaction)
         chars = await self.service.characters(f"discord:{interaction.guild_id}")
         if not chars:
-            await reply(interaction, t("dcv_character_none", lang))
+            await reply(interaction, t("characters_none", lang))
             return
-        lines = [f"**{t('dcv_character_list_title', lang)}**"]
+        lines = [f"**{t('characters_title', lang)}**"]
         for char in sorted(chars, key=lambda c: c.name.casefold()):
             voice_name = await self.service.character_voice_name(char)
-            lines.append(t("dcv_character_line", lang, name=char.name, voice=voice_name,
+            lines.append(t("character_line", lang, name=char.name, voice=voice_name,
                            details=_details(char, lang)))
         await reply(interaction, clip("\n".join(lines)))
 
@@ -148,13 +148,13 @@ class Characters(commands.Cog):
         if language is not None:
             fields["language"] = language.value
         if style is not None:
-            fields["style"] = None if style.strip().lower() in ("off", "none", "") else style
+            fields["style"] = None if not style.strip() or style.strip().lower() in OFF_WORDS else style
         if not fields:
-            await reply(interaction, t("dcv_character_nothing_to_change", lang))
+            await reply(interaction, t("character_nothing_to_change", lang))
             return
         char = await self.service.update_character(user_ref(interaction), name, is_admin=is_manager(interaction),
                                                    **fields)
-        await reply(interaction, t("dcv_character_updated", lang, name=char.name))
+        await reply(interaction, t("character_updated", lang, name=char.name))
 
     @character.command(name="delete")
     @app_commands.describe(name="Which character")
@@ -163,7 +163,7 @@ class Characters(commands.Cog):
         char = await self.service.delete_character(user_ref(interaction), name, is_admin=is_manager(interaction))
         await self._forget_autoread(interaction.guild_id, char.name)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dcv_character_deleted", lang, name=char.name))
+        await reply(interaction, t("character_deleted", lang, name=char.name))
 
     async def _forget_autoread(self, guild_id: int | None, name: str) -> None:
         """Channels that were read as the deleted character go back to each person's own voice."""

@@ -138,20 +138,20 @@ class Clone(commands.Cog):
             display = upload.name
             data = await read_attachment(audio, upload.slot, max_bytes=CLONE_UPLOAD_MAX_BYTES)
             check = await self.service.check_clone_audio(data, audio.filename)
-            prompt = t("dc_clone_consent", lang, name=display, seconds=f"{check.speech_duration:.1f}",
+            prompt = t("clone_consent_prompt_attachment", lang, name=display, seconds=f"{check.speech_duration:.1f}",
                        filename=(audio.filename or "audio")[:64].replace("`", "'"))
-            pressed = await ask_confirmation(interaction, prompt, lang=lang, confirm_label=t("dc_button_consent", lang),
+            pressed = await ask_confirmation(interaction, prompt, lang=lang, confirm_label=t("button_consent", lang),
                                              timeout=min(CONSENT_TIMEOUT, clone_uploads(self.service).hold_seconds))
             if pressed is None:
                 return
-            await pressed.response.edit_message(content=t("dc_cloning", lang, name=display), view=None)
+            await pressed.response.edit_message(content=t("clone_working", lang, name=f"**{display}**"), view=None)
             try:
                 voice = await self.service.complete_clone(user, data, display, filename=audio.filename,
                                                           transcript=transcript)
             finally:
                 invalidate_clones(self.bot, user.user_id)
         await interaction.edit_original_response(
-            content=clip(t("dc_cloned", lang, name=voice.name, transcript=clip(voice.transcript or "", 300))),
+            content=clip(t("clone_done", lang, name=voice.name, transcript=clip(voice.transcript or "", 300))),
             view=None)
 
 

@@ -25,7 +25,7 @@ EMBED_BUDGET = 5800
 def command_help(command: app_commands.Command | app_commands.Group, lang: str) -> list[tuple[str, str]]:
     """``(usage, description)`` lines for a command or each subcommand of a group.
 
-    The description is the command's own (its docstring), translated when a ``dc_cmd_<name>`` sentence exists.
+    The description is the command's own (its docstring), translated when a ``command_help_<name>`` sentence exists.
     """
     if isinstance(command, app_commands.Group):
         lines: list[tuple[str, str]] = []
@@ -52,7 +52,7 @@ class Help(commands.Cog):
     async def help(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """What I do and how to use me."""
         lang = await ui_lang(self.bot.service, interaction)
-        embed = discord.Embed(title=t("dc_help_title", lang), description=t("dc_help_intro", lang),
+        embed = discord.Embed(title=t("help_title", lang), description=t("help_intro", lang),
                               colour=discord.Colour.blurple())
         sections: dict[str, list[str]] = {"main": [], "voice": [], "server": []}
         guild = discord.Object(interaction.guild_id) if interaction.guild_id else None
@@ -67,8 +67,8 @@ class Help(commands.Cog):
             for usage, desc in command_help(command, lang):
                 sections[section].append(f"`{usage}` — {desc}")
         fields: list[tuple[str, str]] = []
-        for key, title in (("main", "dc_help_commands"), ("voice", "dc_help_voice_commands"),
-                           ("server", "dc_help_server_commands")):
+        for key, title in (("main", "help_heading_commands"), ("voice", "help_heading_voice_channel"),
+                           ("server", "help_heading_server")):
             chunk: list[str] = []
             for line in sections[key]:
                 if sum(len(x) + 1 for x in chunk) + len(line) > 1000:
@@ -83,7 +83,7 @@ class Help(commands.Cog):
                 break
             embed.add_field(name=name, value=value, inline=False)
             used += len(name) + len(value)
-        embed.set_footer(text=t("dc_help_engine", lang, engine=self.bot.service.engine))
+        embed.set_footer(text=t("help_engine", lang, engine=self.bot.service.engine))
         await reply(interaction, embed=embed)
 
 

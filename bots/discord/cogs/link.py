@@ -40,20 +40,22 @@ class Link(commands.Cog):
         if code:  # say what would be shared, and link only when confirmed
             preview = await self.service.link_preview(ref, code)
             pressed = await ask_confirmation(interaction, clip(link_preview_text(preview, lang)), lang=lang,
-                                             confirm_label=t("ui_link_button", lang))
+                                             confirm_label=t("button_link_accounts", lang))
             if pressed is None:
                 return
             await pressed.response.edit_message(content="…", view=None)
             platform = await self.service.complete_link(ref, code)
             invalidate_clones(self.bot, interaction.user.id)  # /voice now offers the shared clones
             await interaction.edit_original_response(
-                content=t("ui_link_done", lang, platform=platform_names([platform])), view=None)
+                content=t("link_done", lang, platform=platform_names([platform])), view=None)
             return
         linked = await self.service.linked_platforms(ref)
         if linked:
-            await reply(interaction, t("dc_link_status", lang, platforms=platform_names(linked)))
+            await reply(interaction, t("link_status", lang, platforms=platform_names(linked), command="`/unlink`"))
             return
-        await reply(interaction, t("dc_link_code", lang, code=await self.service.start_link(ref)))
+        code = await self.service.start_link(ref)
+        await reply(interaction, t("link_code_shown", lang, code=f"`{code}`", command=f"`/link {code}`",
+                                   platform="Telegram"))
 
     @app_commands.command(name="unlink")
     async def unlink(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
@@ -61,7 +63,8 @@ class Link(commands.Cog):
         undone = await self.service.unlink(user_ref(interaction, is_private=True))
         invalidate_clones(self.bot, interaction.user.id)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("ui_unlinked" if undone else "dc_not_linked", lang))
+        await reply(interaction, t("unlink_done" if undone else "not_linked", lang, command="`/link`",
+                                   platform="Telegram"))
 
 
 async def setup(bot: VoiceBridgeBot) -> None:

@@ -36,15 +36,15 @@ def _check_server(interaction: discord.Interaction[VoiceBridgeBot], server: bool
     if not server:
         return
     if interaction.guild_id is None:
-        raise PermissionDenied(action="dc_action_guild_only")
+        raise PermissionDenied(action="action_outside_server")
     if not is_manager(interaction):
-        raise PermissionDenied(action="dc_action_manage_server")
+        raise PermissionDenied(action="action_server_settings")
 
 
 def format_entries(entries: list[Pronunciation], lang: str, limit: int = FIELD_LIMIT) -> str:
     """``word → spoken`` lines that fit one embed field, with "… +N" for the rest."""
     if not entries:
-        return t("ui_dictionary_empty", lang)
+        return t("pronunciations_none_yet", lang)
     lines: list[str] = []
     used = 0
     for shown, entry in enumerate(entries):
@@ -83,9 +83,9 @@ class Pronounce(commands.Cog):
         entry = await self.service.set_pronunciation(user_ref(interaction), word, say_as, server=server,
                                                      is_admin=server)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dc_pron_server_set" if server else "dc_pron_set", lang,
+        await reply(interaction, t("pronunciation_set_for_all" if server else "pronunciation_set_for_you", lang,
                                    word=discord.utils.escape_markdown(entry.word),
-                                   spoken=discord.utils.escape_markdown(entry.spoken)))
+                                   spoken=discord.utils.escape_markdown(entry.spoken), place="place_server"))
 
     @pronounce.command(name="remove")
     @app_commands.describe(word="The word to read as written again",
@@ -97,7 +97,7 @@ class Pronounce(commands.Cog):
         removed = await self.service.remove_pronunciation(user_ref(interaction), word, server=server,
                                                           is_admin=server)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("ui_pronunciation_removed", lang, word=discord.utils.escape_markdown(removed.word)))
+        await reply(interaction, t("pronunciation_removed", lang, word=discord.utils.escape_markdown(removed.word)))
 
     @remove_entry.autocomplete("word")
     async def _word_choices(self, interaction: discord.Interaction[VoiceBridgeBot],
@@ -118,12 +118,12 @@ class Pronounce(commands.Cog):
         """Your pronunciations and this server's."""
         ref = user_ref(interaction)
         lang = await ui_lang(self.service, interaction)
-        embed = discord.Embed(title=t("dc_pron_title", lang), description=t("dc_pron_hint", lang),
+        embed = discord.Embed(title=t("field_pronunciations", lang), description=t("pronunciations_hint", lang),
                               colour=discord.Colour.blurple())
-        embed.add_field(name=t("dc_pron_mine", lang),
+        embed.add_field(name=t("pronunciations_field_mine", lang),
                         value=format_entries(await self.service.pronunciations(ref), lang), inline=False)
         if interaction.guild_id is not None:
-            embed.add_field(name=t("dc_pron_server", lang),
+            embed.add_field(name=t("pronunciations_field_server", lang),
                             value=format_entries(await self.service.pronunciations(ref, server=True), lang),
                             inline=False)
         await reply(interaction, embed=embed)

@@ -31,7 +31,7 @@ VOICE_CHOICES = [app_commands.Choice(name=name, value=name) for name in PRESET_V
 
 def _require_manager(interaction: discord.Interaction[VoiceBridgeBot]) -> None:
     if not is_manager(interaction):
-        raise PermissionDenied(action="dc_action_manage_server")
+        raise PermissionDenied(action="action_server_settings")
 
 
 class Server(commands.Cog):
@@ -54,11 +54,11 @@ class Server(commands.Cog):
         _require_manager(interaction)
         await self.service.update_scope_settings(user_ref(interaction), is_admin=True, **{field: value})
         lang = await ui_lang(self.service, interaction)
-        label = t(f"dc_field_{field}", lang).lower() if lang == "en" else t(f"dc_field_{field}", lang)
+        label = t(f"field_{field}", lang).lower() if lang == "en" else t(f"field_{field}", lang)
         if value is None:
-            await reply(interaction, t("dc_server_cleared", lang, field=label))
+            await reply(interaction, t("server_default_cleared", lang, field=label))
         else:
-            await reply(interaction, t("dc_server_set", lang, field=label, value=shown))
+            await reply(interaction, t("server_default_set", lang, field=label, value=shown))
 
     @server.command(name="voice")
     @app_commands.describe(voice="A preset voice; leave empty to clear the server default")
@@ -89,12 +89,12 @@ class Server(commands.Cog):
         """Show the server's defaults."""
         view = await self.service.settings(user_ref(interaction))
         lang = await ui_lang(self.service, interaction)
-        embed = discord.Embed(title=t("dc_server_title", lang), description=t("dc_server_hint", lang),
+        embed = discord.Embed(title=t("server_defaults_title", lang), description=t("server_defaults_hint", lang),
                               colour=discord.Colour.blurple())
         for field in SETTING_NAMES:
             value = getattr(view.scope, field)
-            embed.add_field(name=t(f"dc_field_{field}", lang),
-                            value=format_value(field, value, lang) if value is not None else t("dc_unset", lang))
+            embed.add_field(name=t(f"field_{field}", lang),
+                            value=format_value(field, value, lang) if value is not None else t("value_unset", lang))
         await reply(interaction, embed=embed)
 
 

@@ -19,7 +19,7 @@ from bots.discord.common import (
     ui_lang,
     user_ref,
 )
-from core.i18n import forget_abandoned_text, listing, platform_names, t
+from core.i18n import LANGUAGE_NAMES, OFF_WORDS, UI_LANGUAGES, forget_abandoned_text, listing, platform_names, t
 from core.models import (
     GAIN_RANGE,
     LANGUAGES,
@@ -34,16 +34,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bots.discord.settings")
 
-LANGUAGE_LABELS = {
-    "auto": "auto (detect)", "zh": "中文 Chinese", "en": "English", "ja": "日本語 Japanese",
-    "ko": "한국어 Korean", "yue": "粤语 Cantonese",
-}
+LANGUAGE_LABELS = LANGUAGE_NAMES
 LANGUAGE_CHOICES = [app_commands.Choice(name=LANGUAGE_LABELS[code], value=code) for code in LANGUAGES]
 UI_CHOICES = [
     app_commands.Choice(name="auto (from Discord)", value="auto"),
-    app_commands.Choice(name="English", value="en"),
-    app_commands.Choice(name="中文", value="zh"),
-    app_commands.Choice(name="日本語", value="ja"),
+    *(app_commands.Choice(name=LANGUAGE_NAMES[code], value=code) for code in UI_LANGUAGES),
 ]
 RESET_CHOICES = [
     app_commands.Choice(name=name, value=value) for name, value in (
@@ -51,7 +46,7 @@ RESET_CHOICES = [
         ("style", "style"), ("all", "all"))
 ]
 _STYLE_ENGLISH = {v: k for k, v in STYLE_ALIASES.items()}
-KEY_CLEAR_WORDS = ("clear", "off", "delete", "remove", "none")
+KEY_CLEAR_WORDS = OFF_WORDS
 
 
 def style_choices(current: str, lang: str) -> list[app_commands.Choice[str]]:
@@ -59,7 +54,7 @@ def style_choices(current: str, lang: str) -> list[app_commands.Choice[str]]:
     typed = (current or "").strip()
     low = typed.lower()
     choices: list[app_commands.Choice[str]] = []
-    off = t("dc_style_off_choice", lang)
+    off = t("style_off_choice", lang)
     if not low or "off".startswith(low) or off.lower().startswith(low):
         choices.append(app_commands.Choice(name=off, value="off"))
     for key in STYLE_PRESETS:
@@ -73,7 +68,7 @@ def style_choices(current: str, lang: str) -> list[app_commands.Choice[str]]:
 
 def format_value(field: str, value: object, lang: str) -> str:
     if value is None or value == "":
-        return t("ui_none", lang)
+        return t("value_none", lang)
     if field == "speed":
         return f"{float(value):g}×"  # type: ignore[arg-type]
     if field == "gain":
@@ -85,30 +80,30 @@ def format_value(field: str, value: object, lang: str) -> str:
 
 def settings_embed(view, lang: str) -> discord.Embed:  # view: core.settings.SettingsView
     """The /settings card: each value and where it comes from (yours, the server's, the default)."""
-    embed = discord.Embed(title=t("dc_settings_title", lang), colour=discord.Colour.blurple())
+    embed = discord.Embed(title=t("settings_title", lang), colour=discord.Colour.blurple())
     effective = view.effective
-    for field, label_key in (("voice", "dc_field_voice"), ("speed", "dc_field_speed"), ("gain", "dc_field_gain"),
-                             ("language", "dc_field_language"), ("style", "dc_field_style")):
+    for field, label_key in (("voice", "field_voice"), ("speed", "field_speed"), ("gain", "field_gain"),
+                             ("language", "field_language"), ("style", "field_style")):
         value = view.voice_name if field == "voice" else getattr(effective, field)
         if getattr(view.user, field) is not None:
-            source = t("dc_src_user", lang)
+            source = t("source_user", lang)
         elif getattr(view.scope, field) is not None:
-            source = t("dc_src_server", lang)
+            source = t("source_server", lang)
         else:
-            source = t("dc_src_default", lang)
+            source = t("source_default", lang)
         embed.add_field(name=t(label_key, lang), value=f"{format_value(field, value, lang)} · *{source}*", inline=True)
-    embed.add_field(name=t("dc_field_ui", lang), value=view.ui_language, inline=True)
+    embed.add_field(name=t("field_ui", lang), value=view.ui_language, inline=True)
     if view.api_key_hint is None:
-        key_text = t("dc_key_operator", lang)
+        key_text = t("key_none_operator", lang)
     else:
         key_text = view.api_key_hint if view.api_key_hint.strip("…") else "✓"  # "…abcd", or "…" for short keys
-    embed.add_field(name=t("dc_field_key", lang), value=key_text, inline=True)
-    embed.add_field(name=t("dc_field_engine", lang), value=view.engine, inline=True)
+    embed.add_field(name=t("field_key", lang), value=key_text, inline=True)
+    embed.add_field(name=t("field_engine", lang), value=view.engine, inline=True)
     if view.pronunciations:
-        embed.add_field(name=t("dc_field_pronunciations", lang), value=f"{view.pronunciations} · `/pronounce list`",
+        embed.add_field(name=t("field_pronunciations", lang), value=f"{view.pronunciations} · `/pronounce list`",
                         inline=True)
     if view.linked:
-        embed.add_field(name=t("dc_field_linked", lang), value=platform_names(list(view.linked)), inline=True)
+        embed.add_field(name=t("field_linked", lang), value=platform_names(list(view.linked)), inline=True)
     return embed
 
 
@@ -137,7 +132,7 @@ class Settings(commands.Cog):
                     value: app_commands.Range[float, SPEED_RANGE[0], SPEED_RANGE[1]]) -> None:
         """Set how fast you speak (0.25–4.0, normal 1.0)."""
         view = await self.service.update_settings(user_ref(interaction), speed=value)
-        await reply(interaction, t("dc_speed_set", await self._lang(interaction), value=f"{view.effective.speed:g}"))
+        await reply(interaction, t("speed_set", await self._lang(interaction), value=f"{view.effective.speed:g}"))
 
     @app_commands.command(name="gain")
     @app_commands.describe(db="-10 (quieter) to 10 (louder) dB; 0 is unchanged")
@@ -145,7 +140,7 @@ class Settings(commands.Cog):
                    db: app_commands.Range[float, GAIN_RANGE[0], GAIN_RANGE[1]]) -> None:
         """Set your volume gain in dB (-10 to 10, normal 0)."""
         view = await self.service.update_settings(user_ref(interaction), gain=db)
-        await reply(interaction, t("dc_gain_set", await self._lang(interaction), value=f"{view.effective.gain:+g}"))
+        await reply(interaction, t("gain_set", await self._lang(interaction), value=f"{view.effective.gain:+g}"))
 
     @app_commands.command(name="lang")
     @app_commands.describe(language="The language your text is spoken in; auto detects it")
@@ -153,7 +148,7 @@ class Settings(commands.Cog):
     async def lang(self, interaction: discord.Interaction[VoiceBridgeBot], language: app_commands.Choice[str]) -> None:
         """Set the speech language: auto, zh, en, ja, ko or yue (Cantonese)."""
         await self.service.update_settings(user_ref(interaction), language=language.value)
-        await reply(interaction, t("dc_lang_set", await self._lang(interaction), value=language.name))
+        await reply(interaction, t("language_set", await self._lang(interaction), value=language.name))
 
     @app_commands.command(name="style")
     @app_commands.describe(style="A preset (happy, sad, whisper, Cantonese, …), your own words, or off")
@@ -163,9 +158,9 @@ class Settings(commands.Cog):
         view = await self.service.set_style(user_ref(interaction), style)
         lang = await self._lang(interaction)
         if view.user.style is None:
-            await reply(interaction, t("dc_style_off", lang))
+            await reply(interaction, t("style_off", lang))
         else:
-            await reply(interaction, t("dc_style_set", lang, value=view.user.style))
+            await reply(interaction, t("style_set", lang, value=view.user.style))
 
     @style.autocomplete("style")
     async def style_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
@@ -183,7 +178,7 @@ class Settings(commands.Cog):
         lang = await self.service.set_ui_language(user_ref(interaction),
                                                   None if language.value == "auto" else language.value)
         forget_ui_lang(interaction)
-        await reply(interaction, t("dc_uilang_set", lang))
+        await reply(interaction, t("reply_language_set", lang))
 
     @app_commands.command(name="reset")
     @app_commands.describe(setting="Which of your settings to clear (the server's or the default applies)")
@@ -192,7 +187,7 @@ class Settings(commands.Cog):
         """Clear one of your settings, or all of them, so the server default applies."""
         fields = SETTING_NAMES if setting.value == "all" else (setting.value,)
         await self.service.update_settings(user_ref(interaction), **{name: None for name in fields})
-        await reply(interaction, t("dc_reset_done", await self._lang(interaction), field=setting.name))
+        await reply(interaction, t("setting_reset", await self._lang(interaction), field=setting.name))
 
     @app_commands.command(name="key")
     @app_commands.describe(key="Your SiliconFlow API key (only you see this), or clear to remove it")
@@ -205,34 +200,34 @@ class Settings(commands.Cog):
         lang = await self._lang(interaction)
         if key.strip().lower() in KEY_CLEAR_WORDS:
             removed = await self.service.clear_api_key(user)
-            text = t("dc_key_cleared" if removed else "dc_key_none", lang)
+            text = t("key_was_removed" if removed else "key_none_to_clear", lang)
             if removed.stranded:
-                text += t("ui_key_stranded", lang, names=listing([f"“{n}”" for n in removed.stranded], lang))
+                text += t("key_stranded_voices", lang, names=listing([f"“{n}”" for n in removed.stranded], lang))
             await reply(interaction, clip(text))
             return
         masked = await self.service.set_api_key(user, key)
-        await reply(interaction, t("dc_key_saved", lang, masked=masked))
+        await reply(interaction, t("key_saved_encrypted", lang, masked=masked))
 
     @app_commands.command(name="usage")
     async def usage(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Show the bytes of text you had spoken (today and in total) and the estimated cost."""
         report = await self.service.usage(user_ref(interaction))
         lang = await self._lang(interaction)
-        limit = (t("ui_usage_limit", lang, used=report.quota_used, limit=report.daily_limit)
+        limit = (t("usage_daily_limit", lang, used=report.quota_used, limit=report.daily_limit)
                  if report.daily_limit else "")
-        await reply(interaction, t("dc_usage", lang, today_bytes=report.today_bytes,
+        await reply(interaction, t("usage_summary", lang, today_bytes=report.today_bytes,
                                    today_requests=report.today_requests, total_bytes=report.total_bytes,
                                    total_requests=report.total_requests, cost=f"{report.estimated_cost:.4f}",
                                    currency=report.currency, limit=limit)
-                    + (t("ui_usage_lent", lang, today=report.lent_today, total=report.lent_total)
+                    + (t("usage_lent", lang, today=report.lent_today, total=report.lent_total)
                        if report.lent_total else ""))
 
     @app_commands.command(name="forget")
     async def forget(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         """Delete everything stored about you, including your cloned voices (asks first)."""
         lang = await self._lang(interaction)
-        pressed = await ask_confirmation(interaction, t("dc_forget_confirm", lang), lang=lang,
-                                         confirm_label=t("dc_button_delete", lang), danger=True)
+        pressed = await ask_confirmation(interaction, t("forget_confirm", lang), lang=lang,
+                                         confirm_label=t("button_delete_everything", lang), danger=True)
         if pressed is None:
             return
         await pressed.response.edit_message(content="…", view=None)
@@ -241,9 +236,9 @@ class Settings(commands.Cog):
         invalidate_clones(self.bot, user.user_id)
         forget_ui_lang(interaction)
         if report.failed_remote_voices:
-            text = t("dc_forget_partial", lang, names=", ".join(report.failed_remote_voices))
+            text = t("forget_partial", lang, names=", ".join(report.failed_remote_voices))
         else:
-            text = t("dc_forget_done", lang, voices=len(report.deleted_remote_voices))
+            text = t("forget_done_count", lang, voices=len(report.deleted_remote_voices))
             if report.abandoned_remote_voices:
                 text += "\n" + forget_abandoned_text(report.abandoned_remote_voices, lang)
         await interaction.edit_original_response(content=clip(text), view=None)

@@ -16,7 +16,6 @@ from discord.ext import commands
 
 from bots.discord import markup
 from bots.discord.common import clip, mention_names, reply, ui_lang, user_ref
-from bots.discord.strings import notice_text
 from bots.discord.voice_message import Delivery, Target, deliver_notes, private_files
 from core.i18n import t
 from core.models import UserRef
@@ -33,16 +32,16 @@ READ_ALOUD = "Read aloud"
 def delivery_text(delivery: Delivery, notices: list[str], lang: str) -> str:
     """The ephemeral status after the notes went out."""
     if delivery.private and not (delivery.voice or delivery.files):
-        lines = [t("dc_sent_private", lang)]
+        lines = [t("sent_privately", lang)]
     elif delivery.total > 1:
-        lines = [t("dc_sent_many", lang, count=delivery.total)]
+        lines = [t("sent_many", lang, count=delivery.total)]
     else:
-        lines = [t("dc_sent", lang)]
+        lines = [t("sent", lang)]
     if delivery.files:
-        lines.append(t("dc_sent_as_file", lang))
+        lines.append(t("sent_as_audio_channel_forbids", lang))
     if delivery.private and (delivery.voice or delivery.files):
-        lines.append(t("dc_sent_private", lang))
-    lines.extend(filter(None, (notice_text(n, lang) for n in notices)))
+        lines.append(t("sent_privately", lang))
+    lines.extend(t(n, lang) for n in notices)
     return clip("\n".join(lines))
 
 
@@ -101,7 +100,7 @@ class Speak(commands.Cog):
         member = interaction.user
         if manager is not None and isinstance(member, discord.Member) and manager.shares_channel(member):
             status = await manager.enqueue_speech(interaction, user, text)
-            await reply(interaction, clip(status or t("dc_sent", await ui_lang(self.bot.service, interaction))))
+            await reply(interaction, clip(status or t("sent", await ui_lang(self.bot.service, interaction))))
             return
         await speak_as_voice_messages(interaction, user, text)
 
@@ -116,7 +115,7 @@ class Speak(commands.Cog):
         member = interaction.user
         if manager is not None and isinstance(member, discord.Member) and manager.shares_channel(member):
             status = await manager.enqueue_speech(interaction, user, text, names=names)
-            await reply(interaction, clip(status or t("dc_sent", await ui_lang(self.bot.service, interaction))))
+            await reply(interaction, clip(status or t("sent", await ui_lang(self.bot.service, interaction))))
             return
         await speak_as_voice_messages(interaction, user, text, private=True, names=names)
 

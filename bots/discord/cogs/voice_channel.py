@@ -28,7 +28,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bots.discord.common import is_manager, member_ref, mention_names, reply, ui_lang
-from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers dcv_* sentences)
+from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers the voice channel's sentences)
 from bots.discord.voice_channel.manager import (
     MAX_SECONDS_RANGE,
     JoinOutcome,
@@ -39,7 +39,7 @@ from bots.discord.voice_channel.manager import (
     _member_channel,
 )
 from core.errors import Busy, NotFound, PermissionDenied, VoiceBridgeError
-from core.i18n import t
+from core.i18n import OFF_WORDS, set_locale, t
 
 if TYPE_CHECKING:
     from bots.discord.bot import VoiceBridgeBot
@@ -103,7 +103,7 @@ def _require_manager(interaction: discord.Interaction[VoiceBridgeBot], action_ke
 
 
 def _on_off(value: bool, lang: str) -> str:
-    return t("dcv_on" if value else "dcv_off", lang)
+    return t("value_on" if value else "value_off", lang)
 
 
 class VoiceChannel(commands.Cog):
@@ -157,10 +157,10 @@ class VoiceChannel(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         lang = await ui_lang(self.service, interaction)
         if self.manager.join_decision(interaction.guild_id, channel).outcome is JoinOutcome.ALREADY_HERE:
-            await reply(interaction, t("dcv_already_here", lang, channel=channel.mention))
+            await reply(interaction, t("voice_channel_already_here", lang, channel=channel.mention))
             return
         await self.manager.join(channel, requester=member, force=is_manager(interaction))
-        await reply(interaction, t("dcv_joined", lang, channel=channel.mention))
+        await reply(interaction, t("voice_channel_joined", lang, channel=channel.mention))
 
     @app_commands.command(name="leave")
     @app_commands.guild_only()
@@ -172,10 +172,10 @@ class VoiceChannel(commands.Cog):
             raise NotConnected()
         theirs = _member_channel(interaction.user)
         if not is_manager(interaction) and (theirs is None or theirs.id != channel.id):
-            raise PermissionDenied(action="dc_action_this")
+            raise PermissionDenied(action="action_command_here")
         await self.manager.leave(interaction.guild_id, "leave")  # type: ignore[arg-type]
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dcv_left", lang, channel=getattr(channel, "mention", "")))
+        await reply(interaction, t("voice_channel_left", lang, channel=getattr(channel, "mention", "")))
 
     @app_commands.command(name="skip")
     @app_commands.guild_only()
@@ -189,11 +189,11 @@ class VoiceChannel(commands.Cog):
         try:
             player.skip(str(interaction.user.id), is_manager=is_manager(interaction))
         except NotFound:
-            await reply(interaction, t("dcv_nothing_playing", lang))
+            await reply(interaction, t("voice_nothing_playing", lang))
             return
         except PermissionDenied:
-            raise PermissionDenied(action="dcv_action_skip") from None
-        await reply(interaction, t("dcv_skipped", lang))
+            raise PermissionDenied(action="action_skip_others_manage_server") from None
+        await reply(interaction, t("voice_skipped", lang))
 
     @app_commands.command(name="clear")
     @app_commands.guild_only()
@@ -206,7 +206,7 @@ class VoiceChannel(commands.Cog):
         author = None if is_manager(interaction) else str(interaction.user.id)
         removed = player.clear(author)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dcv_cleared", lang, count=removed))
+        await reply(interaction, t("voice_queue_cleared", lang, count=removed))
 
     # --- auto-read ----------------------------------------------------------------------------------
 
@@ -232,10 +232,10 @@ class VoiceChannel(commands.Cog):
 
         await self.manager.edit_options(guild_id, turn_on)
         where = f"<#{channel_id}>"
-        lines = [t("dcv_autoread_on_character", lang, channel=where, character=name) if name
-                 else t("dcv_autoread_on", lang, channel=where)]
+        lines = [t("autoread_on_character", lang, channel=where, character=name) if name
+                 else t("autoread_on", lang, channel=where)]
         if self.manager.voice_channel_of(guild_id) is None:
-            lines.append(t("dcv_autoread_not_joined", lang))
+            lines.append(t("autoread_not_joined", lang))
         await reply(interaction, "\n".join(lines))
 
     @autoread.command(name="off")
@@ -250,7 +250,7 @@ class VoiceChannel(commands.Cog):
             opts, autoread_channels=tuple(c for c in opts.autoread_channels if c != channel_id),
             autoread_characters={k: v for k, v in opts.autoread_characters.items() if k != channel_id}))
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dcv_autoread_off", lang, channel=f"<#{channel_id}>"))
+        await reply(interaction, t("autoread_off", lang, channel=f"<#{channel_id}>"))
 
     @autoread.command(name="mute")
     @app_commands.describe(member="Whose messages not to read; leave empty for yourself "
@@ -263,7 +263,7 @@ class VoiceChannel(commands.Cog):
         target = member or interaction.user
         own = target.id == interaction.user.id
         if not own and not is_moderator(interaction):
-            raise PermissionDenied(action="dcv_action_mute")
+            raise PermissionDenied(action="action_mute_others")
         def mute(opts: VoiceOptions) -> VoiceOptions:
             if opts.muted.get(str(target.id)) == "mod":  # a moderator's mute is not turned into a self-mute
                 return opts
@@ -276,8 +276,8 @@ class VoiceChannel(commands.Cog):
             with contextlib.suppress(NotFound, PermissionDenied):
                 player.skip(str(target.id))
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dcv_muted_self", lang) if own
-                    else t("dcv_muted", lang, member=target.mention))
+        await reply(interaction, t("autoread_muted_self", lang) if own
+                    else t("autoread_muted", lang, member=target.mention))
 
     @autoread.command(name="unmute")
     @app_commands.describe(member="Whose messages to read again; leave empty for yourself")
@@ -300,12 +300,12 @@ class VoiceChannel(commands.Cog):
         await self.manager.edit_options(guild_id, unmute)
         lang = await ui_lang(self.service, interaction)
         if not found:
-            await reply(interaction, t("dcv_not_muted", lang, member=target.mention))
+            await reply(interaction, t("autoread_not_muted", lang, member=target.mention))
             return
         if not (moderator or (own and found[0] == "self")):
-            raise PermissionDenied(action="dcv_action_unmute")
-        await reply(interaction, t("dcv_unmuted_self", lang) if own
-                    else t("dcv_unmuted", lang, member=target.mention))
+            raise PermissionDenied(action="action_unmute_member")
+        await reply(interaction, t("autoread_unmuted_self", lang) if own
+                    else t("autoread_unmuted", lang, member=target.mention))
 
     @autoread_on.autocomplete("character")
     async def autoread_character_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
@@ -317,14 +317,14 @@ class VoiceChannel(commands.Cog):
     def _require_channel_manager(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
         perms = interaction.permissions
         if not (is_manager(interaction) or perms.manage_channels):
-            raise PermissionDenied(action="dcv_action_autoread")
+            raise PermissionDenied(action="action_autoread")
 
     async def _character_name(self, guild_id: int, name: str) -> str:
         wanted = name.strip().casefold()
         for char in await self.service.characters(self.manager.scope(guild_id)):
             if char.name.casefold() == wanted:
                 return char.name
-        raise NotFound(what="character", name=name[:32])
+        raise NotFound(what="what_character", name=name[:32])
 
     # --- options ------------------------------------------------------------------------------------
 
@@ -340,57 +340,57 @@ class VoiceChannel(commands.Cog):
         for cid in opts.autoread_channels:
             char = opts.autoread_characters.get(cid)
             channels.append(f"<#{cid}>" + (f" ({char})" if char else ""))
-        body = t("dcv_options_body", lang,
-                 channels=", ".join(channels) or t("ui_none", lang),
+        body = t("voice_options_body", lang,
+                 channels=", ".join(channels) or t("value_none", lang),
                  join=_on_off(opts.join_on_speak, lang), announce=_on_off(opts.announce, lang),
-                 prefix=f"`{opts.skip_prefix}`" if opts.skip_prefix else t("ui_none", lang),
+                 prefix=f"`{opts.skip_prefix}`" if opts.skip_prefix else t("value_none", lang),
                  bots=_on_off(opts.ignore_bots, lang),
-                 role=f"<@&{opts.ignore_role}>" if opts.ignore_role else t("ui_none", lang),
-                 required=f"<@&{opts.required_role}>" if opts.required_role else t("ui_none", lang),
+                 role=f"<@&{opts.ignore_role}>" if opts.ignore_role else t("value_none", lang),
+                 required=f"<@&{opts.required_role}>" if opts.required_role else t("value_none", lang),
                  seconds=f"{opts.max_seconds:g}",
                  muted=" ".join(f"<@{uid}>" for uid in list(opts.muted)[:20]) + (
-                     f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("ui_none", lang))
-        return f"**{t('dcv_options_title', lang)}**\n{body}"
+                     f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("value_none", lang))
+        return f"**{t('voice_options_title', lang)}**\n{body}"
 
     async def _set(self, interaction: discord.Interaction[VoiceBridgeBot],
                    option: str, shown: str, **changes: Any) -> None:
-        _require_manager(interaction, "dcv_action_voice_options")
+        _require_manager(interaction, "action_voice_options")
         await self.manager.update_options(interaction.guild_id, **changes)  # type: ignore[arg-type]
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dcv_option_set", lang, option=option, value=shown))
+        await reply(interaction, t("voice_option_set", lang, option=option, value=shown))
 
     @voiceconfig.command(name="join_on_speak")
     @app_commands.describe(enabled="Join the caller's voice channel on /speak when I'm not in one")
     async def config_join(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
         """Join the caller's voice channel on /speak (and on auto-read)."""
-        await self._set(interaction, "join_on_speak", _on_off(enabled, "en"), join_on_speak=enabled)
+        await self._set(interaction, "join_on_speak", "value_on" if enabled else "value_off", join_on_speak=enabled)
 
     @voiceconfig.command(name="announce")
     @app_commands.describe(enabled="Say \"NAME said\" when the speaker changes")
     async def config_announce(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
         """Say "NAME said" before a message when the speaker changes."""
-        await self._set(interaction, "announce", _on_off(enabled, "en"), announce=enabled)
+        await self._set(interaction, "announce", "value_on" if enabled else "value_off", announce=enabled)
 
     @voiceconfig.command(name="skip_prefix")
     @app_commands.describe(prefix="Messages starting with this are not read (e.g. -); 'none' to read everything")
     async def config_prefix(self, interaction: discord.Interaction[VoiceBridgeBot],
                             prefix: app_commands.Range[str, 1, 10]) -> None:
         """Messages starting with this prefix are not read aloud."""
-        value = "" if prefix.strip().lower() in ("none", "off") else prefix.strip()
-        await self._set(interaction, "skip_prefix", value or "none", skip_prefix=value)
+        value = "" if prefix.strip().lower() in OFF_WORDS else prefix.strip()
+        await self._set(interaction, "skip_prefix", value or "value_none", skip_prefix=value)
 
     @voiceconfig.command(name="ignore_bots")
     @app_commands.describe(enabled="Don't read messages of bots and webhooks")
     async def config_bots(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
         """Don't read messages of bots and webhooks."""
-        await self._set(interaction, "ignore_bots", _on_off(enabled, "en"), ignore_bots=enabled)
+        await self._set(interaction, "ignore_bots", "value_on" if enabled else "value_off", ignore_bots=enabled)
 
     @voiceconfig.command(name="ignore_role")
     @app_commands.describe(role="Members with this role are not read; leave empty to read everyone")
     async def config_role(self, interaction: discord.Interaction[VoiceBridgeBot],
                           role: discord.Role | None = None) -> None:
         """Members with this role are not read aloud."""
-        await self._set(interaction, "ignore_role", role.mention if role else "none",
+        await self._set(interaction, "ignore_role", role.mention if role else "value_none",
                         ignore_role=str(role.id) if role else None)
 
     @voiceconfig.command(name="required_role")
@@ -398,7 +398,7 @@ class VoiceChannel(commands.Cog):
     async def config_required_role(self, interaction: discord.Interaction[VoiceBridgeBot],
                                    role: discord.Role | None = None) -> None:
         """Only members with this role are read aloud."""
-        await self._set(interaction, "required_role", role.mention if role else "none",
+        await self._set(interaction, "required_role", role.mention if role else "value_none",
                         required_role=str(role.id) if role else None)
 
     @voiceconfig.command(name="max_seconds")
@@ -441,6 +441,7 @@ class VoiceChannel(commands.Cog):
         names = mention_names(guild, message.content, extra)
         character = opts.autoread_characters.get(str(message.channel.id))
         user = member_ref(author, guild.id, locale=str(guild.preferred_locale) if guild.preferred_locale else None)
+        set_locale(user.language_hint)
         try:
             await self.manager.enqueue(guild, author, user, message.content, character=character, names=names,
                                        origin=message, join=opts.join_on_speak)

@@ -87,7 +87,7 @@ class VoicePicker(discord.ui.Select):
         service = interaction.client.service
         view = await service.set_voice(user_ref(interaction), self.values[0])
         lang = await ui_lang(service, interaction)
-        await interaction.response.edit_message(content=t("dc_voice_set", lang, name=view.voice_name),
+        await interaction.response.edit_message(content=t("voice_chosen", lang, name=f"**{view.voice_name}**"),
                                                 embed=None, view=None)
 
 
@@ -129,24 +129,24 @@ class Voices(commands.Cog, name=COG_NAME):
         lang = await ui_lang(self.service, interaction)
         listing = await self.service.voices(user)
         self.remember(user.user_id, [v.name for v in listing.clones])
-        embed = discord.Embed(title=t("dc_voices_title", lang),
-                              description=t("dc_voices_current", lang, name=listing.current or "?"),
+        embed = discord.Embed(title=t("voices_title", lang),
+                              description=t("voices_current", lang, name=listing.current or "?"),
                               colour=discord.Colour.blurple())
-        embed.add_field(name=t("dc_voices_presets", lang),
+        embed.add_field(name=t("voices_section_presets", lang),
                         value="\n".join(f"`{p.name}` — {preset_label(p.name, lang)}" for p in listing.presets)[:1024],
                         inline=False)
-        embed.add_field(name=t("dc_voices_clones", lang),
-                        value=("\n".join(f"`{v.name}`" for v in listing.clones) or t("dc_voices_none", lang))[:1024],
+        embed.add_field(name=t("voices_section_clones", lang),
+                        value=("\n".join(f"`{v.name}`" for v in listing.clones) or t("voices_no_clones", lang))[:1024],
                         inline=False)
         if listing.shared:
-            embed.add_field(name=t("dc_voices_shared", lang),
+            embed.add_field(name=t("voices_section_shared", lang, place="place_server"),
                             value="\n".join(f"`{v.name}`" for v in listing.shared)[:1024], inline=False)
         options = [discord.SelectOption(label=v.name[:100], value=v.name[:100], emoji="🎙️",
                                         default=v.name == listing.current) for v in listing.clones]
         options += [discord.SelectOption(label=p.name, value=p.name, description=preset_label(p.name, lang)[:100],
                                          default=p.name == listing.current) for p in listing.presets]
         view = OwnerView(interaction.user.id, lang=lang, timeout=300)
-        view.add_item(VoicePicker(options[:MAX_CHOICES], t("dc_voices_pick", lang)))
+        view.add_item(VoicePicker(options[:MAX_CHOICES], t("voices_pick_placeholder", lang)))
         await reply(interaction, embed=embed, view=view)
 
     @app_commands.command(name="voice")
@@ -156,7 +156,7 @@ class Voices(commands.Cog, name=COG_NAME):
         """Choose the voice you speak with: a preset or one of your clones."""
         view = await self.service.set_voice(user_ref(interaction), name)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("dc_voice_set", lang, name=view.voice_name))
+        await reply(interaction, t("voice_chosen", lang, name=f"**{view.voice_name}**"))
 
     @voice.autocomplete("name")
     async def voice_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
@@ -176,8 +176,8 @@ class Voices(commands.Cog, name=COG_NAME):
         listing = await self.service.voices(user)
         if not any(v.name.lower() == name.strip().lower() for v in listing.clones):
             raise UnknownVoice(name=name[:64])
-        pressed = await ask_confirmation(interaction, t("dc_delete_voice_confirm", lang, name=name), lang=lang,
-                                         confirm_label=t("dc_button_delete_voice", lang), danger=True)
+        pressed = await ask_confirmation(interaction, t("delete_voice_confirm", lang, name=name), lang=lang,
+                                         confirm_label=t("button_delete_voice", lang), danger=True)
         if pressed is None:
             return
         await pressed.response.edit_message(content="…", view=None)
@@ -185,7 +185,7 @@ class Voices(commands.Cog, name=COG_NAME):
             voice = await self.service.delete_voice(user, name)
         finally:
             self.invalidate(user.user_id)
-        await interaction.edit_original_response(content=t("dc_voice_deleted", lang, name=voice.name), view=None)
+        await interaction.edit_original_response(content=t("voice_deleted", lang, name=voice.name), view=None)
 
     @app_commands.command(name="share_voice")
     @app_commands.describe(name="One of your cloned voices",
@@ -195,7 +195,7 @@ class Voices(commands.Cog, name=COG_NAME):
         """Let others speak with one of your cloned voices through characters, or stop them."""
         voice = await self.service.share_voice(user_ref(interaction), name, shared)
         lang = await ui_lang(self.service, interaction)
-        await reply(interaction, t("ui_voice_shared" if shared else "ui_voice_private", lang, name=voice.name))
+        await reply(interaction, t("voice_shared" if shared else "voice_private", lang, name=voice.name))
 
     @share_voice.autocomplete("name")
     @delete_voice.autocomplete("name")

@@ -44,33 +44,33 @@ MAX_SECONDS_RANGE = (3.0, 300.0)
 class VoiceUnavailable(VoiceBridgeError):
     """PyNaCl or davey is missing: voice channels cannot be used."""
 
-    code = "dcv_unavailable"
+    code = "voice_unavailable"
 
 
 class NotInVoice(InputError):
-    code = "dcv_not_in_voice"
+    code = "voice_join_first"
 
 
 class NotConnected(InputError):
-    code = "dcv_not_connected"
+    code = "voice_not_connected"
 
 
 class BusyElsewhere(InputError):
     """params: channel."""
 
-    code = "dcv_busy_elsewhere"
+    code = "voice_busy_elsewhere"
 
 
 class NoVoicePermission(InputError):
     """params: channel."""
 
-    code = "dcv_no_voice_permission"
+    code = "voice_no_permission"
 
 
 class ConnectFailed(VoiceBridgeError):
     """params: channel."""
 
-    code = "dcv_connect_failed"
+    code = "voice_connect_failed"
     retryable = True
 
 
@@ -477,15 +477,13 @@ class VoiceChannelManager:
         return self.status_line(player, item, lang)
 
     def status_line(self, player: GuildPlayer, item: QueueItem[Speech], lang: str) -> str:
-        from bots.discord.strings import notice_text
-
         channel = _channel_name(player.channel)
         ahead = player.messages_ahead(item)
         if ahead == 0:
-            line = t("dcv_speaking_now", lang, channel=channel)
+            line = t("voice_speaking_now", lang, channel=channel)
         else:
-            line = t("dcv_queued", lang, channel=channel, ahead=ahead)
-        notices = [n for n in (notice_text(k, lang) for k in getattr(item.payload.utt, "notices", [])) if n]
+            line = t("voice_queued", lang, channel=channel, ahead=ahead)
+        notices = [t(k, lang) for k in getattr(item.payload.utt, "notices", [])]
         return "\n".join([line, *notices])
 
     async def _report_error(self, item: QueueItem[Speech], exc: BaseException) -> None:
@@ -501,7 +499,7 @@ class VoiceChannelManager:
 
                 lang = await ui_lang(self.service, origin)
                 reason = error_text(exc, lang) if isinstance(exc, VoiceBridgeError) else t("internal", lang)
-                await origin.followup.send(t("dcv_speech_failed", lang, reason=reason), ephemeral=True)
+                await origin.followup.send(t("voice_speech_failed", lang, reason=reason), ephemeral=True)
             elif hasattr(origin, "add_reaction"):
                 await origin.add_reaction("\N{WARNING SIGN}")
         except Exception as err:  # noqa: BLE001 - reporting is best effort

@@ -720,7 +720,7 @@ def announcement(name: str, text: str, language: str = "auto") -> str:
     lang = language if language in ("zh", "yue", "ja", "en") else textmod.detect_language(text)
     lang = {"yue": "zh"}.get(lang, lang)
     clean = textmod.clean_for_speech(name) or name
-    return t("dcv_said", lang if lang in ("zh", "ja") else "en", name=clean)
+    return t("voice_announce_said", lang if lang in ("zh", "ja") else "en", name=clean)
 
 
 def _expected(exc: BaseException) -> bool:

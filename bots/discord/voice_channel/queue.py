@@ -44,7 +44,7 @@ class UserQueueFull(Busy):
 class QueueFull(Busy):
     """The guild's queue holds ``limit`` items."""
 
-    code = "dcv_queue_full"
+    code = "voice_queue_full"
 
 
 @dataclass(eq=False, slots=True)

@@ -12,7 +12,7 @@ from telegram import CallbackQuery
 from telegram.error import TelegramError
 
 from core.errors import PrivateChatOnly
-from core.i18n import error_text, forget_abandoned_text, link_preview_text, listing, platform_names, t
+from core.i18n import OFF_WORDS, error_text, forget_abandoned_text, link_preview_text, listing, platform_names, t
 from core.identity import link_code
 from core.uploads import clone_uploads
 
@@ -23,7 +23,7 @@ from .common import answer, callback
 
 log = logging.getLogger(__name__)
 
-CLEAR_WORDS = ("clear", "remove", "delete", "off", "reset")
+CLEAR_WORDS = OFF_WORDS
 
 
 async def _delete_message(ctx: Ctx) -> bool:
@@ -43,34 +43,34 @@ async def key_command(ctx: Ctx) -> None:
         if args and args[0].lower() not in CLEAR_WORDS:  # a key where others see it, whoever posted it
             deleted = await _delete_message(ctx)
             warning = esc(error_text(PrivateChatOnly(), ctx.lang))
-            extra = ctx.tr("tg_key_group_deleted" if deleted else "tg_key_group_not_deleted")
+            extra = ctx.tr("key_group_message_deleted" if deleted else "key_group_message_not_deleted")
             mention = ("" if ctx.on_behalf_of else
                        f'<a href="tg://user?id={ctx.user.id}">{esc(ctx.user.first_name or "")}</a> ')
             await ctx.reply(f"{mention}{warning} {extra}", quote=False)
         elif ctx.on_behalf_of is None:
-            await ctx.reply(ctx.tr("tg_key_group_use_private"))
+            await ctx.reply(ctx.tr("key_private_only"))
         return
     if not args:
         view = await ctx.service.settings(ctx.ref)
         hint = key_hint(view)
         if hint is not None:
-            await ctx.reply(ctx.tr("tg_key_status", hint=hint))
+            await ctx.reply(ctx.tr("key_status", hint=hint))
         else:
-            await ctx.reply(ctx.tr("tg_key_status_none"))
+            await ctx.reply(ctx.tr("key_status_none"))
         return
     if args[0].lower() in CLEAR_WORDS:
         cleared = await ctx.service.clear_api_key(ctx.ref)
-        text = ctx.tr("tg_key_cleared" if cleared else "tg_key_none_to_clear")
+        text = ctx.tr("key_removed" if cleared else "key_none_to_clear")
         if cleared.stranded:
-            text += ctx.tr("ui_key_stranded", names=listing([f"“{n}”" for n in cleared.stranded], ctx.lang))
+            text += ctx.tr("key_stranded_voices", names=listing([f"“{n}”" for n in cleared.stranded], ctx.lang))
         await ctx.reply(text)
         return
     # Take the key out of the chat first, whatever happens next.
     deleted = await _delete_message(ctx)
     ctx.message = None  # don't reply to (or quote) a message that holds a key
     masked = await ctx.service.set_api_key(ctx.ref, args[0])
-    note = ctx.tr("tg_key_deleted_msg" if deleted else "tg_key_delete_it")
-    await ctx.reply(ctx.tr("tg_key_saved", masked=masked) + " " + note, quote=False)
+    note = ctx.tr("key_message_deleted" if deleted else "key_message_delete_it")
+    await ctx.reply(ctx.tr("key_saved", masked=masked) + " " + note, quote=False)
 
 
 @group_handler
@@ -92,10 +92,11 @@ async def link_command(ctx: Ctx) -> None:
         return
     linked = await ctx.service.linked_platforms(ctx.ref)
     if linked:
-        await ctx.reply(ctx.tr("tg_link_status", platforms=platform_names(linked)))
+        await ctx.reply(ctx.tr("link_status", platforms=platform_names(linked), command="/unlink"))
         return
     code = await ctx.service.start_link(ctx.ref)
-    await ctx.reply(ctx.tr("tg_link_code", code=code))
+    await ctx.reply(t("link_code_shown", ctx.lang, code=f"<code>{code}</code>", command=f"<code>/link {code}</code>",
+                      platform="Discord"))
 
 
 @callback
@@ -103,40 +104,40 @@ async def on_link_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
     """``vb:k:<owner>:<code>|no``: the answer to the question /link CODE asked."""
     await answer(query)
     if not cb.args or cb.args[0] == "no":
-        await edit_text(query.message, ctx.tr("ui_link_cancelled"))
+        await edit_text(query.message, ctx.tr("link_cancelled"))
         return
     platform = await ctx.service.complete_link(ctx.ref, cb.args[0])
-    await edit_text(query.message, ctx.tr("ui_link_done", platform=platform_names([platform])))
+    await edit_text(query.message, ctx.tr("link_done", platform=platform_names([platform])))
 
 
 @handler
 async def unlink_command(ctx: Ctx) -> None:
     """/unlink: separate this account from its Discord account."""
     undone = await ctx.service.unlink(ctx.ref)
-    await ctx.reply(ctx.tr("ui_unlinked" if undone else "tg_not_linked"))
+    await ctx.reply(ctx.tr("unlink_done" if undone else "not_linked", command="/link", platform="Discord"))
 
 
 @handler
 async def usage_command(ctx: Ctx) -> None:
     report = await ctx.service.usage(ctx.ref)
     view = await ctx.service.settings(ctx.ref)
-    limit = ctx.tr("ui_usage_limit", used=report.quota_used, limit=report.daily_limit) if report.daily_limit else ""
+    limit = ctx.tr("usage_daily_limit", used=report.quota_used, limit=report.daily_limit) if report.daily_limit else ""
     # Numbers only, plus the operator's currency code: t() (not tr()) so ``limit`` keeps its markup.
-    text = t("tg_usage", ctx.lang, today_bytes=report.today_bytes, today_requests=report.today_requests,
+    text = t("usage_report", ctx.lang, today_bytes=report.today_bytes, today_requests=report.today_requests,
              limit=limit, total_bytes=report.total_bytes, total_requests=report.total_requests,
              cost=f"{report.estimated_cost:.4f}".rstrip("0").rstrip(".") or "0",
              currency=esc(report.currency))
     hint = shown_key_hint(ctx, view)
     if hint is not None:
-        text += ctx.tr("tg_usage_own_key", hint=hint)
+        text += ctx.tr("usage_own_key", hint=hint)
     if report.lent_total:
-        text += ctx.tr("ui_usage_lent", today=report.lent_today, total=report.lent_total)
+        text += ctx.tr("usage_lent", today=report.lent_today, total=report.lent_total)
     await ctx.reply(text)
 
 
 @handler
 async def forget_command(ctx: Ctx) -> None:
-    await ctx.reply(ctx.tr("tg_forget_confirm"), reply_markup=keyboards.forget(ctx.user.id, ctx.lang))
+    await ctx.reply(ctx.tr("forget_confirm"), reply_markup=keyboards.forget(ctx.user.id, ctx.lang))
 
 
 @callback
@@ -144,17 +145,17 @@ async def on_forget_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None
     """``vb:f:<owner>:ok|no``."""
     if not cb.args or cb.args[0] != "ok":
         await answer(query)
-        await edit_text(query.message, ctx.tr("tg_forget_cancelled"))
+        await edit_text(query.message, ctx.tr("forget_cancelled"))
         return
     await answer(query)
     clone_uploads(ctx.service).drop_user(ctx.ref)  # audio held for a clone waiting for consent
     report = await ctx.service.forget(ctx.ref)
     if report.failed_remote_voices:
-        await edit_text(query.message, ctx.tr("tg_forget_partial", names=", ".join(report.failed_remote_voices)))
+        await edit_text(query.message, ctx.tr("forget_partial", names=", ".join(report.failed_remote_voices)))
         return
-    text = ctx.tr("tg_forget_done")
+    text = ctx.tr("forget_done")
     if report.deleted_remote_voices:
-        text += ctx.tr("tg_forget_voices", names=", ".join(report.deleted_remote_voices))
+        text += ctx.tr("forget_deleted_voices", names=", ".join(report.deleted_remote_voices))
     if report.abandoned_remote_voices:
         text += "\n" + esc(forget_abandoned_text(report.abandoned_remote_voices, ctx.lang))
     await edit_text(query.message, text)

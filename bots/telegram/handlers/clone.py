@@ -19,7 +19,7 @@ from telegram import CallbackQuery, Message
 from telegram.constants import ChatAction
 
 from core.errors import NotYourRecording, VoiceBridgeError
-from core.i18n import error_text
+from core.i18n import error_text, quoted
 from core.text import truncate_for_speech
 from core.uploads import clone_uploads
 
@@ -69,7 +69,7 @@ async def clone_command(ctx: Ctx) -> None:
     target = _audio_message(ctx)
     upload = find_audio(target) if target is not None else None
     if not name or upload is None:
-        await ctx.reply(ctx.tr("tg_clone_usage"))
+        await ctx.reply(ctx.tr("clone_usage"))
         return
     options = ctx.deps.options
     max_bytes = options.max_download_bytes
@@ -90,9 +90,9 @@ async def clone_command(ctx: Ctx) -> None:
                                                        chat_id=str(ctx.chat.id))
         uploads.park(request.token, slot, data)  # the bytes and the user's turn now wait for the button
         del data
-        text = ctx.tr("tg_clone_confirm", name=display, speech=num(round(check.speech_duration, 1)),
+        text = ctx.tr("clone_consent_prompt", name=display, speech=num(round(check.speech_duration, 1)),
                       # shown in part: the consent sentence after it must fit the message
-                      transcript=truncate_for_speech(transcript, 500) if transcript else ctx.tr("tg_transcript_auto"))
+                      transcript=truncate_for_speech(transcript, 500) if transcript else ctx.tr("transcript_auto"))
         try:
             await send_text(ctx.deps, ctx.context.bot, ctx.chat.id, text, reply_to=upload.message_id,
                             thread_id=ctx.thread_id(),
@@ -118,15 +118,15 @@ async def on_consent(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
             slot = uploads.open(ctx.ref)
         pending = await ctx.service.take_clone_request(ctx.ref, token)
         if pending is None:  # expired, or already used (a double tap)
-            await answer(query, ctx.plain("tg_expired"), alert=True)
+            await answer(query, ctx.plain("pending_expired"), alert=True)
             await remove_keyboard(query.message)
             return
         if decision != "ok":
             await answer(query)
-            await edit_text(query.message, ctx.tr("tg_clone_cancelled"))
+            await edit_text(query.message, ctx.tr("clone_cancelled"))
             return
         await answer(query)
-        await edit_text(query.message, ctx.tr("tg_clone_working", name=pending.name))
+        await edit_text(query.message, ctx.tr("clone_working", name=quoted(pending.name, ctx.lang)))
         await _clone_confirmed(ctx, query, pending, slot)
     finally:
         if slot is not None:
@@ -147,9 +147,9 @@ async def _clone_confirmed(ctx: Ctx, query: CallbackQuery, pending, slot) -> Non
                                                      transcript=pending.transcript)
     except VoiceBridgeError as exc:
         log.info("cloning refused: %s", exc.code)
-        await edit_text(query.message, tr("tg_clone_failed", ctx.lang, error=error_text(exc, ctx.lang)))
+        await edit_text(query.message, tr("clone_failed", ctx.lang, error=error_text(exc, ctx.lang)))
         return
     except Exception:
-        await edit_text(query.message, tr("tg_clone_failed", ctx.lang, error=error_text(VoiceBridgeError(), ctx.lang)))
+        await edit_text(query.message, tr("clone_failed", ctx.lang, error=error_text(VoiceBridgeError(), ctx.lang)))
         raise
-    await edit_text(query.message, ctx.tr("tg_clone_done", name=voice.name))
+    await edit_text(query.message, ctx.tr("clone_done_try_it", name=voice.name))

@@ -32,7 +32,7 @@ def callback(fn: CallbackFn) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Aw
             await answer(query)
             return
         if cb.owner != ctx.user.id:
-            await answer(query, ctx.plain("tg_not_yours"), alert=True)
+            await answer(query, ctx.plain("not_yours"), alert=True)
             return
         await fn(ctx, query, cb)
 

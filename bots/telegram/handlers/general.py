@@ -9,12 +9,12 @@ from ..uploads import download_text_file, find_audio
 
 @handler
 async def start(ctx: Ctx) -> None:
-    await ctx.reply(ctx.tr("tg_start", name=ctx.user.first_name or ""), quote=False)
+    await ctx.reply(ctx.tr("start_intro", name=ctx.user.first_name or ""), quote=False)
 
 
 @handler
 async def help_command(ctx: Ctx) -> None:
-    await ctx.reply(ctx.tr("tg_help"), quote=False)
+    await ctx.reply(ctx.tr("help_overview"), quote=False)
 
 
 @handler
@@ -35,7 +35,7 @@ async def private_text_file(ctx: Ctx) -> None:
         return
     text = await download_text_file(ctx.context.bot, document.file_id, document.file_size, document.file_name)
     if not text.strip():
-        await ctx.reply(ctx.tr("tg_speak_no_text"))
+        await ctx.reply(ctx.tr("speak_no_text"))
         return
     await speak(ctx, text)
 
@@ -44,4 +44,4 @@ async def private_text_file(ctx: Ctx) -> None:
 async def private_audio(ctx: Ctx) -> None:
     """A voice note or audio file without /clone in a private chat: say how to clone it."""
     if find_audio(ctx.message) is not None:
-        await ctx.reply(ctx.tr("tg_audio_hint"))
+        await ctx.reply(ctx.tr("clone_reply_hint"))

@@ -17,14 +17,14 @@ def _entries(ctx: Ctx, title_key: str, entries: list[Pronunciation], budget: int
     lines = [ctx.tr(title_key)]
     used = 0
     for shown, entry in enumerate(entries):
-        line = ctx.tr("tg_pron_entry", word=entry.word, spoken=entry.spoken)
+        line = ctx.tr("pronunciation_entry", word=entry.word, spoken=entry.spoken)
         if used + len(line) > budget:
             lines.append(f"… +{len(entries) - shown}")
             break
         lines.append(line)
         used += len(line) + 1
     if not entries:
-        lines.append(ctx.tr("ui_dictionary_empty"))
+        lines.append(ctx.tr("pronunciations_none_yet"))
     return "\n".join(lines), used
 
 
@@ -32,14 +32,14 @@ async def _listing(ctx: Ctx, *, chat_only: bool) -> str:
     parts = []
     budget = LISTING_BUDGET
     if not chat_only:
-        text, used = _entries(ctx, "tg_pron_mine", await ctx.service.pronunciations(ctx.ref), budget)
+        text, used = _entries(ctx, "pronunciations_heading_mine", await ctx.service.pronunciations(ctx.ref), budget)
         parts.append(text)
         budget -= used
     if not ctx.is_private:
-        text, _ = _entries(ctx, "tg_pron_chat", await ctx.service.pronunciations(ctx.ref, server=True),
+        text, _ = _entries(ctx, "pronunciations_heading_chat", await ctx.service.pronunciations(ctx.ref, server=True),
                            max(budget, 200))
         parts.append(text)
-    parts.append(ctx.tr("tg_pron_usage"))
+    parts.append(ctx.tr("pronounce_usage"))
     return "\n\n".join(parts)
 
 
@@ -61,7 +61,8 @@ async def pronounce_command(ctx: Ctx) -> None:
     is_admin = await is_chat_admin(ctx) if chat else False
     if spoken is None:
         removed = await ctx.service.remove_pronunciation(ctx.ref, word, server=chat, is_admin=is_admin)
-        await ctx.reply(ctx.tr("ui_pronunciation_removed", word=removed.word))
+        await ctx.reply(ctx.tr("pronunciation_removed", word=removed.word))
         return
     entry = await ctx.service.set_pronunciation(ctx.ref, word, spoken, server=chat, is_admin=is_admin)
-    await ctx.reply(ctx.tr("tg_pron_chat_set" if chat else "tg_pron_set", word=entry.word, spoken=entry.spoken))
+    await ctx.reply(ctx.tr("pronunciation_set_for_all" if chat else "pronunciation_set",
+                           word=entry.word, spoken=entry.spoken, place="place_chat"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery
 
 from core.errors import InvalidValue, PermissionDenied
-from core.i18n import platform_names
+from core.i18n import OFF_WORDS, platform_names, set_locale
 from core.models import SettingsPatch
 from core.settings import SETTING_NAMES, SettingsView
 
@@ -16,8 +16,8 @@ from ..strings import LANGUAGE_NAMES, UI_NAMES
 from . import voices as voices_module
 from .common import answer, callback, is_chat_admin, num, signed
 
-RESET_WORDS = ("reset", "default", "clear", "off", "none")
-UI_RESET_WORDS = ("auto", "reset", "default")
+RESET_WORDS = OFF_WORDS
+UI_RESET_WORDS = OFF_WORDS | {"auto"}
 
 
 def _patch_text(patch: SettingsPatch) -> str:
@@ -27,28 +27,28 @@ def _patch_text(patch: SettingsPatch) -> str:
 def settings_text(ctx: Ctx, view: SettingsView) -> str:
     e = view.effective
     text = ctx.tr(
-        "tg_settings", voice=view.voice_name, speed=num(e.speed), gain=signed(e.gain),
-        language=LANGUAGE_NAMES.get(e.language, e.language), style=e.style or ctx.tr("ui_none"),
+        "settings_card", voice=view.voice_name, speed=num(e.speed), gain=signed(e.gain),
+        language=LANGUAGE_NAMES.get(e.language, e.language), style=e.style or ctx.tr("value_none"),
         ui=UI_NAMES.get(view.ui_language, view.ui_language),
-        engine=ctx.tr(f"tg_engine_{view.engine}") if view.engine in ("siliconflow", "local") else view.engine,
-        api_key=shown_key_hint(ctx, view) or ctx.tr("tg_key_operator"),
+        engine=ctx.tr(f"engine_{view.engine}") if view.engine in ("siliconflow", "local") else view.engine,
+        api_key=shown_key_hint(ctx, view) or ctx.tr("key_none_operator"),
     )
     if view.pronunciations:
-        text += "\n" + ctx.tr("tg_settings_pronunciations", count=view.pronunciations)
+        text += "\n" + ctx.tr("settings_pronunciations_count", count=view.pronunciations)
     if view.linked:
-        text += "\n" + ctx.tr("tg_settings_linked", platforms=platform_names(list(view.linked)))
+        text += "\n" + ctx.tr("settings_linked_with", platforms=platform_names(list(view.linked)))
     if not ctx.is_private and not view.scope.is_empty():
-        text += ctx.tr("tg_settings_chat", values=_patch_text(view.scope))
+        text += ctx.tr("settings_chat_defaults", values=_patch_text(view.scope))
     return text
 
 
 def lang_text(ctx: Ctx, view: SettingsView) -> str:
-    return ctx.tr("tg_lang_usage", speech=LANGUAGE_NAMES.get(view.effective.language, view.effective.language),
+    return ctx.tr("language_usage", speech=LANGUAGE_NAMES.get(view.effective.language, view.effective.language),
                   ui=UI_NAMES.get(view.ui_language, view.ui_language))
 
 
 def style_text(ctx: Ctx, view: SettingsView) -> str:
-    return ctx.tr("tg_style_usage", value=view.user.style or view.effective.style or ctx.tr("ui_none"))
+    return ctx.tr("style_usage", value=view.user.style or view.effective.style or ctx.tr("value_none"))
 
 
 @group_handler
@@ -69,8 +69,8 @@ async def _chat_settings(ctx: Ctx, args: list[str]) -> None:
         raise PermissionDenied(action="action_scope_settings_private")
     if len(args) < 2:
         view = await ctx.service.settings(ctx.ref)
-        current = _patch_text(view.scope) or ctx.tr("ui_none")
-        await ctx.reply(ctx.tr("tg_chat_usage") + "\n" + ctx.tr("tg_settings_chat", values=current).strip())
+        current = _patch_text(view.scope) or ctx.tr("value_none")
+        await ctx.reply(ctx.tr("chat_defaults_usage") + "\n" + ctx.tr("settings_chat_defaults", values=current).strip())
         return
     field = args[0].lower()
     if field == "lang":
@@ -82,27 +82,27 @@ async def _chat_settings(ctx: Ctx, args: list[str]) -> None:
         value = None
     patch = await ctx.service.update_scope_settings(ctx.ref, is_admin=await is_chat_admin(ctx), **{field: value})
     shown = patch.as_dict().get(field)
-    await ctx.reply(ctx.tr("tg_chat_set", name=field, value=shown if shown is not None else ctx.tr("ui_none")))
+    await ctx.reply(ctx.tr("chat_default_set", name=field, value=shown if shown is not None else ctx.tr("value_none")))
 
 
 @handler
 async def speed_command(ctx: Ctx) -> None:
     if not ctx.args:
         view = await ctx.service.settings(ctx.ref)
-        await ctx.reply(ctx.tr("tg_speed_usage", value=num(view.effective.speed)))
+        await ctx.reply(ctx.tr("speed_usage", value=num(view.effective.speed)))
         return
     view = await ctx.service.update_settings(ctx.ref, speed=ctx.args[0])
-    await ctx.reply(ctx.tr("tg_speed_set", value=num(view.effective.speed)))
+    await ctx.reply(ctx.tr("speed_set", value=num(view.effective.speed)))
 
 
 @handler
 async def gain_command(ctx: Ctx) -> None:
     if not ctx.args:
         view = await ctx.service.settings(ctx.ref)
-        await ctx.reply(ctx.tr("tg_gain_usage", value=signed(view.effective.gain)))
+        await ctx.reply(ctx.tr("gain_usage", value=signed(view.effective.gain)))
         return
     view = await ctx.service.update_settings(ctx.ref, gain=ctx.args[0])
-    await ctx.reply(ctx.tr("tg_gain_set", value=signed(view.effective.gain)))
+    await ctx.reply(ctx.tr("gain_set", value=signed(view.effective.gain)))
 
 
 @handler
@@ -115,11 +115,11 @@ async def lang_command(ctx: Ctx) -> None:
         return
     if args[0] == "ui":
         new = await ctx.service.set_ui_language(ctx.ref, None if args[1] in UI_RESET_WORDS else args[1])
-        ctx.lang = new
-        await ctx.reply(ctx.tr("tg_ui_set"))
+        ctx.lang = set_locale(new)
+        await ctx.reply(ctx.tr("reply_language_set"))
         return
     view = await ctx.service.update_settings(ctx.ref, language=args[0])
-    await ctx.reply(ctx.tr("tg_lang_set", value=LANGUAGE_NAMES.get(view.effective.language, view.effective.language)))
+    await ctx.reply(ctx.tr("language_set", value=LANGUAGE_NAMES.get(view.effective.language, view.effective.language)))
 
 
 @handler
@@ -131,9 +131,9 @@ async def style_command(ctx: Ctx) -> None:
         return
     view = await ctx.service.set_style(ctx.ref, style)
     if view.user.style:
-        await ctx.reply(ctx.tr("tg_style_set", value=view.user.style))
+        await ctx.reply(ctx.tr("style_set", value=view.user.style))
     else:
-        await ctx.reply(ctx.tr("tg_style_off"))
+        await ctx.reply(ctx.tr("style_off"))
 
 
 async def _apply(ctx: Ctx, op: str, value: str | None) -> SettingsView:
@@ -148,7 +148,7 @@ async def _apply(ctx: Ctx, op: str, value: str | None) -> SettingsView:
     if op == "l" and value:
         return await service.update_settings(ctx.ref, language=value)
     if op == "u" and value:
-        ctx.lang = await service.set_ui_language(ctx.ref, value)
+        ctx.lang = set_locale(await service.set_ui_language(ctx.ref, value))
         return await service.settings(ctx.ref)
     return await service.settings(ctx.ref)
 
@@ -189,7 +189,7 @@ async def on_style_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
             await answer(query)
             return
     view = await ctx.service.set_style(ctx.ref, style)
-    await answer(query, ctx.plain("tg_style_set", value=view.user.style) if view.user.style else ctx.plain("tg_style_off"))
+    await answer(query, ctx.plain("style_set", value=view.user.style) if view.user.style else ctx.plain("style_off"))
     await edit_text(query.message, style_text(ctx, view),
                     reply_markup=keyboards.styles(ctx.user.id, view.user.style, ctx.lang))
 

@@ -19,9 +19,9 @@ async def speak_command(ctx: Ctx) -> None:
             doc = replied.document
             text = (await download_text_file(ctx.context.bot, doc.file_id, doc.file_size, doc.file_name)).strip()
         if not text:
-            await ctx.reply(ctx.tr("tg_speak_no_text"))
+            await ctx.reply(ctx.tr("speak_no_text"))
             return
     if not text:
-        await ctx.reply(ctx.tr("tg_speak_usage"))
+        await ctx.reply(ctx.tr("speak_usage"))
         return
     await speak(ctx, text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery
 
 from core.errors import UnknownVoice
+from core.i18n import OFF_WORDS, ON_WORDS, quoted
 from core.models import PRESET_LABELS
 
 from .. import keyboards
@@ -17,19 +18,19 @@ async def render(ctx: Ctx) -> tuple[str, keyboards.InlineKeyboardMarkup]:
     """The /voices message: text and keyboard for the user of ``ctx``."""
     listing = await ctx.service.voices(ctx.ref)
     view = await ctx.service.settings(ctx.ref)
-    lines = [ctx.tr("tg_voices_title", current=listing.current or view.voice_name), ""]
-    lines.append(f"<b>{ctx.tr('tg_voices_presets')}</b>")
+    lines = [ctx.tr("voices_menu_title", current=listing.current or view.voice_name), ""]
+    lines.append(f"<b>{ctx.tr('voices_section_presets')}</b>")
     lines.append(", ".join(f"{v.name} ({PRESET_LABELS.get(v.name, {}).get(ctx.lang, v.label or '')})"
                            for v in listing.presets))
     lines.append("")
-    lines.append(f"<b>{ctx.tr('tg_voices_clones')}</b>")
+    lines.append(f"<b>{ctx.tr('voices_section_clones')}</b>")
     if listing.clones:
         lines.append(", ".join(esc(v.name) for v in listing.clones))
     else:
-        lines.append(ctx.tr("tg_voices_no_clones"))
+        lines.append(ctx.tr("voices_no_clones_send_note"))
     if listing.shared:
         lines.append("")
-        lines.append(f"<b>{ctx.tr('tg_voices_shared')}</b>")
+        lines.append(f"<b>{ctx.tr('voices_section_shared', place='place_chat')}</b>")
         lines.append(", ".join(esc(v.name) for v in listing.shared))
     keyboard = keyboards.voices(ctx.user.id, listing, view.effective.voice, ctx.lang)
     return "\n".join(lines), keyboard
@@ -46,15 +47,14 @@ async def voice_command(ctx: Ctx) -> None:
     name = ctx.text_after_command()
     if not name:
         text, keyboard = await render(ctx)
-        await ctx.reply(ctx.tr("tg_voice_usage") + "\n\n" + text, reply_markup=keyboard)
+        await ctx.reply(ctx.tr("voice_usage") + "\n\n" + text, reply_markup=keyboard)
         return
     view = await ctx.service.set_voice(ctx.ref, name)
-    await ctx.reply(ctx.tr("tg_voice_set", name=view.voice_name))
+    await ctx.reply(ctx.tr("voice_chosen", name=quoted(view.voice_name, ctx.lang)))
 
 
 #: The last word of /share_voice NAME on|off.
-SHARE_WORDS = {"on": True, "yes": True, "开": True, "开启": True, "オン": True,
-               "off": False, "no": False, "关": False, "关闭": False, "オフ": False}
+SHARE_WORDS = {**dict.fromkeys(ON_WORDS, True), **dict.fromkeys(OFF_WORDS, False)}
 
 
 @handler
@@ -63,10 +63,10 @@ async def share_voice_command(ctx: Ctx) -> None:
     name, _, word = ctx.text_after_command().strip().rpartition(" ")
     shared = SHARE_WORDS.get(word.strip().lower())
     if not name.strip() or shared is None:
-        await ctx.reply(ctx.tr("tg_share_usage"))
+        await ctx.reply(ctx.tr("share_voice_usage"))
         return
     voice = await ctx.service.share_voice(ctx.ref, name.strip(), shared)
-    await ctx.reply(ctx.tr("ui_voice_shared" if shared else "ui_voice_private", name=voice.name))
+    await ctx.reply(ctx.tr("voice_shared" if shared else "voice_private", name=voice.name))
 
 
 @callback
@@ -84,6 +84,6 @@ async def on_voice_button(ctx: Ctx, query: CallbackQuery, cb: Callback) -> None:
             raise UnknownVoice(name="?")
         name = match[0].name
     view = await ctx.service.set_voice(ctx.ref, name)
-    await answer(query, ctx.plain("tg_voice_set", name=view.voice_name))
+    await answer(query, ctx.plain("voice_chosen", name=quoted(view.voice_name, ctx.lang)))
     text, keyboard = await render(ctx)
     await edit_text(query.message, text, reply_markup=keyboard)

@@ -53,10 +53,10 @@ class SiliconFlowProvider(SiliconFlowSpeech):
         """
         key = self._key(api_key)
         if not _CUSTOM_NAME.fullmatch(name or ""):
-            raise InvalidName(name=name, rule="use only letters, digits, _ and -")
+            raise InvalidName(name=name, rule="rule_provider_name_characters")
         text = strip_control_tokens(transcript or "").strip()
         if not text:
-            raise InvalidValue(name="transcript", value="", allowed="the words spoken in the audio")
+            raise InvalidValue(name="transcript", value="", allowed="allowed_transcript")
         files = {"file": (filename or "voice.wav", audio, _mime(filename))}
         data = {"model": self.model, "customName": name, "text": text}
         payload = await self._call("POST", "/uploads/audio/voice", key, op="clone", idempotent=False,

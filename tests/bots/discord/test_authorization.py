@@ -608,7 +608,7 @@ async def clone_owner_effect(w: World) -> None:
 # link, unlink ----------------------------------------------------------------------------------------
 
 async def link_effect(w: World) -> None:
-    assert_says(w.texts(), "dc_link_code", LOCALE[w.role])
+    assert_says(w.texts(), "link_code_shown", LOCALE[w.role])
     assert w.only_for_the_invoker(w.notes["inter"])
 
 
@@ -756,7 +756,7 @@ async def cleared_effect(w: World) -> None:
         assert left == 0
     else:
         assert left == 2, "someone else's waiting messages were removed"
-    assert_says(w.texts(), "dcv_cleared", LOCALE[w.role])
+    assert_says(w.texts(), "voice_queue_cleared", LOCALE[w.role])
 
 
 # auto-read -------------------------------------------------------------------------------------------
@@ -850,7 +850,7 @@ async def list_characters_effect(w: World) -> None:
     assert "Kurisu" in (w.last(w.notes["inter"]).content or "")
 
 
-NOT_YOURS = "NO:dc_not_your_button"
+NOT_YOURS = "NO:buttons_invoker_only"
 PD = "NO:permission_denied"
 UV = "NO:unknown_voice"
 
@@ -912,9 +912,9 @@ ROWS: list[Row] = [
         runs("pronounce remove", {"word": "sql", "server": True}), server_word_removed, words_setup, scope_ok=True),
     Row("pronounce list", "pronounce list", "OK OK OK OK OK OK -", runs("pronounce list"), list_effect, words_setup),
     # voice channels -------------------------------------------------------------------------------------------
-    Row("join", "join", "OK OK NO:dcv_not_in_voice OK NO:dcv_not_in_voice N/O -", runs("join"), joined_effect),
+    Row("join", "join", "OK OK NO:voice_join_first OK NO:voice_join_first N/O -", runs("join"), joined_effect),
     Row("join (the bot is reading to others in another channel)", "join",
-        "NO:dcv_busy_elsewhere NO:dcv_busy_elsewhere OK NO:dcv_busy_elsewhere NO:dcv_not_in_voice N/O -",
+        "NO:voice_busy_elsewhere NO:voice_busy_elsewhere OK NO:voice_busy_elsewhere NO:voice_join_first N/O -",
         runs("join"), moved_effect, busy_setup, refused_check=still_elsewhere,
         placement={"manager": "voice", "listener": "other"}),
     Row("leave", "leave", f"OK OK OK OK {PD} N/O -", runs("leave"), left_effect, joined_setup,
@@ -1024,7 +1024,7 @@ async def run_cell(bot: Any, row: Row, role: str, wav: bytes) -> tuple[World, Ou
             texts = [c.content for c in w.fake.replies(pressed.token) if c.content]
             assert_unchanged(before, after)
             assert provider_state(bot.sf) == provider, "someone else's press reached the provider"
-            assert_says(texts, outcome.key or "dc_not_your_button", LOCALE[role])
+            assert_says(texts, outcome.key or "buttons_invoker_only", LOCALE[role])
             assert task is None or not task.done(), "someone else's press ended the owner's command"
             if isinstance(what, list):  # the owner's own choice still works
                 owner_pick = await w.press(inter, "", values=what, role="owner")

@@ -183,7 +183,7 @@ async def test_handle_error_unwraps_logs_once_and_answers(bot, caplog) -> None:
 
     inter = make_interaction(bot, "settings")
     await handle_error(inter, app_commands.CheckFailure())
-    assert bot.fake.last_reply(inter.token).content == error_text(PermissionDenied(action="dc_action_this"), "en")
+    assert bot.fake.last_reply(inter.token).content == error_text(PermissionDenied(action="action_command_here"), "en")
 
     inter = make_interaction(bot, "settings")
     await handle_error(inter, app_commands.CommandInvokeError(command, RuntimeError("boom")))

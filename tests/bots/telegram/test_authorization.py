@@ -649,7 +649,7 @@ ROWS: list[Row] = [
     Row("start", "start", "OK OK OK OK IGN IGN OK -", sends("/start"), answered),
     Row("help", "help", "OK OK OK OK IGN IGN OK -", sends("/help"), answered),
     Row("speak TEXT", "speak", "OK OK OK OK IGN IGN OK -", speak_act, speak_effect, speak_setup),
-    Row("voices", "voices", "OK OK OK OK IGN IGN OK NO:tg_not_yours", sends("/voices"), voices_effect,
+    Row("voices", "voices", "OK OK OK OK IGN IGN OK NO:not_yours", sends("/voices"), voices_effect,
         owner_clone_setup, press=voices_press, owner_effect=voices_owner_effect, callback="v"),
     Row("voice PRESET", "voice", "OK OK OK OK IGN IGN OK -", sends("/voice claire"), voice_effect),
     Row("voice <someone else's clone>", "voice",
@@ -657,9 +657,9 @@ ROWS: list[Row] = [
         sends("/voice ownerclone"), None, owner_clone_setup),
     # reply: /clone replying to someone else's voice note. judgment: refused — the voice in another member's
     # note is theirs, and the consent button only asks the replier; nothing may be held or uploaded.
-    Row("clone NAME (voice note)", "clone", "OK OK OK OK IGN IGN NO NO:tg_not_yours", clone_act, clone_effect,
+    Row("clone NAME (voice note)", "clone", "OK OK OK OK IGN IGN NO NO:not_yours", clone_act, clone_effect,
         clone_setup, press=clone_press, owner_effect=clone_owner_effect, callback="c", refused_check=clone_refused),
-    Row("settings", "settings", "OK OK OK OK IGN IGN OK NO:tg_not_yours", sends("/settings"), settings_effect,
+    Row("settings", "settings", "OK OK OK OK IGN IGN OK NO:not_yours", sends("/settings"), settings_effect,
         settings_setup, press=settings_press, owner_effect=settings_owner_effect, callback="s"),
     # anon: an anonymous admin is an admin (is_chat_admin says so); judgment: allowed.
     Row("settings chat FIELD VALUE", "settings",
@@ -667,9 +667,9 @@ ROWS: list[Row] = [
         sends("/settings chat speed 1.3"), chat_settings_effect, scope_ok=True),
     Row("speed VALUE", "speed", "OK OK OK OK IGN IGN OK -", sends("/speed 2"), my_setting("speed", 2.0)),
     Row("gain VALUE", "gain", "OK OK OK OK IGN IGN OK -", sends("/gain -3"), my_setting("gain", -3.0)),
-    Row("lang CODE", "lang", "OK OK OK OK IGN IGN OK NO:tg_not_yours", sends("/lang ja"), my_setting("language", "ja"),
+    Row("lang CODE", "lang", "OK OK OK OK IGN IGN OK NO:not_yours", sends("/lang ja"), my_setting("language", "ja"),
         press=lang_press, owner_effect=lang_owner_effect, callback="l"),
-    Row("style STYLE", "style", "OK OK OK OK IGN IGN OK NO:tg_not_yours", sends("/style happy"),
+    Row("style STYLE", "style", "OK OK OK OK IGN IGN OK NO:not_yours", sends("/style happy"),
         my_setting("style", "开心"), press=style_press, owner_effect=style_owner_effect, callback="y"),
     Row("pronounce WORD SAY-AS", "pronounce", "OK OK OK OK IGN IGN OK -", sends("/pronounce gif jif"),
         own_word_effect),
@@ -683,14 +683,14 @@ ROWS: list[Row] = [
     Row("key SECRET", "key", "OK NO:private_only NO:private_only NO:private_only DEL DEL NO:private_only -",
         key_act, key_effect, refused_check=key_deleted),
     Row("key clear", "key",
-        "OK NO:tg_key_group_use_private NO:tg_key_group_use_private NO:tg_key_group_use_private IGN IGN "
-        "NO:tg_key_group_use_private -", sends("/key clear"), key_cleared_effect, keys_setup),
+        "OK NO:key_private_only NO:key_private_only NO:key_private_only IGN IGN "
+        "NO:key_private_only -", sends("/key clear"), key_cleared_effect, keys_setup),
     Row("key (status)", "key",
-        "OK NO:tg_key_group_use_private NO:tg_key_group_use_private NO:tg_key_group_use_private IGN IGN "
-        "NO:tg_key_group_use_private -", sends("/key"), key_status_effect, keys_setup,
+        "OK NO:key_private_only NO:key_private_only NO:key_private_only IGN IGN "
+        "NO:key_private_only -", sends("/key"), key_status_effect, keys_setup,
         refused_check=key_status_refused),
     Row("usage", "usage", "OK OK OK OK IGN IGN OK -", sends("/usage"), usage_effect, usage_setup),
-    Row("forget", "forget", "OK OK OK OK IGN IGN OK NO:tg_not_yours", forget_act, forget_effect, forget_setup,
+    Row("forget", "forget", "OK OK OK OK IGN IGN OK NO:not_yours", forget_act, forget_effect, forget_setup,
         press=forget_press, owner_effect=forget_owner_effect, callback="f"),
     Row("link", "link",
         "OK NO:link_private_only NO:link_private_only NO:link_private_only IGN IGN NO:link_private_only -",
@@ -698,7 +698,7 @@ ROWS: list[Row] = [
     # anon/channel: judgment — a code posted in a group is deleted and burnt whoever posted it.
     Row("link CODE", "link",
         "OK NO:link_private_only NO:link_private_only NO:link_private_only DEL DEL NO:link_private_only "
-        "NO:tg_not_yours", link_code_act, link_code_effect, link_code_setup, press=link_code_press,
+        "NO:not_yours", link_code_act, link_code_effect, link_code_setup, press=link_code_press,
         owner_effect=link_code_owner_effect, callback="k", refused_check=link_code_burnt, may_change=code_burnt),
     Row("unlink", "unlink", "OK OK OK OK IGN IGN OK -", sends("/unlink"), unlink_effect, unlink_setup),
     Row("share_voice NAME off", "share_voice", "OK OK OK OK IGN IGN NO:unknown_voice -", share_act, share_effect,
@@ -738,7 +738,7 @@ async def run_cell(bot: Harness, row: Row, role: str, voice_note: bytes) -> tupl
         texts = w.texts()
         assert_unchanged(before, after)
         assert provider_state(bot.sf) == provider, "someone else's press reached the provider"
-        assert_says(texts, outcome.key or "tg_not_yours", w.lang)
+        assert_says(texts, outcome.key or "not_yours", w.lang)
         await w.press(data, message, user=w.owner)  # the same button still works for its owner
         await row.owner_effect(w)
         return w, outcome, texts

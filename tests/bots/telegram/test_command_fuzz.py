@@ -699,7 +699,7 @@ async def test_still_answers_help(bot: Harness, caplog: pytest.LogCaptureFixture
     first = len(bot.tg.calls)
     await bot.feed(command_message(bot, w, "/help", lang="en"))
     texts = [c.params.get("text") for c in bot.tg.calls[first:] if c.method == "sendMessage" and c.status == 200]
-    assert texts and texts[-1] == t("tg_help", "en")
+    assert texts and texts[-1] == t("help_overview", "en")
     assert not error_records(caplog.records)
 
 

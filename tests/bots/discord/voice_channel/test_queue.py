@@ -73,7 +73,7 @@ def test_per_user_bound_is_a_busy_error_and_changes_nothing() -> None:
 
 
 def test_overall_bound_has_its_own_sentence() -> None:
-    import bots.discord.voice_channel.strings  # noqa: F401  (registers dcv_* sentences)
+    import bots.discord.voice_channel.strings  # noqa: F401  (registers the voice channel's sentences)
 
     queue: FairQueue[str] = FairQueue(per_user=5, total=3)
     for who in "ABC":

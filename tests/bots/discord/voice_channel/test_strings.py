@@ -1,4 +1,4 @@
-"""Every dcv_* sentence exists in English, Chinese and Japanese, with the same placeholders."""
+"""Every sentence of the voice channel exists in English, Chinese and Japanese, with the same placeholders."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ def _fields(template: str) -> set[str]:
 
 def test_every_sentence_in_three_languages_with_the_same_placeholders() -> None:
     for key, entry in STRINGS.items():
-        assert key.startswith("dcv_"), key
+        assert not key.startswith(("tg_", "dc_", "dcv_", "ui_")), key  # keys name meanings, not platforms
         assert set(entry) == {"en", "zh", "ja"}, key
         assert _fields(entry["zh"]) == _fields(entry["en"]) == _fields(entry["ja"]), key
 
 
 def test_registered_with_core_i18n() -> None:
-    assert t("dcv_skipped", "zh") == "已跳过。"
-    assert t("dcv_queued", "ja", channel="#vc", ahead=2) == "#vc のキューに追加しました（前に 2 件）。"
+    assert t("voice_skipped", "zh") == "已跳过。"
+    assert t("voice_queued", "ja", channel="#vc", ahead=2) == "#vc のキューに追加しました（前に 2 件）。"
 
 
 async def test_every_voice_command_has_descriptions_that_fit(app) -> None:
@@ -35,8 +35,9 @@ async def test_every_voice_command_has_descriptions_that_fit(app) -> None:
         for cog in ("VoiceChannel", "Characters"):
             for command in bot.get_cog(cog).walk_app_commands():
                 assert 1 <= len(command.description) <= 100, command.qualified_name
-                key = "dc_cmd_" + command.qualified_name.replace(" ", "_")
+                key = "command_help_" + command.qualified_name.replace(" ", "_")
                 assert key in COMMAND_DESCRIPTIONS, key
+                assert COMMAND_DESCRIPTIONS[key]["en"] == command.description, key
                 for lang in ("zh", "ja"):
                     text = command_description(command.qualified_name, lang)
                     assert text and len(text) <= 100, (key, lang)

@@ -1,0 +1,16 @@
+"""The Telegram adapter's sentences: the command menu has a description for every command."""
+
+from __future__ import annotations
+
+from bots.telegram.runner import COMMANDS
+from bots.telegram.strings import STRINGS, UI_NAMES
+from core.i18n import LANGUAGE_NAMES, UI_LANGUAGES
+
+
+def test_the_command_menu_describes_every_command_and_nothing_else() -> None:
+    assert {key for key in STRINGS if key.startswith("command_menu_")} == {f"command_menu_{c}" for c in COMMANDS}
+
+
+def test_language_names_are_cores() -> None:
+    assert UI_NAMES == {code: LANGUAGE_NAMES[code] for code in UI_LANGUAGES}
+    assert LANGUAGE_NAMES["yue"] == "粵語"
