@@ -20,9 +20,7 @@ processes. Each process keeps a running total and an LRU order in memory, built 
 directory at first use and rebuilt by a rescan every ``rescan_interval`` seconds when evicting, so
 entries added by other processes are eventually counted. ``max_bytes=0`` disables the cache:
 ``get`` returns None and ``put`` does nothing (``purge_tag`` and ``delete`` still work, so /forget
-also cleans audio left from when the cache was on).
-
-All file I/O runs in worker threads (``asyncio.to_thread``).
+also cleans audio left from when the cache was on). All file I/O runs in worker threads.
 """
 
 from __future__ import annotations
