@@ -1,6 +1,6 @@
 """A fake of SiliconFlow's audio API: a real HTTP server on loopback.
 
-It follows ``/work/shared/reference/siliconflow-api.md`` including its odd corners: plain-text
+It follows SiliconFlow's published HTTP contract (docs.siliconflow.cn) including its odd corners: plain-text
 bodies for 401/403/404/504 and JSON bodies for 400/429/503, raw audio in a chunked 200 body,
 clones that belong to the API key that made them, and ``results`` vs ``result`` in the voice list.
 

@@ -1,4 +1,4 @@
-"""The fake SiliconFlow follows the contract in reference/siliconflow-api.md."""
+"""The fake SiliconFlow follows SiliconFlow's published HTTP contract (see tests/fakes/siliconflow.py)."""
 
 from __future__ import annotations
 
