@@ -14,7 +14,7 @@ from tests.fakes.discord import close_bot, make_bot
 from tests.fakes.siliconflow import FakeSiliconFlow
 from tests.fakes.siliconflow_fixtures import FAST_PROVIDER_SETTINGS, OPERATOR_KEY
 
-#: The voice-channel extensions, tested in tests/bots/discord/voice_channel.
+#: The voice-side extensions, tested with the bot ``vbot`` (tests/bots/discord/cogs/conftest.py).
 VOICE_SIDE = ("bots.discord.cogs.voice_channel", "bots.discord.cogs.characters")
 #: The text-side extensions: every cog the bot loads but the voice-channel ones.
 TEXT_COGS = [name for name in COGS if name not in VOICE_SIDE]

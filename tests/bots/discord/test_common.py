@@ -1,5 +1,6 @@
 """The helpers every Discord cog shares (bots/discord/common.py), on real discord.py interactions answered by
-the fake Discord (user_ref and is_manager on a command are in test_errors_and_help.py)."""
+the fake Discord: the one error handler, the references and checks every command makes, the replies and the
+confirmation buttons."""
 
 from __future__ import annotations
 
@@ -24,21 +25,28 @@ from bots.discord.common import (
     send_error,
     translate_check_failure,
     ui_lang,
+    user_ref,
     with_private,
 )
-from core.errors import EmptyText, InvalidValue, PermissionDenied, TooManyRequests
+from core.errors import EmptyText, InvalidValue, PermissionDenied, QuotaExceeded, TooManyRequests
 from core.i18n import error_text
 from tests.fakes.discord import (
     GUILD_ID,
+    MANAGER_PERMISSIONS,
     OTHER_USER_ID,
     USER_ID,
     http_error,
     make_component_interaction,
     make_interaction,
     press,
+    run_command,
 )
 
 INTERNAL = "Something went wrong on our side. Please try again."
+
+
+def errors(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 class Languages:
@@ -238,3 +246,59 @@ async def test_ask_confirmation_gives_up_after_the_timeout(bot) -> None:
     assert await ask_confirmation(inter, "Really?", lang="en", timeout=0.05) is None
     expired = bot.fake.last_reply(inter.token)
     assert expired.method == "PATCH" and expired.content == "This took too long and was cancelled. Nothing was changed."
+
+
+async def test_unexpected_error_is_logged_once_and_answered_briefly(bot, app, monkeypatch, caplog) -> None:
+    async def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(app.service, "usage", boom)
+    inter = await run_command(bot, "usage")
+    answer = bot.fake.last_reply(inter.token)
+    assert answer.ephemeral and answer.content == "Something went wrong on our side. Please try again."
+    [record] = errors(caplog)
+    assert record.exc_info and record.exc_info[0] is RuntimeError
+    assert "/usage" in record.getMessage()
+
+
+async def test_unexpected_error_after_defer_edits_the_reply(bot, app, monkeypatch, caplog) -> None:
+    async def boom(*args, **kwargs):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(app.service.cases.speech, "prepare", boom)
+    inter = await run_command(bot, "speak", {"text": "hi"})
+    answer = bot.fake.last_reply(inter.token)
+    assert answer.method == "PATCH" and answer.content == "Something went wrong on our side. Please try again."
+    assert len(errors(caplog)) == 1
+
+
+async def test_core_errors_become_their_sentence_in_the_users_language(bot, app, monkeypatch, caplog) -> None:
+    async def over(*args, **kwargs):
+        raise QuotaExceeded(used=10, limit=10)
+
+    monkeypatch.setattr(app.service.cases.speech, "prepare", over)
+    inter = await run_command(bot, "speak", {"text": "hi"}, locale="zh-CN")
+    assert bot.fake.last_reply(inter.token).content.startswith("今日额度已用完（10/10 字节）")
+    assert not errors(caplog)
+
+
+async def test_failing_to_deliver_the_error_does_not_raise(bot, app, monkeypatch, caplog) -> None:
+    async def over(*args, **kwargs):
+        raise QuotaExceeded(used=10, limit=10)
+
+    monkeypatch.setattr(app.service.cases.speech, "prepare", over)
+    bot.fake.fail("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original", status=404, code=10015,
+                  times=5)
+    await run_command(bot, "speak", {"text": "hi"})  # no exception escapes
+
+
+def test_user_ref_and_manager(bot) -> None:
+    inter = make_interaction(bot, "settings", locale="ja", permissions=MANAGER_PERMISSIONS)
+    ref = user_ref(inter)
+    assert (ref.platform, ref.user_id, ref.scope_id, ref.language_hint, ref.is_private) == \
+        ("discord", str(USER_ID), str(GUILD_ID), "ja", False)
+    assert user_ref(inter, is_private=True).is_private
+    assert is_manager(inter)
+    dm = make_interaction(bot, "settings", guild_id=None, permissions=discord.Permissions.all())
+    assert user_ref(dm).is_private and user_ref(dm).scope_id is None
+    assert not is_manager(dm)

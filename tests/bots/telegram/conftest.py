@@ -21,12 +21,15 @@ from bots.telegram.context import TelegramOptions
 from bots.telegram.runner import build_application
 from bots.telegram.settings import TelegramSettings
 from core import audio
+from core.models import UserRef
+from core.uploads import clone_uploads
 from tests.fakes.siliconflow import FakeSiliconFlow
 from tests.fakes.telegram import FakeTelegram, Updates, button_data
 
 USER = 1001
 CHAT = USER  # a private chat's id is the user's id
 GROUP = -100200300
+MB = 1024 * 1024
 
 
 def speech_pcm(seconds: float, rate: int = 24000, *, seed: int = 7) -> bytes:
@@ -185,3 +188,26 @@ async def bot(make_bot: MakeBot) -> Harness:
 
 def ceil_seconds(seconds: float) -> int:
     return max(1, math.ceil(seconds - 1e-6))
+
+
+@pytest.fixture(scope="module")
+def voice_6s() -> bytes:
+    return ogg_voice(6.0)
+
+
+async def confirm_prompt(bot: Harness, chat: int = CHAT):
+    """The clone's consent prompt, the last message in ``chat``."""
+    prompt = bot.last("sendMessage", chat)
+    assert "Only confirm if this is your own voice" in prompt.params["text"]
+    return prompt
+
+
+def idle(bot: Harness) -> bool:
+    """No clone upload in flight: every user's turn and every reserved byte given back."""
+    uploads = clone_uploads(bot.service)
+    return uploads.users_in_flight == 0 and uploads.reserved_bytes == 0 and uploads.parked == 0
+
+
+async def settings_of(bot: Harness, user: int = USER):
+    """The user's settings, read from the service."""
+    return await bot.service.settings(UserRef(platform="telegram", user_id=str(user)))

@@ -362,3 +362,19 @@ def test_voice_options_store_empty_collections_as_none() -> None:
     stored = opts.to_options()
     assert set(stored) == set(VoiceOptions.KEYS.values())
     assert VoiceOptions.from_options(stored) == opts
+
+
+def test_startup_check_names_the_missing_library(monkeypatch, caplog) -> None:
+    from discord import voice_client, voice_state
+
+    from bots.discord.voice_channel.manager import voice_support
+
+    assert voice_support() == (True, None)
+    monkeypatch.setattr(voice_state, "has_dave", False)
+    ok, reason = voice_support()
+    assert not ok and "davey" in reason and "discord.py[voice]" in reason
+    monkeypatch.setattr(voice_client, "has_nacl", False)
+    with caplog.at_level("WARNING"):
+        manager = VoiceChannelManager(SimpleNamespace(), SimpleNamespace())
+    assert not manager.available
+    assert [r.message for r in caplog.records if "voice is not available" in r.message] == [manager.unavailable_reason]

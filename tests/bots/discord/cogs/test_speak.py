@@ -179,7 +179,7 @@ def test_interaction_payload_shape(bot) -> None:
 
 
 async def test_provider_down_with_a_cloned_voice_gives_a_plain_message(bot, app, fake_siliconflow, caplog) -> None:
-    from tests.bots.discord.test_voices import add_clones
+    from tests.bots.discord.cogs.test_voices import add_clones
 
     caplog.set_level(logging.INFO)
     await add_clones(app, ["kurisu"])

@@ -1,9 +1,10 @@
-"""Provider faults, Telegram refusals and flood control, unexpected errors, busy users, pacing."""
+"""Flow control (bots/telegram/limits.py): Telegram's flood control waited out, one busy answer to a flooding
+user, the per-chat pacer, the per-user gate, and chat actions outside a group's message budget.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 
 import pytest
@@ -11,58 +12,7 @@ import pytest
 from bots.telegram.context import TelegramOptions
 from bots.telegram.limits import ChatPacer
 from core.errors import Busy
-
-from .conftest import CHAT, GROUP, USER, Harness, decode_ogg, ogg_voice
-
-
-async def test_provider_429_is_retried_and_still_answered(bot: Harness) -> None:
-    bot.sf.fail(429, retry_after=1, endpoint="speech")
-    await bot.send("/speak rate limited once")
-    assert len(bot.voices_sent()) == 1
-    statuses = [r.status for r in bot.sf.requests_for("speech")]
-    assert statuses == [429, 200]
-
-
-async def test_repeated_500_falls_back_for_presets_and_is_reported_for_clones(make_bot) -> None:
-    # The provider still retries 3 times; only its backoff pauses are shortened, to keep the suite quick.
-    bot = await make_bot(provider_backoff=0.01)
-    # A preset voice: the service speaks with the offline engine and says so.
-    bot.sf.fail(500, times=None, endpoint="speech")
-    await bot.send("/speak the service is down")
-    voice = bot.last("sendVoice")
-    assert [r.status for r in bot.sf.requests_for("speech")] == [500] * 4
-    assert "offline engine" in voice.params["caption"]
-    assert decode_ogg(voice.upload("voice").data)[1] == "opus"
-
-    # A cloned voice can't fall back: the user is told plainly, and the bot keeps working.
-    bot.sf.clear_faults()
-    f = bot.tg.add_file(ogg_voice(6.0))
-    await bot.send(None, voice=f.as_voice(6), caption="/clone mine")
-    prompt = bot.last("sendMessage")
-    await bot.press(bot.button(prompt, "my voice"), prompt.result)
-    bot.sf.fail(500, times=None, endpoint="speech")
-    before = len(bot.voices_sent())
-    await bot.send("/speak in my cloned voice")
-    assert bot.last_text() == "The speech service is unavailable right now. Please try again shortly."
-    assert len(bot.voices_sent()) == before
-    bot.sf.clear_faults()
-    await bot.send("/speak and now it works again")
-    assert len(bot.voices_sent()) == before + 1
-    await bot.send("/usage")
-    assert "Usage" in bot.last_text()
-
-
-async def test_voice_messages_forbidden_falls_back_to_send_audio(bot: Harness) -> None:
-    bot.tg.fail("sendVoice", description="Bad Request: VOICE_MESSAGES_FORBIDDEN")
-    await bot.send("/speak I do not take voice messages")
-    audio = bot.last("sendAudio")
-    upload = audio.upload("audio")
-    container, codec, _ = decode_ogg(upload.data)
-    assert container == "mp3" and codec.startswith("mp3") and upload.filename.endswith(".mp3")
-    assert audio.params["duration"] >= 1 and "voice messages turned off" in audio.params["caption"]
-    # Remembered: the next note goes straight to sendAudio.
-    await bot.send("/speak again")
-    assert len(bot.tg.calls_to("sendVoice")) == 1 and len(bot.tg.calls_to("sendAudio")) == 2
+from tests.bots.telegram.conftest import CHAT, GROUP, USER, Harness
 
 
 # PTB itself reads RetryAfter.retry_after while building the error (PTB_TIMEDELTA unset).
@@ -73,21 +23,6 @@ async def test_telegram_flood_control_on_send_voice_is_waited_out(bot: Harness) 
     calls = bot.tg.calls_to("sendVoice")
     assert [c.status for c in calls] == [429, 200]
     assert calls[1].at - calls[0].at >= 0.9
-
-
-async def test_an_unexpected_error_is_logged_once_and_the_user_gets_an_apology(
-        bot: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    async def broken(*args, **kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(bot.service, "usage", broken)
-    with caplog.at_level(logging.INFO):
-        await bot.send("/usage")
-    assert bot.last_text() == "Something went wrong on our side. Please try again."
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and errors[0].exc_info and "boom" in str(errors[0].exc_info[1])
-    await bot.send("/speak still alive")
-    assert bot.voices_sent()
 
 
 async def test_a_user_flooding_requests_gets_one_busy_answer(make_bot) -> None:

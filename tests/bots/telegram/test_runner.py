@@ -1,4 +1,6 @@
-"""Running for real: settings across a restart, 20 chats at once, long polling and webhook mode."""
+"""Running for real (bots/telegram/runner.py): the command menu, 20 chats at once, long polling and webhook
+mode, start-up against a slow or refusing Bot API, and ``voicebridge run``.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +9,9 @@ import socket
 
 import httpx
 
-from bots.telegram.runner import run_telegram, webhook_secret
+from bots.telegram.runner import run_telegram, setup_commands, webhook_secret
+from tests.bots.telegram.conftest import CHAT, Harness, bot_settings, decode_ogg
 from tests.fakes.telegram import FakeTelegram, Updates
-
-from .conftest import CHAT, Harness, bot_settings, close, decode_ogg
-
-
-async def test_settings_survive_a_restart(make_bot, tmp_path) -> None:
-    data_dir = tmp_path / "persist"
-    first = await make_bot(data_dir=data_dir)
-    await first.send("/speed 1.7")
-    await first.send("/voice bella")
-    await first.send("/lang ui zh")
-    await first.send("/style whisper")
-    await close(first)
-
-    second = await make_bot(data_dir=data_dir)
-    await second.send("/settings")
-    text = second.last_text()
-    assert "语速：1.7×" in text and "音色：bella" in text and "风格：耳语" in text
-    await second.send("/speak 你好")
-    spoken = second.speech_requests()[-1].json
-    assert spoken["speed"] == 1.7 and spoken["voice"].endswith(":bella")
 
 
 async def test_twenty_chats_at_once_each_get_their_own_voice_note(bot: Harness) -> None:
@@ -165,3 +148,14 @@ async def test_voicebridge_run_serves_the_bot_and_metrics_until_sigterm(tg: Fake
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_command_menu_in_english_chinese_and_japanese(bot: Harness) -> None:
+    await setup_commands(bot.application)
+    menus = {lang: cmds for (_, lang), cmds in bot.tg.commands.items()}
+    assert set(menus) == {"", "zh", "ja"}
+    names = [c["command"] for c in menus[""]]
+    for name in ("speak", "voices", "voice", "clone", "settings", "speed", "gain", "lang", "style", "key",
+                 "usage", "forget", "help", "start"):
+        assert name in names
+    assert {c["command"]: c["description"] for c in menus["zh"]}["speak"] == "把文字读成语音"

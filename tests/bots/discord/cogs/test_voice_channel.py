@@ -1,21 +1,31 @@
-"""The voice and character cogs on the fake Discord (tests/fakes/discord.py), with the real app on the
-fake SiliconFlow, the real Opus encoder and a fake voice connection running discord.py's player thread."""
+"""The voice-channel cog (bots/discord/cogs/voice_channel.py) on the fake Discord (tests/fakes/discord.py), with
+the real app on the fake SiliconFlow, the real Opus encoder and a fake voice connection running discord.py's
+player thread.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import discord
-import pytest
 
-from bots.discord.opus import OPUS_SILENCE
 from bots.discord.voice_channel.manager import VoiceChannelManager
-from bots.discord.voice_channel.player import PlayerSettings
-from tests.bots.discord.conftest import TEXT_COGS, VOICE_SIDE
-from tests.bots.discord.voice_channel.fakes import FakeConnector, wait_for
+from tests.bots.discord.voice_channel.fakes import wait_for
+from tests.bots.discord.voice_guild import (
+    FAST,
+    OTHER_VOICE_ID,
+    ROLE_ID,
+    THIRD_USER_ID,
+    VOICE_ID,
+    connection,
+    guild,
+    join,
+    message,
+    move,
+    spoken,
+)
 from tests.fakes.discord import (
     BOT_USER_ID,
     CHANNEL_ID,
@@ -23,95 +33,11 @@ from tests.fakes.discord import (
     MANAGER_PERMISSIONS,
     OTHER_USER_ID,
     USER_ID,
-    add_guild,
-    autocomplete,
-    channel_payload,
-    close_bot,
-    make_bot,
     member_payload,
     message_payload,
     run_command,
     user_payload,
 )
-
-VOICE_ID = 700000000000000050
-OTHER_VOICE_ID = 700000000000000051
-THIRD_USER_ID = 600000000000000003
-ROLE_ID = 500000000000000001
-VOICE_COGS = [*TEXT_COGS, *VOICE_SIDE]
-FAST = PlayerSettings(idle_timeout=0, alone_grace=3600, keepalive_interval=3600, prefetch_seconds=0.02,
-                      reconnect_delay=0.01, stable_after=0)
-
-
-def voice_channel(channel_id: int, name: str) -> dict:
-    return dict(channel_payload(channel_id, GUILD_ID, type=2, name=name), bitrate=64000, user_limit=0,
-                rtc_region=None)
-
-
-def voice_state(user_id: int, channel_id: int | None) -> dict:
-    return {"user_id": str(user_id), "channel_id": str(channel_id) if channel_id else None, "session_id": "s",
-            "deaf": False, "mute": False, "self_deaf": False, "self_mute": False, "self_video": False,
-            "suppress": False, "request_to_speak_timestamp": None}
-
-
-@pytest.fixture
-async def vbot(app) -> AsyncIterator:
-    bot = await make_bot(app, cogs=VOICE_COGS)
-    manager: VoiceChannelManager = bot.voice_manager
-    manager.connector = FakeConnector()
-    manager.settings = FAST
-    add_guild(bot, channels=[channel_payload(CHANNEL_ID, GUILD_ID), voice_channel(VOICE_ID, "Lounge"),
-                             voice_channel(OTHER_VOICE_ID, "Quiet")],
-              members=[member_payload(USER_ID), member_payload(OTHER_USER_ID),
-                       member_payload(THIRD_USER_ID, roles=[ROLE_ID])],
-              roles=[{"id": str(GUILD_ID), "name": "@everyone", "permissions": str(MANAGER_PERMISSIONS.value),
-                      "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
-                      "flags": 0},
-                     {"id": str(ROLE_ID), "name": "muted-reader", "permissions": "0", "position": 1, "color": 0,
-                      "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
-              voice_states=[voice_state(USER_ID, VOICE_ID), voice_state(THIRD_USER_ID, VOICE_ID)])
-    try:
-        yield bot
-    finally:
-        await close_bot(bot)
-
-
-def guild(bot) -> discord.Guild:
-    return bot.get_guild(GUILD_ID)
-
-
-def connection(bot):
-    return bot.voice_manager.connector.last
-
-
-def spoken(bot) -> list[bytes]:
-    """Opus packets longer than silence that went out on the fake voice connection."""
-    return [p for p in connection(bot).packets() if p != OPUS_SILENCE and len(p) > 8]
-
-
-def move(bot, user_id: int, channel_id: int | None) -> None:
-    """Update the cached voice state, as a VOICE_STATE_UPDATE would."""
-    g = guild(bot)
-    g._update_voice_state(voice_state(user_id, channel_id), int(channel_id) if channel_id else None)
-
-
-def message(bot, content: str, *, author_id: int = USER_ID, channel_id: int = CHANNEL_ID, flags: int = 0,
-            bot_author: bool = False, webhook: bool = False, roles: list[int] | None = None) -> discord.Message:
-    data = message_payload(channel_id=channel_id, content=content, guild_id=GUILD_ID, flags=flags,
-                           author=user_payload(author_id, bot=bot_author))
-    if not webhook:
-        member = member_payload(author_id, roles=roles)
-        member.pop("user")
-        data["member"] = member
-    else:
-        data["webhook_id"] = "123"
-    return discord.Message(state=bot._connection, channel=guild(bot).get_channel(channel_id), data=data)
-
-
-async def join(bot) -> None:
-    inter = await run_command(bot, "join")
-    assert "Joined" in bot.fake.last_reply(inter.token).content
-
 
 # --- start-up --------------------------------------------------------------------------------------
 
@@ -133,22 +59,6 @@ async def test_without_voice_libraries_commands_say_so_and_speak_falls_back(vbot
     assert manager.shares_channel(guild(vbot).get_member(USER_ID)) is False
     await run_command(vbot, "speak", {"text": "still works"})
     assert vbot.fake.channel_messages()  # a voice message instead
-
-
-def test_startup_check_names_the_missing_library(monkeypatch, caplog) -> None:
-    from discord import voice_client, voice_state
-
-    from bots.discord.voice_channel.manager import voice_support
-
-    assert voice_support() == (True, None)
-    monkeypatch.setattr(voice_state, "has_dave", False)
-    ok, reason = voice_support()
-    assert not ok and "davey" in reason and "discord.py[voice]" in reason
-    monkeypatch.setattr(voice_client, "has_nacl", False)
-    with caplog.at_level("WARNING"):
-        manager = VoiceChannelManager(SimpleNamespace(), SimpleNamespace())
-    assert not manager.available
-    assert [r.message for r in caplog.records if "voice is not available" in r.message] == [manager.unavailable_reason]
 
 
 # --- join, speak, leave ----------------------------------------------------------------------------
@@ -481,39 +391,6 @@ async def test_reconnects_when_dropped_and_leaves_when_alone(vbot) -> None:
 
 
 # --- characters ------------------------------------------------------------------------------------
-
-
-async def test_character_lifecycle_and_permissions(vbot) -> None:
-    inter = await run_command(vbot, "character create", {"name": "Okabe", "voice": "benjamin", "gain": 2.0,
-                                                         "language": "ja"})
-    assert "Okabe" in vbot.fake.last_reply(inter.token).content
-    inter = await run_command(vbot, "character list")
-    listing = vbot.fake.last_reply(inter.token).content
-    assert "**Okabe** — benjamin" in listing and "+2 dB" in listing
-    choices = await autocomplete(vbot, "character speak", {"name": "ok"}, focused="name")
-    assert [c["value"] for c in choices] == ["Okabe"]
-    inter = await run_command(vbot, "character edit", {"name": "Okabe", "speed": 0.9}, user_id=OTHER_USER_ID)
-    assert "permission" in vbot.fake.last_reply(inter.token).content
-    inter = await run_command(vbot, "character edit", {"name": "Okabe", "speed": 0.9})
-    assert "updated" in vbot.fake.last_reply(inter.token).content
-    inter = await run_command(vbot, "character delete", {"name": "Okabe"}, user_id=OTHER_USER_ID,
-                              permissions=MANAGER_PERMISSIONS)
-    assert "deleted" in vbot.fake.last_reply(inter.token).content
-    inter = await run_command(vbot, "character list")
-    assert "No characters yet" in vbot.fake.last_reply(inter.token).content
-
-
-async def test_character_speak_in_voice_or_as_a_voice_message(vbot) -> None:
-    await run_command(vbot, "character create", {"name": "Mayuri", "voice": "diana"})
-    await run_command(vbot, "character speak", {"name": "Mayuri", "text": "Tutturu!"})
-    assert len(vbot.fake.channel_messages()) == 1  # not in voice: a voice message
-    await join(vbot)
-    player = vbot.voice_manager.player(GUILD_ID)
-    inter = await run_command(vbot, "character speak", {"name": "Mayuri", "text": "Tutturu, again!"})
-    assert f"<#{VOICE_ID}>" in vbot.fake.last_reply(inter.token).content
-    await wait_for(lambda: player.stats.items_spoken == 1, timeout=10)
-    assert len(vbot.fake.channel_messages()) == 1
-    assert len(spoken(vbot)) > 5
 
 
 async def test_bot_id_is_the_fakes(vbot) -> None:

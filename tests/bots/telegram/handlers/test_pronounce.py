@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import GROUP, USER, Harness
+from tests.bots.telegram.conftest import GROUP, USER, Harness
 
 
 async def test_own_pronunciations_are_set_listed_spoken_and_removed(bot: Harness) -> None:

@@ -106,7 +106,7 @@ async def test_voices_lists_and_picks(bot, app) -> None:
 
 
 async def test_delete_voice_asks_then_deletes_at_the_provider(bot, app, fake_siliconflow) -> None:
-    from tests.bots.discord.test_clone import attach
+    from tests.bots.discord.cogs.test_clone import attach
     from tests.fakes.discord import press, start_command
     from tests.fakes.siliconflow import sample_wav
 

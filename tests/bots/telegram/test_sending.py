@@ -1,0 +1,52 @@
+"""Sending voice notes (bots/telegram/sending.py): long text in parts and in order, ``record_voice`` while
+synthesizing, and sendAudio where voice messages are forbidden.
+"""
+
+from __future__ import annotations
+
+from tests.bots.telegram.conftest import CHAT, Harness, ceil_seconds, decode_ogg
+
+
+async def test_long_text_becomes_several_voice_notes_in_order(bot: Harness) -> None:
+    bot.sf.seconds_per_char = 0.01  # short audio: this test is about splitting and order
+    sentences = [f"This is sentence number {i}, and it carries on for a little while longer." for i in range(12)]
+    await bot.send("/speak " + " ".join(sentences))
+    voices = bot.voices_sent()
+    assert len(voices) >= 2
+    captions = [v.params.get("caption", "") for v in voices]
+    assert captions[0].startswith("Part 1/") and captions[-1].startswith(f"Part {len(voices)}/")
+    ids = [v.result["message_id"] for v in voices]
+    assert ids == sorted(ids)
+    for v in voices:
+        _, codec, seconds = decode_ogg(v.upload("voice").data)
+        assert codec == "opus" and v.params["duration"] == ceil_seconds(seconds)
+
+
+async def test_record_voice_is_repeated_while_synthesis_runs_and_stops_after(make_bot) -> None:
+    from bots.telegram.context import TelegramOptions
+
+    bot = await make_bot(options=TelegramOptions(chat_action_interval=0.1, private_per_second=100.0))
+    bot.sf.slow_first_byte(0.6, endpoint="speech")
+    await bot.send("/speak slow to start")
+    voice = bot.last("sendVoice")
+    actions = [c for c in bot.tg.calls_to("sendChatAction", CHAT) if c.params["action"] == "record_voice"]
+    assert len(actions) >= 4
+    assert all(a.at < voice.at for a in actions)
+    count = len(bot.tg.calls_to("sendChatAction"))
+    import asyncio
+
+    await asyncio.sleep(0.3)
+    assert len(bot.tg.calls_to("sendChatAction")) == count  # the loop was cancelled
+
+
+async def test_voice_messages_forbidden_falls_back_to_send_audio(bot: Harness) -> None:
+    bot.tg.fail("sendVoice", description="Bad Request: VOICE_MESSAGES_FORBIDDEN")
+    await bot.send("/speak I do not take voice messages")
+    audio = bot.last("sendAudio")
+    upload = audio.upload("audio")
+    container, codec, _ = decode_ogg(upload.data)
+    assert container == "mp3" and codec.startswith("mp3") and upload.filename.endswith(".mp3")
+    assert audio.params["duration"] >= 1 and "voice messages turned off" in audio.params["caption"]
+    # Remembered: the next note goes straight to sendAudio.
+    await bot.send("/speak again")
+    assert len(bot.tg.calls_to("sendVoice")) == 1 and len(bot.tg.calls_to("sendAudio")) == 2
