@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -37,10 +35,7 @@ import pytest
 import pytest_asyncio
 from discord import app_commands
 
-from bots.app import build_app
-from bots.discord.bot import COGS
 from bots.discord.voice_channel.manager import VoiceChannelManager
-from bots.discord.voice_channel.player import PlayerSettings
 from core.models import UserRef
 from tests.bots.authorization import (
     Outcome,
@@ -54,8 +49,15 @@ from tests.bots.authorization import (
     parse_row,
     snapshot,
 )
-from tests.bots.discord.conftest import make_config, speed_up
-from tests.bots.discord.voice_channel.fakes import FakeConnector, wait_for
+from tests.bots.discord.voice_channel.fakes import wait_for
+from tests.bots.discord.voice_guild import (
+    fresh_ids,
+    resolved_member,
+    resolved_role,
+    running_bot,
+    voice_channel,
+    voice_state,
+)
 from tests.fakes.discord import (
     MANAGER_PERMISSIONS,
     MEMBER_PERMISSIONS,
@@ -63,9 +65,7 @@ from tests.fakes.discord import (
     add_guild,
     attachment_payload,
     channel_payload,
-    close_bot,
     invoke,
-    make_bot,
     make_component_interaction,
     make_interaction,
     member_payload,
@@ -85,40 +85,20 @@ PERMISSIONS = {"owner": MEMBER_PERMISSIONS, "member": MEMBER_PERMISSIONS, "manag
                "moderator": MODERATOR_PERMISSIONS, "outsider": MEMBER_PERMISSIONS, "presser": MEMBER_PERMISSIONS}
 #: Who sits in the bot's voice channel (the "listener" keeps it from being empty).
 IN_VOICE = ("owner", "member", "moderator", "presser", "listener")
-FAST = PlayerSettings(idle_timeout=0, alone_grace=3600, keepalive_interval=3600, prefetch_seconds=0.02,
-                      reconnect_delay=0.01, stable_after=0)
 LONG_TEXT = "This is a rather long sentence that takes a while to say. " * 4
 
-_ids = itertools.count(1)
-
-
-def fresh_id() -> int:
-    return 610_000_000_000_000_000 + next(_ids)
+fresh_id = fresh_ids(610_000_000_000_000_000)
 
 
 # --- the bot, once per module --------------------------------------------------------------------------
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sf() -> AsyncIterator[FakeSiliconFlow]:
-    with FakeSiliconFlow(api_keys={OPERATOR_KEY, USER_KEY}) as fake:
-        yield fake
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory, sf: FakeSiliconFlow) -> AsyncIterator[Any]:
-    data_dir: Path = tmp_path_factory.mktemp("dc-authz")
-    app = speed_up(await build_app(make_config(data_dir, sf)))
-    instance = await make_bot(app, cogs=list(COGS))
-    manager: VoiceChannelManager = instance.voice_manager
-    manager.connector = FakeConnector(delay=0.02)  # Discord's pace: a long message stays playing for a while
-    manager.settings = FAST
-    instance.sf = sf
-    try:
+    # Discord's pace: a long message stays playing for a while.
+    async with running_bot(tmp_path_factory.mktemp("dc-authz"), sf, delay=0.02) as instance:
+        instance.sf = sf
         yield instance
-    finally:
-        await close_bot(instance)
-        await app.aclose()
 
 
 @pytest.fixture(scope="module")
@@ -127,29 +107,6 @@ def wav() -> bytes:
 
 
 # --- one cell's world ----------------------------------------------------------------------------------
-
-
-def voice_channel(channel_id: int, guild_id: int, name: str) -> dict:
-    return dict(channel_payload(channel_id, guild_id, type=2, name=name), bitrate=64000, user_limit=0,
-                rtc_region=None)
-
-
-def voice_state(user_id: int, channel_id: int | None) -> dict:
-    return {"user_id": str(user_id), "channel_id": str(channel_id) if channel_id else None, "session_id": "s",
-            "deaf": False, "mute": False, "self_deaf": False, "self_mute": False, "self_video": False,
-            "suppress": False, "request_to_speak_timestamp": None}
-
-
-def resolved_member(user_id: int) -> dict:
-    payload = member_payload(user_id)
-    user = payload.pop("user")
-    return {"members": {str(user_id): payload}, "users": {str(user_id): user}}
-
-
-def resolved_role(role_id: int) -> dict:
-    return {"roles": {str(role_id): {"id": str(role_id), "name": "a role", "permissions": "0", "position": 1,
-                                     "color": 0, "hoist": False, "managed": False, "mentionable": False,
-                                     "flags": 0}}}
 
 
 @dataclass(repr=False)

@@ -35,10 +35,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -49,13 +47,9 @@ from discord.ext import commands
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bots.app import build_app
 from bots.discord.bot import COGS
-from bots.discord.voice_channel.manager import VoiceChannelManager
-from bots.discord.voice_channel.player import PlayerSettings
 from core import audio
-from tests.bots.discord.conftest import make_config, speed_up
-from tests.bots.discord.voice_channel.fakes import FakeConnector
+from tests.bots.discord.voice_guild import fresh_ids, role_payload, running_bot, voice_channel, voice_state
 from tests.bots.fuzzing import (
     FILLERS,
     FUZZ,
@@ -80,7 +74,6 @@ from tests.fakes.discord import (
     add_guild,
     attachment_payload,
     channel_payload,
-    close_bot,
     invoke,
     make_component_interaction,
     make_interaction,
@@ -90,7 +83,6 @@ from tests.fakes.discord import (
     user_payload,
 )
 from tests.fakes.siliconflow import FakeSiliconFlow, sample_wav
-from tests.fakes.siliconflow_fixtures import OPERATOR_KEY, USER_KEY
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -98,16 +90,10 @@ CONTENT_LIMIT = 2000
 #: Discord's longest string option value.
 OPTION_STRING_LIMIT = 6000
 LOCALES = ("en-US", "zh-CN", "ja", "en-GB", "zh-TW", "ko", "pt-BR", "de")
-VOICE = PlayerSettings(idle_timeout=0, alone_grace=3600, keepalive_interval=3600, prefetch_seconds=0.02,
-                       reconnect_delay=0.01, stable_after=0)
 #: How long one command (or press) may take before the example fails as hung.
 STEP_TIMEOUT = 20.0
 
-_ids = itertools.count(1)
-
-
-def fresh_id() -> int:
-    return 620_000_000_000_000_000 + next(_ids)
+fresh_id = fresh_ids(620_000_000_000_000_000)
 
 
 # --- what the bot declares ------------------------------------------------------------------------------
@@ -401,51 +387,19 @@ def texts_of(call: Call) -> list[str]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sf() -> AsyncIterator[FakeSiliconFlow]:
-    with FakeSiliconFlow(api_keys={OPERATOR_KEY, USER_KEY}) as fake:
-        yield fake
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory, sf: FakeSiliconFlow) -> AsyncIterator[Any]:
-    from tests.fakes.discord import make_bot
-
-    data_dir: Path = tmp_path_factory.mktemp("dc-fuzz")
-    app = speed_up(await build_app(make_config(data_dir, sf)))
-    instance = await make_bot(app, cogs=list(COGS))
-    manager: VoiceChannelManager = instance.voice_manager
-    manager.connector = FakeConnector(delay=0.002)
-    manager.settings = VOICE
-    wav = sample_wav(8.0)  # 16 kHz speech-like audio; its PCM after the 44-byte header
-    speech = audio.encode_sync(wav[44:], 16000, "ogg").data
-    instance.bodies = {  # what the CDN serves for an attachment, by kind
-        "speech": speech, "silence": audio.encode_sync(bytes(len(wav) - 44), 16000, "ogg").data,
-        "noise": bytes(range(256)) * 64, "pdf": b"%PDF-1.7\n" + b"0" * 2000, "ogg_cut": speech[:3000], "wav": wav,
-    }
-    try:
+    async with running_bot(tmp_path_factory.mktemp("dc-fuzz"), sf, delay=0.002) as instance:
+        wav = sample_wav(8.0)  # 16 kHz speech-like audio; its PCM after the 44-byte header
+        speech = audio.encode_sync(wav[44:], 16000, "ogg").data
+        instance.bodies = {  # what the CDN serves for an attachment, by kind
+            "speech": speech, "silence": audio.encode_sync(bytes(len(wav) - 44), 16000, "ogg").data,
+            "noise": bytes(range(256)) * 64, "pdf": b"%PDF-1.7\n" + b"0" * 2000, "ogg_cut": speech[:3000],
+            "wav": wav,
+        }
         yield instance
-    finally:
-        await close_bot(instance)
-        await app.aclose()
 
 
 # --- one example ------------------------------------------------------------------------------------------
-
-
-def voice_channel(channel_id: int, guild_id: int) -> dict:
-    return dict(channel_payload(channel_id, guild_id, type=2, name="Lounge"), bitrate=64000, user_limit=0,
-                rtc_region=None)
-
-
-def voice_state(user_id: int, channel_id: int) -> dict:
-    return {"user_id": str(user_id), "channel_id": str(channel_id), "session_id": "s", "deaf": False, "mute": False,
-            "self_deaf": False, "self_mute": False, "self_video": False, "suppress": False,
-            "request_to_speak_timestamp": None}
-
-
-def role_payload(role_id: int, name: str, *, managed: bool = False, position: int = 1) -> dict:
-    return {"id": str(role_id), "name": name, "permissions": "0", "position": position, "color": 0,
-            "hoist": False, "managed": managed, "mentionable": False, "flags": 0}
 
 
 @dataclass

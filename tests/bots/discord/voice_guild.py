@@ -7,27 +7,34 @@ Used by the voice-side cog tests (``tests/bots/discord/cogs``), the authorizatio
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import discord
 
+from bots.app import build_app
 from bots.discord.bot import COGS
 from bots.discord.opus import OPUS_SILENCE
 from bots.discord.voice_channel.manager import VoiceChannelManager
 from bots.discord.voice_channel.player import PlayerSettings
-from tests.bots.discord.conftest import TEXT_COGS, VOICE_SIDE
+from tests.bots.discord.conftest import TEXT_COGS, VOICE_SIDE, make_config, speed_up
 from tests.bots.discord.voice_channel.fakes import FakeConnector
 from tests.fakes.discord import (
     CHANNEL_ID,
     GUILD_ID,
     USER_ID,
     channel_payload,
+    close_bot,
     make_bot,
     member_payload,
     message_payload,
     run_command,
     user_payload,
 )
+from tests.fakes.siliconflow import FakeSiliconFlow
 
 VOICE_ID = 700000000000000050
 OTHER_VOICE_ID = 700000000000000051
@@ -37,6 +44,13 @@ VOICE_COGS = [*TEXT_COGS, *VOICE_SIDE]
 #: The player without its waits: no idle timeout, no keep-alive, reconnects at once.
 FAST = PlayerSettings(idle_timeout=0, alone_grace=3600, keepalive_interval=3600, prefetch_seconds=0.02,
                       reconnect_delay=0.01, stable_after=0)
+
+
+def fresh_ids(base: int) -> Callable[[], int]:
+    """Snowflakes ``base + 1``, ``base + 2``, …: a module that starts each case in a fresh server with fresh people
+    takes its own ``base``, so no case meets another's data."""
+    numbers = itertools.count(1)
+    return lambda: base + next(numbers)
 
 
 def voice_channel(channel_id: int, guild_id: int = GUILD_ID, name: str = "Lounge") -> dict:
@@ -55,6 +69,18 @@ def role_payload(role_id: int, name: str, *, permissions: int = 0, managed: bool
             "hoist": False, "managed": managed, "mentionable": False, "flags": 0}
 
 
+def resolved_member(user_id: int) -> dict:
+    """The ``resolved`` data of an interaction whose option names the member ``user_id``."""
+    payload = member_payload(user_id)
+    user = payload.pop("user")
+    return {"members": {str(user_id): payload}, "users": {str(user_id): user}}
+
+
+def resolved_role(role_id: int, name: str = "a role") -> dict:
+    """The ``resolved`` data of an interaction whose option names the role ``role_id``."""
+    return {"roles": {str(role_id): role_payload(role_id, name)}}
+
+
 async def voice_bot(app: Any, *, cogs: list[str] | None = None, delay: float = 0.002,
                     settings: PlayerSettings = FAST) -> Any:
     """A bot on the fake Discord with ``cogs`` (all by default), its voice manager on a :class:`FakeConnector`
@@ -64,6 +90,20 @@ async def voice_bot(app: Any, *, cogs: list[str] | None = None, delay: float = 0
     manager.connector = FakeConnector(delay=delay)
     manager.settings = settings
     return bot
+
+
+@asynccontextmanager
+async def running_bot(data_dir: Path, sf: FakeSiliconFlow, *, delay: float) -> AsyncIterator[Any]:
+    """The bot with every cog (:func:`voice_bot`) for a whole module (the authorization matrix, the fuzzing): the
+    real App on SQLite in ``data_dir`` with the operator's key on ``sf``, quick provider retries. Both are closed
+    on the way out."""
+    app = speed_up(await build_app(make_config(data_dir, sf)))
+    bot = await voice_bot(app, delay=delay)
+    try:
+        yield bot
+    finally:
+        await close_bot(bot)
+        await app.aclose()
 
 
 def guild(bot) -> discord.Guild:

@@ -7,23 +7,28 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 import pytest
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bots.app import App
+from bots.app import App, build_app
 from bots.telegram.context import TelegramOptions
 from bots.telegram.runner import build_application
 from bots.telegram.settings import TelegramSettings
 from core import audio
+from core.config import load_config
 from core.models import UserRef
 from core.uploads import clone_uploads
 from tests.fakes.siliconflow import FakeSiliconFlow
+from tests.fakes.siliconflow_fixtures import OPERATOR_KEY
 from tests.fakes.telegram import FakeTelegram, Updates, button_data
 
 USER = 1001
@@ -211,3 +216,43 @@ def idle(bot: Harness) -> bool:
 async def settings_of(bot: Harness, user: int = USER):
     """The user's settings, read from the service."""
     return await bot.service.settings(UserRef(platform="telegram", user_id=str(user)))
+
+
+@asynccontextmanager
+async def running_bot(data_dir: Path, sf: FakeSiliconFlow, tg: FakeTelegram, *,
+                      unpaced: bool = False) -> AsyncIterator[Harness]:
+    """A bot for a whole module (the authorization matrix, the fuzzing): the real App on SQLite in ``data_dir``
+    with the operator's key on ``sf``, no user rate limit and quick provider retries, and the Application on
+    ``tg``, initialized; both are shut down on the way out.
+
+    ``unpaced`` lifts PTB's own pacing to Telegram's global 30 messages/s and a group's 20/min, for a module
+    that sends thousands of answers in a minute (the adapter's own per-chat pacer stays, at FAST's rates).
+    """
+    app = await build_app(load_config(
+        data_dir=data_dir, provider="siliconflow", siliconflow_base_url=sf.base_url,
+        siliconflow_api_key=OPERATOR_KEY, requests_per_minute=0, provider_backoff=0.01))
+    application = build_application(app, bot_settings(tg), options=FAST, with_updater=False)
+    if unpaced:
+        limiter = application.bot.rate_limiter
+        limiter._base_limiter = None  # type: ignore[union-attr]
+        limiter._group_max_rate = 0  # type: ignore[union-attr]
+    await application.initialize()
+    try:
+        yield Harness(app, application, tg, sf)
+    finally:
+        await application.shutdown()
+        await app.aclose()
+
+
+def handler_names(handlers: Iterable[Any]) -> tuple[set[str], set[str]]:
+    """(command names, callback kinds) of a list of PTB handlers: what the bot answers to."""
+    commands: set[str] = set()
+    kinds: set[str] = set()
+    for handler in handlers:
+        if isinstance(handler, CommandHandler):
+            commands |= set(handler.commands)
+        elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+            m = re.fullmatch(r"\^vb:(\w+):", handler.pattern.pattern)
+            if m:
+                kinds.add(m.group(1))
+    return commands, kinds

@@ -26,20 +26,14 @@ user of the best Telegram TTS bots would expect (see the row's comment).
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bots.app import build_app
-from bots.telegram.runner import build_application
-from core.config import load_config
 from core.errors import LinkCodeInvalid
 from core.models import UserRef
 from tests.bots.authorization import (
@@ -54,7 +48,7 @@ from tests.bots.authorization import (
     parse_row,
     snapshot,
 )
-from tests.bots.telegram.conftest import FAST, Harness, bot_settings, ogg_voice
+from tests.bots.telegram.conftest import Harness, handler_names, ogg_voice, running_bot
 from tests.fakes.siliconflow import FakeSiliconFlow
 from tests.fakes.siliconflow_fixtures import OPERATOR_KEY, USER_KEY
 from tests.fakes.telegram import FakeTelegram, button_data, buttons
@@ -83,12 +77,6 @@ def voice_note() -> bytes:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sf() -> AsyncIterator[FakeSiliconFlow]:
-    with FakeSiliconFlow(api_keys={OPERATOR_KEY, USER_KEY}) as fake:
-        yield fake
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def tg() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
@@ -97,30 +85,20 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory, sf: FakeSiliconFlow,
               tg: FakeTelegram) -> AsyncIterator[Harness]:
-    data_dir: Path = tmp_path_factory.mktemp("tg-authz")
-    app = await build_app(load_config(
-        data_dir=data_dir, provider="siliconflow", siliconflow_base_url=sf.base_url,
-        siliconflow_api_key=OPERATOR_KEY, requests_per_minute=0, provider_backoff=0.01))
-    application = build_application(app, bot_settings(tg), options=FAST, with_updater=False)
-    await application.initialize()
-    harness = Harness(app, application, tg, sf)
-    harness.creators = {}  # type: ignore[attr-defined]
-    member_status = tg._m_getchatmember
+    async with running_bot(tmp_path_factory.mktemp("tg-authz"), sf, tg) as harness:
+        harness.creators = {}  # type: ignore[attr-defined]
+        member_status = tg._m_getchatmember
 
-    def get_chat_member(params: dict[str, Any], files: Any) -> dict[str, Any]:
-        """The fake knows admins; a group's creator answers with status "creator", as Telegram does."""
-        chat_id, user_id = params.get("chat_id"), params.get("user_id")
-        if harness.creators.get(chat_id) == user_id:  # type: ignore[attr-defined]
-            return {"status": "creator", "is_anonymous": False,
-                    "user": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}}
-        return member_status(params, files)
+        def get_chat_member(params: dict[str, Any], files: Any) -> dict[str, Any]:
+            """The fake knows admins; a group's creator answers with status "creator", as Telegram does."""
+            chat_id, user_id = params.get("chat_id"), params.get("user_id")
+            if harness.creators.get(chat_id) == user_id:  # type: ignore[attr-defined]
+                return {"status": "creator", "is_anonymous": False,
+                        "user": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}}
+            return member_status(params, files)
 
-    tg._m_getchatmember = get_chat_member  # type: ignore[method-assign]
-    try:
+        tg._m_getchatmember = get_chat_member  # type: ignore[method-assign]
         yield harness
-    finally:
-        await application.shutdown()
-        await app.aclose()
 
 
 # --- one cell's world ----------------------------------------------------------------------------------
@@ -802,16 +780,7 @@ async def test_refusal_names_the_action_in_the_callers_language(bot: Harness, vo
 
 
 async def test_every_command_and_button_is_in_the_matrix(bot: Harness) -> None:
-    commands: set[str] = set()
-    kinds: set[str] = set()
-    for handlers in bot.application.handlers.values():
-        for handler in handlers:
-            if isinstance(handler, CommandHandler):
-                commands |= set(handler.commands)
-            elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
-                m = re.fullmatch(r"\^vb:(\w+):", handler.pattern.pattern)
-                if m:
-                    kinds.add(m.group(1))
+    commands, kinds = handler_names(h for handlers in bot.application.handlers.values() for h in handlers)
     assert_matrix_covers(commands, {r.command for r in ROWS if r.command != "text"}, "the Telegram bot")
     pressed = {r.callback for r in ROWS if r.callback and r.outcomes()["presser"].kind == "NO"}
     assert_matrix_covers(kinds, pressed, "the Telegram bot's inline buttons (someone else pressing them)")

@@ -40,19 +40,14 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bots.app import build_app
 from bots.telegram.handlers import register_handlers
-from bots.telegram.runner import build_application
-from core.config import load_config
 from core.i18n import UI_LANGUAGES, t
 from tests.bots.fuzzing import (
     FILLERS,
@@ -71,9 +66,8 @@ from tests.bots.fuzzing import (
     token,
     words_from,
 )
-from tests.bots.telegram.conftest import FAST, Harness, bot_settings, ogg_voice
+from tests.bots.telegram.conftest import Harness, handler_names, ogg_voice, running_bot
 from tests.fakes.siliconflow import FakeSiliconFlow
-from tests.fakes.siliconflow_fixtures import OPERATOR_KEY, USER_KEY
 from tests.fakes.telegram import FakeTelegram, _ApiError
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -104,20 +98,6 @@ class _Collector:
 
     def add_handler(self, handler: Any, group: int = 0) -> None:
         self.handlers.append(handler)
-
-
-def handler_names(handlers: Any) -> tuple[set[str], set[str]]:
-    """(command names, callback kinds) of a list of PTB handlers."""
-    commands: set[str] = set()
-    kinds: set[str] = set()
-    for handler in handlers:
-        if isinstance(handler, CommandHandler):
-            commands |= set(handler.commands)
-        elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
-            m = re.fullmatch(r"\^vb:(\w+):", handler.pattern.pattern)
-            if m:
-                kinds.add(m.group(1))
-    return commands, kinds
 
 
 def _registered() -> tuple[set[str], set[str]]:
@@ -340,12 +320,6 @@ def make_strict(tg: FakeTelegram) -> None:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sf() -> AsyncIterator[FakeSiliconFlow]:
-    with FakeSiliconFlow(api_keys={OPERATOR_KEY, USER_KEY}) as fake:
-        yield fake
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def tg() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(bot_username=BOT_USERNAME) as fake:
         make_strict(fake)
@@ -355,23 +329,9 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory, sf: FakeSiliconFlow,
               tg: FakeTelegram) -> AsyncIterator[Harness]:
-    data_dir: Path = tmp_path_factory.mktemp("tg-fuzz")
-    app = await build_app(load_config(
-        data_dir=data_dir, provider="siliconflow", siliconflow_base_url=sf.base_url,
-        siliconflow_api_key=OPERATOR_KEY, requests_per_minute=0, provider_backoff=0.01))
-    application = build_application(app, bot_settings(tg), options=FAST, with_updater=False)
-    # Thousands of answers go out in a minute: lift PTB's pacing to Telegram's global 30 messages/s and a
-    # group's 20/min (the adapter's own per-chat pacer stays, at FAST's test rates).
-    limiter = application.bot.rate_limiter
-    limiter._base_limiter = None  # type: ignore[union-attr]
-    limiter._group_max_rate = 0  # type: ignore[union-attr]
-    await application.initialize()
-    harness = Harness(app, application, tg, sf)
-    try:
+    # Thousands of answers go out in a minute: PTB's own pacing is lifted.
+    async with running_bot(tmp_path_factory.mktemp("tg-fuzz"), sf, tg, unpaced=True) as harness:
         yield harness
-    finally:
-        await application.shutdown()
-        await app.aclose()
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,8 @@ from tests.bots.discord.voice_guild import (
     join,
     message,
     move,
+    resolved_member,
+    resolved_role,
     spoken,
 )
 from tests.fakes.discord import (
@@ -33,7 +35,6 @@ from tests.fakes.discord import (
     MANAGER_PERMISSIONS,
     OTHER_USER_ID,
     USER_ID,
-    member_payload,
     message_payload,
     run_command,
     user_payload,
@@ -184,7 +185,7 @@ async def test_autoread_reads_messages_of_people_in_the_voice_channel(vbot) -> N
     ]:
         await cog.on_message(msg)
     await run_command(vbot, "voiceconfig ignore_role", {"role": str(ROLE_ID)}, permissions=MANAGER_PERMISSIONS,
-                      resolved=resolved_role(ROLE_ID))
+                      resolved=resolved_role(ROLE_ID, "muted-reader"))
     await cog.on_message(message(vbot, "ignored now", author_id=THIRD_USER_ID, roles=[ROLE_ID]))
     assert len(prepared) == 2
     assert prepared[0].startswith("hello User0003") and "link" in prepared[0] and "example" not in prepared[0]
@@ -225,19 +226,13 @@ async def test_read_aloud_plays_in_the_voice_channel_we_share(vbot) -> None:
     assert not vbot.fake.find("POST", "/channels/{channel_id}/messages")  # no voice message as well
 
 
-def resolved_role(role_id: int) -> dict:
-    return {"roles": {str(role_id): {"id": str(role_id), "name": "muted-reader", "permissions": "0", "position": 1,
-                                     "color": 0, "hoist": False, "managed": False, "mentionable": False,
-                                     "flags": 0}}}
-
-
 async def test_a_required_role_limits_auto_read_to_its_members(vbot) -> None:
     await run_command(vbot, "autoread on", permissions=MANAGER_PERMISSIONS)
     await join(vbot)
     cog = vbot.get_cog("VoiceChannel")
     prepared = spy_on_prepare(vbot)
     inter = await run_command(vbot, "voiceconfig required_role", {"role": str(ROLE_ID)},
-                              permissions=MANAGER_PERMISSIONS, resolved=resolved_role(ROLE_ID))
+                              permissions=MANAGER_PERMISSIONS, resolved=resolved_role(ROLE_ID, "muted-reader"))
     assert "required_role" in vbot.fake.last_reply(inter.token).content
     await cog.on_message(message(vbot, "no role, not read"))
     await cog.on_message(message(vbot, "has the role", author_id=THIRD_USER_ID, roles=[ROLE_ID]))
@@ -247,12 +242,6 @@ async def test_a_required_role_limits_auto_read_to_its_members(vbot) -> None:
     await run_command(vbot, "voiceconfig required_role", {}, permissions=MANAGER_PERMISSIONS)
     await cog.on_message(message(vbot, "everyone again"))
     assert prepared == ["has the role", "everyone again"]
-
-
-def resolved_member(user_id: int) -> dict:
-    payload = member_payload(user_id)
-    user = payload.pop("user")
-    return {"members": {str(user_id): payload}, "users": {str(user_id): user}}
 
 
 async def test_mute_yourself_or_others_as_a_moderator(vbot) -> None:
