@@ -79,37 +79,6 @@ def test_every_command_has_help(tmp_path):
         assert proc.returncode == 0 and "usage:" in proc.stdout, cmd
 
 
-def test_doctor_offline(tmp_path):
-    proc = run(["doctor"], tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    for name in ("codecs", "engine", "voicepath", "database", "provider", "tokens", "voice"):
-        assert name in proc.stdout
-    assert "FAIL" not in proc.stdout
-    [line] = [line for line in proc.stdout.splitlines() if "voicepath" in line]
-    assert line.startswith("[  ok]") and "audible" in line and "200 ms silent lead-in" in line
-    # the doctor reports the secret key's state; it never creates one
-    [line] = [line for line in proc.stdout.splitlines() if "] secret" in line]
-    assert "none yet" in line and "voicebridge run" in line
-    assert not (tmp_path / "data" / "secret.key").exists()
-
-
-async def test_doctor_voice_path_fails_when_the_packets_are_silent(monkeypatch):
-    from bots import doctor
-    from bots.discord import opus
-
-    monkeypatch.setattr(opus, "decode_opus_packets", lambda packets: bytes(192000))
-    status, detail = await doctor._voice_path()
-    assert status == doctor.FAIL and "nobody would hear" in detail
-
-
-def test_doctor_reports_a_refused_key(tmp_path, fake_siliconflow):
-    proc = run(["doctor"], tmp_path, SILICONFLOW_API_KEY="sk-wrong-key-0000000000",
-               SILICONFLOW_BASE_URL=fake_siliconflow.base_url)
-    assert proc.returncode == 1
-    assert "FAIL" in proc.stdout and "provider" in proc.stdout
-    assert "sk-wrong-key-0000000000" not in proc.stdout + proc.stderr
-
-
 def test_clone_and_voices_against_the_fake(tmp_path, fake_siliconflow):
     ref = tmp_path / "ref.ogg"
     ref.write_bytes(ogg_bytes(speech_like(6.0, silence=0.5)))
