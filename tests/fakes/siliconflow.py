@@ -72,6 +72,17 @@ Fault injection (a FIFO queue; each request takes the first fault whose ``endpoi
 All configuration is thread-safe from the test thread; plain attributes (``first_byte_delay``,
 ``realtime_factor``, ``chunk_size``, ``transcript``, ``list_key``, ``seconds_per_char``, …) may
 be set at any time and apply to the next request.
+
+Timing under load (opt-in, for benches with hundreds of concurrent requests; both off by default):
+
+- ``on_schedule=True``: a speech stream keeps a clock started when the request arrived: the first
+  audio byte leaves ``first_byte_delay`` after arrival and every later byte at its place in the audio
+  times ``realtime_factor``, however long the fake's own work took; chunks that are due together
+  leave in one write. (Off, each delay is slept after the previous step, so a busy fake drifts late.)
+- ``reuse_audio=True``: the audio is made once per voice, length, format, rate and gain and sent for
+  every text of that length, so the fake spends no CPU synthesizing for a crowd of similar texts.
+
+Every streamed speech request records ``first_byte_at`` and ``completed_at`` (``time.monotonic()``).
 """
 
 from __future__ import annotations
@@ -176,6 +187,8 @@ class RecordedRequest:
     bytes_sent: int = 0
     completed: bool = False
     received_at: float = field(default_factory=time.monotonic)
+    first_byte_at: float | None = None
+    completed_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -218,6 +231,7 @@ class FakeSiliconFlow:
         list_key: ``"results"`` (documented), ``"result"`` (the 3P-reported variant), ``None``
             (a bare JSON list) or ``"data"`` (a ``{code, message, status, data}`` envelope).
         max_reference_seconds: uploads at or above this length are refused (400).
+        on_schedule / reuse_audio: timing under load (see the module docstring); off by default.
     """
 
     def __init__(
@@ -235,12 +249,15 @@ class FakeSiliconFlow:
         transcript: str = DEFAULT_TRANSCRIPT,
         list_key: str | None = "results",
         max_reference_seconds: float = 30.0,
+        on_schedule: bool = False,
+        reuse_audio: bool = False,
         host: str = "127.0.0.1",
     ) -> None:
         self._initial = {
             "seconds_per_char": seconds_per_char, "min_seconds": min_seconds, "max_seconds": max_seconds,
             "first_byte_delay": first_byte_delay, "realtime_factor": realtime_factor, "chunk_size": chunk_size,
             "transcript": transcript, "list_key": list_key, "max_reference_seconds": max_reference_seconds,
+            "on_schedule": on_schedule, "reuse_audio": reuse_audio,
         }
         self.model = model
         self.asr_model = asr_model
@@ -253,6 +270,8 @@ class FakeSiliconFlow:
         self.transcript = transcript
         self.list_key = list_key
         self.max_reference_seconds = max_reference_seconds
+        self.on_schedule = on_schedule
+        self.reuse_audio = reuse_audio
         self.host = host
         self.port: int | None = None
 
@@ -266,6 +285,7 @@ class FakeSiliconFlow:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._release: asyncio.Event | None = None
+        self._made: dict[tuple[Any, ...], asyncio.Future[bytes]] = {}  # reuse_audio, on the server's loop
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -711,9 +731,7 @@ class FakeSiliconFlow:
             raise _BadRequest("stream must be a boolean")
 
         samples = self.expected_samples(text, rate, float(speed))
-        seed = int.from_bytes(hashlib.sha256(f"{voice}\0{text}".encode()).digest()[:8], "little")
-        pcm = await asyncio.to_thread(_speech_pcm, samples, rate, _pitch(voice), seed, float(gain))
-        audio = await asyncio.to_thread(_encode, pcm, rate, fmt)
+        audio = await self._audio(samples, rate, fmt, voice, text, float(gain))
         seconds = samples / rate
         delay = self.first_byte_delay + (fault.seconds if fault is not None and fault.kind == "slow" else 0.0)
         cut_at = fault.after_bytes if fault is not None and fault.kind == "cut" else None
@@ -738,6 +756,9 @@ class FakeSiliconFlow:
         response = web.StreamResponse(status=200, headers=headers)
         response.enable_chunked_encoding()
         await response.prepare(request)
+        if self.on_schedule and cut_at is None:
+            return await self._stream_on_schedule(response, rec, self._chunks(audio, fmt, rate), delay,
+                                                  seconds * self.realtime_factor)
         if delay:
             await asyncio.sleep(delay)
         for chunk in self._chunks(audio, fmt, rate):
@@ -748,13 +769,68 @@ class FakeSiliconFlow:
                 await response.write(chunk)
             except ConnectionResetError:
                 return response  # the client stopped reading (e.g. it refused an oversized answer)
+            if rec.first_byte_at is None:
+                rec.first_byte_at = time.monotonic()
             rec.bytes_sent += len(chunk)
             if self.realtime_factor > 0:
                 await asyncio.sleep(seconds * len(chunk) / max(1, len(audio)) * self.realtime_factor)
         # before the terminating chunk: a client that has seen the end must find the request completed
         rec.completed = True
+        rec.completed_at = time.monotonic()
         await response.write_eof()
         return response
+
+    async def _stream_on_schedule(self, response: web.StreamResponse, rec: RecordedRequest, chunks: list[bytes],
+                                  delay: float, wall: float) -> web.StreamResponse:
+        """Stream ``chunks`` on a clock started at the request's arrival: byte k of the audio leaves at
+        ``arrival + delay + wall * k / total``; the chunks due by now leave in one write."""
+        total = max(1, sum(len(c) for c in chunks))
+        start = rec.received_at + delay
+        index = 0
+        while index < len(chunks):
+            due = start + wall * rec.bytes_sent / total
+            if due > time.monotonic():
+                await asyncio.sleep(due - time.monotonic())
+            now = time.monotonic()
+            batch = [chunks[index]]
+            size = len(chunks[index])
+            index += 1
+            while index < len(chunks) and start + wall * (rec.bytes_sent + size) / total <= now:
+                batch.append(chunks[index])
+                size += len(chunks[index])
+                index += 1
+            data = b"".join(batch)
+            try:
+                await response.write(data)
+            except ConnectionResetError:
+                return response
+            if rec.first_byte_at is None:
+                rec.first_byte_at = time.monotonic()
+            rec.bytes_sent += len(data)
+        end = start + wall
+        if end > time.monotonic():
+            await asyncio.sleep(end - time.monotonic())
+        rec.completed = True
+        rec.completed_at = time.monotonic()
+        await response.write_eof()
+        return response
+
+    async def _audio(self, samples: int, rate: int, fmt: str, voice: str, text: str, gain: float) -> bytes:
+        """The speech audio for a request (with ``reuse_audio``, made once per voice, length, format and gain)."""
+        if not self.reuse_audio:
+            seed = int.from_bytes(hashlib.sha256(f"{voice}\0{text}".encode()).digest()[:8], "little")
+            pcm = await asyncio.to_thread(_speech_pcm, samples, rate, _pitch(voice), seed, gain)
+            return await asyncio.to_thread(_encode, pcm, rate, fmt)
+        key = (samples, rate, fmt, voice, gain)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = asyncio.ensure_future(self._audio_once(samples, rate, fmt, voice, gain))
+        return await asyncio.shield(made)
+
+    @staticmethod
+    async def _audio_once(samples: int, rate: int, fmt: str, voice: str, gain: float) -> bytes:
+        pcm = await asyncio.to_thread(_speech_pcm, samples, rate, _pitch(voice), 0, gain)
+        return await asyncio.to_thread(_encode, pcm, rate, fmt)
 
     async def _cut(self, request: web.Request, response: web.StreamResponse, rec: RecordedRequest,
                    data: bytes) -> None:

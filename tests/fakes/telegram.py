@@ -20,6 +20,9 @@ Faults: :meth:`fail` makes the next matching calls fail with a Telegram error bo
 answer to one callback query, getFile of a file over 20 MB ("file is too big"), deleteMessage in a
 chat listed in ``cannot_delete``, and editing a message to the same content ("message is not modified").
 
+Flood control (opt-in, off by default): :meth:`FakeTelegram.limit_flood` makes the fake refuse calls over
+Telegram's rate limits with 429 and ``parameters.retry_after``, as :class:`FloodLimits` describes.
+
 :class:`Updates` builds update dicts (messages with command entities, voice notes, audio, documents,
 replies, callback queries) to feed to ``Application.process_update(Update.de_json(...))``.
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import secrets
 import time
 from collections.abc import Iterable
@@ -95,6 +99,60 @@ class FakeFile:
                 "mime_type": mime_type, "file_size": self.file_size}
 
 
+#: Calls that post a new message in a chat (what the per-chat limit counts).
+_NEW_MESSAGE_METHODS = frozenset({"sendMessage", "sendVoice", "sendAudio", "sendDocument"})
+
+
+@dataclass(slots=True)
+class FloodLimits:
+    """Telegram's flood limits as the fake models them: two token buckets, refilled continuously.
+
+    * The bot overall: ``per_second`` tokens a second, at most ``burst`` saved up. Every call that names a
+      chat (a ``chat_id``: messages, chat actions, edits, deletions…) takes one, which is how PTB's
+      AIORateLimiter counts them too; getUpdates, getMe, getFile, answerCallbackQuery… take none.
+    * Each chat: ``chat_per_second`` and ``chat_burst``, taken only by calls that post a new message
+      (sendMessage, sendVoice, sendAudio, sendDocument); a chat action does not post one.
+
+    A call over either limit is answered 429 ``Too Many Requests: retry after N`` with
+    ``parameters.retry_after`` = N, the whole seconds until both buckets hold a token again (at least 1,
+    as Telegram sends integers), and takes no token. Groups' 20 messages a minute are not modelled.
+    """
+
+    per_second: float = 30.0
+    burst: float = 30.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 1.0
+    #: Filled in as the fake runs: [tokens, time of the last refill] for the bot and for each chat.
+    _overall: list[float] = field(default_factory=list, init=False, repr=False)
+    _chats: dict[Any, list[float]] = field(default_factory=dict, init=False, repr=False)
+
+    def take(self, method: str, chat_id: Any, now: float) -> int | None:
+        """Take the call's tokens and return None, or return the seconds to wait (and take nothing)."""
+        if chat_id is None:
+            return None
+        overall = self._refill(self._overall, self.per_second, self.burst, now)
+        wait = max(0.0, (1.0 - overall[0]) / self.per_second)
+        chat = None
+        if method in _NEW_MESSAGE_METHODS:
+            chat = self._refill(self._chats.setdefault(chat_id, []), self.chat_per_second, self.chat_burst, now)
+            wait = max(wait, (1.0 - chat[0]) / self.chat_per_second)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        overall[0] -= 1.0
+        if chat is not None:
+            chat[0] -= 1.0
+        return None
+
+    @staticmethod
+    def _refill(bucket: list[float], rate: float, burst: float, now: float) -> list[float]:
+        if not bucket:
+            bucket.extend((burst, now))
+        else:
+            bucket[0] = min(burst, bucket[0] + (now - bucket[1]) * rate)
+            bucket[1] = now
+        return bucket
+
+
 @dataclass(slots=True)
 class _Fault:
     method: str
@@ -125,6 +183,7 @@ class FakeTelegram:
         self.deleted: list[tuple[int, int]] = []
         self.webhook: dict[str, Any] | None = None
         self._faults: list[_Fault] = []
+        self._flood: FloodLimits | None = None
         self._answered: set[str] = set()
         self._ids = itertools.count(100_000)
         self._file_ids = itertools.count(1)
@@ -179,6 +238,15 @@ class FakeTelegram:
 
     def clear_faults(self) -> None:
         self._faults.clear()
+
+    def limit_flood(self, limits: FloodLimits | None = None) -> FloodLimits:
+        """Enforce Telegram's flood limits from now on (``limits``: default, 30/s overall and 1/s per chat)."""
+        self._flood = limits or FloodLimits()
+        return self._flood
+
+    def flood_refusals(self) -> list[Call]:
+        """Calls refused with 429 (by the flood limits or an injected fault), oldest first."""
+        return [c for c in self.calls if c.status == 429]
 
     def add_file(self, data: bytes, *, file_path: str | None = None, file_size: int | None = None,
                  file_id: str | None = None) -> FakeFile:
@@ -256,6 +324,10 @@ class FakeTelegram:
         fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:
             return self._error(call, fault.error_code, fault.description, retry_after=fault.retry_after)
+        if self._flood is not None:
+            wait = self._flood.take(method, params.get("chat_id"), time.monotonic())
+            if wait is not None:
+                return self._error(call, 429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             return self._error(call, 404, "Not Found: method not found")
@@ -611,4 +683,5 @@ def button_data(markup: dict[str, Any] | None, text_contains: str) -> str:
     raise LookupError(f"no button with {text_contains!r} in {[b.get('text') for b in buttons(markup)]}")
 
 
-__all__: Iterable[str] = ["Call", "FakeFile", "FakeTelegram", "Updates", "UploadedFile", "button_data", "buttons"]
+__all__: Iterable[str] = ["Call", "FakeFile", "FakeTelegram", "FloodLimits", "Updates", "UploadedFile", "button_data",
+                          "buttons"]
