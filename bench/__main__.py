@@ -1,7 +1,8 @@
-"""``python -m bench`` runs every benchmark below; ``python -m bench NAME [NAME …]`` runs those.
+"""``python -m bench`` runs every benchmark below; ``python -m bench NAME [NAME …] [--OPTION …]`` runs those.
 
 To add one: write ``bench/NAME.py`` with ``def run() -> dict`` (or ``async def run()``) returning
-``{"title", "columns", "rows", …}`` (see :mod:`bench.common`) and add its name to ``BENCHES``.
+``{"title", "columns", "rows", …}`` (see :mod:`bench.common`) and add its name to ``BENCHES``. A bench whose
+``run(argv)`` takes an argument gets the options after the names (e.g. ``python -m bench burst --quick``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ BENCHES: dict[str, str] = {
     "text": "bench.text",
     "notes": "bench.notes",
     "scale": "bench.scale",
+    "burst": "bench.burst",
 }
 
 
-def run_one(name: str) -> dict[str, Any]:
-    """Import the bench module, call its ``run()`` (awaiting it if async), print and save the result."""
+def run_one(name: str, options: list[str] | None = None) -> dict[str, Any]:
+    """Import the bench module, call its ``run()`` (with ``options``, if any; awaiting it if async), print and
+    save the result."""
     module = importlib.import_module(BENCHES[name])
-    outcome = module.run()
+    outcome = module.run(options) if options else module.run()
     if inspect.isawaitable(outcome):
         outcome = asyncio.run(outcome)
     report(name, outcome)
@@ -38,17 +41,19 @@ def run_one(name: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (2 for an unknown bench, 1 if one failed)."""
-    names = list(argv if argv is not None else sys.argv[1:]) or list(BENCHES)
+    args = list(argv if argv is not None else sys.argv[1:])
+    split = next((i for i, a in enumerate(args) if a.startswith("-")), len(args))
+    names, options = args[:split] or list(BENCHES), args[split:]
     unknown = [n for n in names if n not in BENCHES]
-    if unknown or any(n in ("-h", "--help") for n in names):
-        print(f"usage: python -m bench [{'|'.join(BENCHES)}] ...", file=sys.stderr)
-        return 2 if unknown and not any(n in ("-h", "--help") for n in names) else 0
+    if unknown or (options and not args[:split]):
+        print(f"usage: python -m bench [{'|'.join(BENCHES)}] ... [--OPTION ...]", file=sys.stderr)
+        return 2 if unknown or not any(o in ("-h", "--help") for o in options) else 0
     failed = []
     for name in names:
         start = time.perf_counter()
         print(f"running bench '{name}' …", flush=True)
         try:
-            run_one(name)
+            run_one(name, options)
         except Exception as exc:  # noqa: BLE001 - one broken bench must not hide the others' numbers
             failed.append(name)
             print(f"bench '{name}' failed: {exc!r}", file=sys.stderr)
