@@ -26,6 +26,13 @@ Columns:
 * **peak RSS**: the bot process's ``VmHWM``; **threads**: the most ``Threads`` seen (sampled every 200 ms);
 * **429s**: calls the fake Bot API refused for flooding.
 
+Seen on a 2-core machine shared with other work: every chat is answered, but at N = 500 the median note
+takes 60-100 s against an 18 s floor, and even the first note of a burst of 200 takes ~20 s (all requests
+progress together, so none finishes early). The fake provider keeps its time (every stream 1.35-1.45 s); the
+bot does not: ~0.2 CPU s a note (Opus encoding, ~4 native codec threads per open encoder: ~500 threads at
+the 128 concurrent updates), and the record_voice chat action repeated every 4 s while a note waits makes
+~4 chat actions a note, 80 % of the Bot API calls, sharing the 30/s budget with the notes themselves.
+
 Options (argv after ``burst``, or the environment): ``--quick`` (N = 1, 20 on SQLite),
 ``--sizes 1,20,200`` (``VOICEBRIDGE_BENCH_BURST_SIZES``), ``--databases sqlite,postgres``
 (``VOICEBRIDGE_BENCH_BURST_DATABASES``), ``--timeout SECONDS`` (per row; default ten times the floor plus
@@ -231,7 +238,7 @@ def _measure(row: dict[str, Any], processes: Processes, tmp: Path, database_url:
     tg_report = ask(tg_conn, ("report",), STEP_TIMEOUT, "the fake Bot API's report")
     sf_report = ask(sf_conn, ("report",), STEP_TIMEOUT, "the fake SiliconFlow's report")
     latencies = sorted(at - tg_report["pushed_at"] for at in tg_report["arrivals"].values())
-    row.update(answered=len(latencies), latencies=latencies, calls=tg_report["calls"],
+    row.update(answered=len(latencies), latencies=latencies, calls=tg_report["calls"], aborted=tg_report["aborted"],
                refused=sum(v for k, v in tg_report["calls"].items() if k.endswith(" 429")),
                provider_took=sf_report["took"], provider_requests=sf_report["requests"])
 
@@ -243,19 +250,22 @@ def _tail(log: Path, lines: int = 20) -> list[str]:
         return []
 
 
-def _warnings(log: Path) -> dict[str, int]:
-    """WARNING and ERROR lines of the bot's log, by logger."""
+def _warnings(log: Path, keep: int = 5) -> dict[str, Any]:
+    """WARNING and ERROR lines of the bot's log: how many by logger, and the first ``keep`` of them."""
     counts: dict[str, int] = {}
+    first: list[str] = []
     try:
         text = log.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return counts
+        return {}
     for line in text.splitlines():
         parts = line.split(" ", 4)
         if len(parts) > 3 and parts[2] in ("WARNING", "ERROR", "CRITICAL"):
             key = f"{parts[2]} {parts[3].rstrip(':')}"
             counts[key] = counts.get(key, 0) + 1
-    return counts
+            if len(first) < keep:
+                first.append(line)
+    return {"counts": counts, "first": first} if counts else {}
 
 
 # --- the table --------------------------------------------------------------------------------------------
@@ -290,13 +300,15 @@ def row_note(row: dict[str, Any]) -> str:
         parts.append(f"event loop thread {row['main_thread_cpu']:.1f} of {row['cpu']:.1f} CPU s")
         parts.append("threads at the peak " + ", ".join(f"{k} {v}" for k, v in row["threads_at_peak"].items()))
     if "calls" in row:
-        parts.append("Bot API calls " + ", ".join(f"{k} {v}" for k, v in row["calls"].items()
-                                                  if k.startswith(("send", "edit"))))
+        sends = {k: v for k, v in row["calls"].items() if k.startswith(("send", "edit"))}
+        parts.append("Bot API calls " + ", ".join(f"{k} {v}" for k, v in sends.items())
+                     + f" ({sum(sends.values()) / TELEGRAM_PER_SECOND:.0f} s of Telegram's 30/s; "
+                     f"{row['aborted']} abandoned mid-request)")
     took = row.get("provider_took")
     if took:
         parts.append(f"fake provider: {len(took)} streams (the probe too) of {min(took):.2f}-{max(took):.2f} s")
     if row.get("log_warnings"):
-        parts.append(f"logged {row['log_warnings']}")
+        parts.append(f"logged {row['log_warnings']['counts']}, first: {row['log_warnings']['first'][0]}")
     if row.get("profile"):
         parts.append(f"profile in {row['profile']}")
     return f"N={row['n']} {row['database']}: " + "; ".join(parts) if parts else ""
