@@ -19,17 +19,36 @@ from telegram.ext import AIORateLimiter
 from core.errors import Busy
 
 
-class RateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter, except that chat actions don't use up a group's 20 messages a minute.
+#: The share of the bot's overall rate that must be free for a chat action to be sent at all.
+CHAT_ACTION_HEADROOM = 1 / 3
 
-    ``record_voice`` is repeated every few seconds while synthesizing; counted against the group
-    bucket it would delay the group's real messages. Chat actions still count toward the bot's
-    overall rate and still wait out a RetryAfter. (Only the limiter's view of the request changes;
+
+class RateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter, except that chat actions never stand in the way of messages.
+
+    ``record_voice`` is repeated every few seconds while synthesizing. A chat action is sent only when
+    the bot's overall budget has room to spare (a third of it free) and no message is waiting for it;
+    otherwise it is skipped (the status is cosmetic, a voice note is what the user waits for). A chat
+    action that is sent doesn't use up a group's 20 messages a minute, but still counts toward the
+    bot's overall rate and still waits out a RetryAfter. (Only the limiter's view of the request changes;
     the request itself is sent unchanged.)
     """
 
+    #: Chat actions skipped because messages needed the budget (for tests and the burst bench).
+    skipped_chat_actions = 0
+
+    def _room_for_chat_action(self) -> bool:
+        limiter = getattr(self, "_base_limiter", None)
+        if limiter is None:
+            return True
+        waiting = getattr(limiter, "_waiters", None)
+        return not waiting and limiter.has_capacity(limiter.max_rate * CHAT_ACTION_HEADROOM)
+
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         if endpoint == "sendChatAction":
+            if not self._room_for_chat_action():
+                self.skipped_chat_actions += 1
+                return True  # what Telegram answers to a chat action
             data = {"chat_id": 0}  # a chat, but not a group
         return await super().process_request(callback=callback, args=args, kwargs=kwargs, endpoint=endpoint,
                                               data=data, rate_limit_args=rate_limit_args)

@@ -56,42 +56,73 @@ class VoiceForbiddenChats:
 
 
 class ChatActionLoop:
-    """Send a chat action now and every ``interval`` seconds until closed; :meth:`poke` resends at once."""
+    """Send a chat action now and every ``interval`` seconds until closed; :meth:`poke` resends at once.
+
+    One loop per chat (and topic) at a time: requests that overlap in one chat share the loop that is
+    already running, which stops when the last of them ends.
+    """
+
+    _running: dict[tuple[int, int, int | None], _SharedAction] = {}
 
     def __init__(self, bot, chat_id: int, action: str = ChatAction.RECORD_VOICE, *, interval: float = 4.0,
                  thread_id: int | None = None) -> None:
         self._bot = bot
-        self._chat_id = chat_id
+        self._key = (id(bot), chat_id, thread_id)
         self._action = action
         self._interval = interval
         self._thread_id = thread_id
-        self._poke = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._bot.send_chat_action(self._chat_id, self._action, message_thread_id=self._thread_id)
-            except TelegramError as exc:  # cosmetic: never fail a request over it
-                log.debug("chat action failed: %s", type(exc).__name__)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), self._interval)
-            self._poke.clear()
+        self._shared: _SharedAction | None = None
 
     def poke(self) -> None:
         """The status was cleared by a sent message, and more is coming: show it again now."""
-        self._poke.set()
+        if self._shared is not None:
+            self._shared.poke.set()
 
     async def __aenter__(self) -> Self:
-        self._task = asyncio.create_task(self._run(), name=f"chat-action-{self._chat_id}")
+        shared = self._running.get(self._key)
+        if shared is None:
+            shared = self._running[self._key] = _SharedAction()
+            shared.task = asyncio.create_task(
+                _repeat_action(self._bot, self._key[1], self._action, self._thread_id, self._interval, shared.poke),
+                name=f"chat-action-{self._key[1]}")
+        shared.users += 1
+        self._shared = shared
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        shared, self._shared = self._shared, None
+        if shared is None:
+            return
+        shared.users -= 1
+        if shared.users > 0:
+            return
+        if self._running.get(self._key) is shared:
+            del self._running[self._key]
+        if shared.task is not None:
+            shared.task.cancel()
             with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await shared.task
+
+
+class _SharedAction:
+    """The one chat-action loop of a chat, and how many requests use it."""
+
+    def __init__(self) -> None:
+        self.poke = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.users = 0
+
+
+async def _repeat_action(bot, chat_id: int, action: str, thread_id: int | None, interval: float,
+                         poke: asyncio.Event) -> None:
+    while True:
+        try:
+            await bot.send_chat_action(chat_id, action, message_thread_id=thread_id)
+        except TelegramError as exc:  # cosmetic: never fail a request over it
+            log.debug("chat action failed: %s", type(exc).__name__)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(poke.wait(), interval)
+        poke.clear()
 
 
 def note_seconds(note: VoiceNote) -> int:

@@ -92,3 +92,29 @@ async def test_chat_actions_do_not_use_up_a_groups_message_budget() -> None:
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(call("sendMessage"), 0.3)  # and the group limit still holds
     await limiter.shutdown()
+
+
+async def test_a_chat_action_never_waits_ahead_of_a_message_for_the_overall_budget() -> None:
+    from bots.telegram.limits import RateLimiter
+
+    limiter = RateLimiter(overall_max_rate=3, overall_time_period=1)
+    await limiter.initialize()
+    sent: list[str] = []
+
+    async def post(endpoint: str, data: dict) -> bool:
+        sent.append(endpoint)
+        return True
+
+    async def call(endpoint: str) -> object:
+        data = {"chat_id": CHAT}
+        return await limiter.process_request(callback=post, args=(endpoint, data), kwargs={}, endpoint=endpoint,
+                                             data=data, rate_limit_args=None)
+
+    assert await call("sendChatAction") is True  # room to spare: sent
+    await call("sendVoice")
+    await call("sendVoice")  # the budget of 3 a second is now used up
+    start = time.monotonic()
+    assert await call("sendChatAction") is True  # answered at once, but not sent
+    assert time.monotonic() - start < 0.1
+    assert sent == ["sendChatAction", "sendVoice", "sendVoice"] and limiter.skipped_chat_actions == 1
+    await limiter.shutdown()

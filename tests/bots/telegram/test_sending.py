@@ -50,3 +50,35 @@ async def test_voice_messages_forbidden_falls_back_to_send_audio(bot: Harness) -
     # Remembered: the next note goes straight to sendAudio.
     await bot.send("/speak again")
     assert len(bot.tg.calls_to("sendVoice")) == 1 and len(bot.tg.calls_to("sendAudio")) == 2
+
+
+async def test_overlapping_requests_in_one_chat_share_one_chat_action_loop() -> None:
+    import asyncio
+
+    from bots.telegram.sending import ChatActionLoop
+
+    class Bot:
+        def __init__(self) -> None:
+            self.actions: list[tuple[int, str]] = []
+
+        async def send_chat_action(self, chat_id: int, action: str, message_thread_id=None) -> bool:
+            self.actions.append((chat_id, action))
+            return True
+
+    bot = Bot()
+    async with ChatActionLoop(bot, 1, "record_voice", interval=0.05) as first:
+        async with ChatActionLoop(bot, 1, "record_voice", interval=0.05), ChatActionLoop(bot, 2, interval=0.05):
+            assert len(ChatActionLoop._running) == 2  # chat 1 once, chat 2 once
+            assert [shared.users for shared in ChatActionLoop._running.values()] == [2, 1]
+            await asyncio.sleep(0.2)
+        assert len(ChatActionLoop._running) == 1  # chat 1's loop goes on for the request still running
+        before_poke = len(bot.actions)
+        first.poke()
+        await asyncio.sleep(0.02)
+        assert len(bot.actions) > before_poke
+    after = len(bot.actions)
+    await asyncio.sleep(0.12)
+    assert len(bot.actions) == after  # the loop stopped with the last request
+    assert ChatActionLoop._running == {}
+    in_chat_1 = [a for a in bot.actions if a[0] == 1]
+    assert len(in_chat_1) <= 8  # one loop every 50 ms for ~0.22 s plus the poke, not two
