@@ -68,21 +68,28 @@ async def test_user_gate_refuses_beyond_the_limit() -> None:
     assert gate.active(1) == 0
 
 
-async def test_chat_actions_do_not_use_up_a_groups_message_budget() -> None:
-    from bots.telegram.limits import RateLimiter
-
-    limiter = RateLimiter(group_max_rate=1, group_time_period=60)
-    await limiter.initialize()
+def _through(limiter, chat_id: int):
+    """``(sent, call)``: ``call(endpoint)`` goes through ``limiter`` to a Bot API that records it in ``sent``."""
     sent: list[str] = []
 
     async def post(endpoint: str, data: dict) -> bool:
         sent.append(endpoint)
         return True
 
-    async def call(endpoint: str) -> None:
-        data = {"chat_id": GROUP}
-        await limiter.process_request(callback=post, args=(endpoint, data), kwargs={}, endpoint=endpoint,
-                                      data=data, rate_limit_args=None)
+    async def call(endpoint: str) -> object:
+        data = {"chat_id": chat_id}
+        return await limiter.process_request(callback=post, args=(endpoint, data), kwargs={}, endpoint=endpoint,
+                                             data=data, rate_limit_args=None)
+
+    return sent, call
+
+
+async def test_chat_actions_do_not_use_up_a_groups_message_budget() -> None:
+    from bots.telegram.limits import RateLimiter
+
+    limiter = RateLimiter(group_max_rate=1, group_time_period=60)
+    await limiter.initialize()
+    sent, call = _through(limiter, GROUP)
 
     start = time.monotonic()
     for _ in range(3):
@@ -99,16 +106,7 @@ async def test_a_chat_action_never_waits_ahead_of_a_message_for_the_overall_budg
 
     limiter = RateLimiter(overall_max_rate=3, overall_time_period=1)
     await limiter.initialize()
-    sent: list[str] = []
-
-    async def post(endpoint: str, data: dict) -> bool:
-        sent.append(endpoint)
-        return True
-
-    async def call(endpoint: str) -> object:
-        data = {"chat_id": CHAT}
-        return await limiter.process_request(callback=post, args=(endpoint, data), kwargs={}, endpoint=endpoint,
-                                             data=data, rate_limit_args=None)
+    sent, call = _through(limiter, CHAT)
 
     assert await call("sendChatAction") is True  # room to spare: sent
     await call("sendVoice")
