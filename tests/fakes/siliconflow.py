@@ -91,6 +91,7 @@ import asyncio
 import base64
 import binascii
 import collections
+import contextlib
 import hashlib
 import io
 import json
@@ -777,7 +778,8 @@ class FakeSiliconFlow:
         # before the terminating chunk: a client that has seen the end must find the request completed
         rec.completed = True
         rec.completed_at = time.monotonic()
-        await response.write_eof()
+        with contextlib.suppress(ConnectionResetError):  # the client hung up after the audio, as clients may
+            await response.write_eof()
         return response
 
     async def _stream_on_schedule(self, response: web.StreamResponse, rec: RecordedRequest, chunks: list[bytes],
@@ -812,7 +814,8 @@ class FakeSiliconFlow:
             await asyncio.sleep(end - time.monotonic())
         rec.completed = True
         rec.completed_at = time.monotonic()
-        await response.write_eof()
+        with contextlib.suppress(ConnectionResetError):  # the client hung up after the audio, as clients may
+            await response.write_eof()
         return response
 
     async def _audio(self, samples: int, rate: int, fmt: str, voice: str, text: str, gain: float) -> bytes:
