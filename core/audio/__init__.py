@@ -15,6 +15,12 @@ The modules, each re-exported here (``from core import audio; audio.encode(...)`
   :func:`is_silent`, :func:`apply_gain`, :func:`pcm_duration`, and :func:`waveform` (the loudness
   points a voice note carries).
 * :mod:`core.audio.resample` — the resampler the decoder and the encoder share.
+* :mod:`core.audio.ogg` — Ogg pages read as bytes arrive and written, with their checksum
+  (:class:`OggError` for bytes that are not Ogg).
+* :mod:`core.audio.opus_join` — :class:`OggOpusJoiner`: Ogg/Opus streams (one per provider request)
+  joined into one stream without decoding, granule positions continuous, the end trimmed.
+* :mod:`core.audio.passthrough` — :class:`OpusNoteJoiner`: a voice note from a provider's Ogg/Opus
+  (joined as above, the waveform from decoding), the counterpart of :class:`StreamingNoteEncoder`.
 
 PCM everywhere in this package means signed 16-bit little-endian **mono** samples (``core.models.PCMChunk``).
 
@@ -40,11 +46,19 @@ from core.audio.notes import (
     encode,
     encode_sync,
 )
+from core.audio.ogg import OggError
+from core.audio.opus_join import JoinedOpus, OggOpusJoiner, OpusHead
+from core.audio.passthrough import OpusNoteJoiner
 from core.audio.pcm import apply_gain, is_silent, pcm_duration, rms_db, trim_silence, waveform
 
 __all__ = [
     "OPUS_RATE",
+    "JoinedOpus",
     "NoteFormat",
+    "OggError",
+    "OggOpusJoiner",
+    "OpusHead",
+    "OpusNoteJoiner",
     "StreamingNoteEncoder",
     "apply_gain",
     "decode_upload",
