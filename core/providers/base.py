@@ -1,4 +1,4 @@
-"""The one interface every speech provider implements."""
+"""The one interface every speech provider implements, and the one a provider that can answer in Ogg/Opus adds."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ class TTSProvider(Protocol):
     #: Whether :meth:`synthesize` follows ``SynthesisRequest.instruction`` (a speaking style, or a dialect
     #: such as Cantonese asked for in words); an engine that does not ignores it.
     supports_instruction: bool
+    #: Whether the engine is an :class:`OpusTTSProvider` too: it can answer in Ogg/Opus, so a voice note can
+    #: carry its audio as it is, never decoded nor encoded again.
+    supports_opus: bool
 
     def synthesize(self, request: SynthesisRequest, *, api_key: str | None = None) -> AsyncIterator[PCMChunk]:
         """Stream speech as PCM chunks while it is being produced.
@@ -50,4 +53,18 @@ class TTSProvider(Protocol):
 
     async def aclose(self) -> None:
         """Release resources the provider owns (not the shared HTTP client)."""
+        ...
+
+
+@runtime_checkable
+class OpusTTSProvider(TTSProvider, Protocol):
+    """A speech engine that can also answer in Ogg/Opus (``supports_opus`` is True)."""
+
+    def synthesize_opus(self, request: SynthesisRequest, *, api_key: str | None = None) -> AsyncIterator[bytes]:
+        """Stream speech as one Ogg/Opus file at 48 kHz (``request.sample_rate`` is ignored), its bytes as they
+        arrive; speed and gain are applied by the engine.
+
+        Raises like :meth:`TTSProvider.synthesize` (retried only before the first bytes; a cut stream raises
+        ``ProviderStreamCut``). The bytes start with an Ogg page; the pages themselves are the caller's to check.
+        """
         ...

@@ -258,6 +258,7 @@ class LocalProvider:
     model = "espeak-ng"
     supports_cloning = False
     supports_instruction = False
+    supports_opus = False
     sample_rate = NATIVE_SAMPLE_RATE
 
     def __init__(self) -> None:

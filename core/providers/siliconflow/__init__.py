@@ -6,7 +6,7 @@ The modules:
   failure mapped to a :class:`~core.errors.ProviderError`;
 * :mod:`.answers` — reading and judging answers (content type, first bytes, JSON error bodies),
   and keeping the API key out of every message;
-* :mod:`.speech` — streaming speech as PCM, with its caps and deadline;
+* :mod:`.speech` — streaming speech as PCM or Ogg/Opus, with its caps and deadline;
 * :mod:`.provider` — :class:`SiliconFlowProvider`, the ``TTSProvider``: speech plus cloning, the
   voice list, deletion and transcription.
 

@@ -33,12 +33,13 @@ _URI_LIMIT = 512
 
 
 class SiliconFlowProvider(SiliconFlowSpeech):
-    """:class:`core.providers.base.TTSProvider` for SiliconFlow; constructed with the arguments of
+    """:class:`core.providers.base.OpusTTSProvider` for SiliconFlow; constructed with the arguments of
     :class:`~core.providers.siliconflow.client.SiliconFlowClient`."""
 
     name = "siliconflow"
     supports_cloning = True
     supports_instruction = True
+    supports_opus = True
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "unset"

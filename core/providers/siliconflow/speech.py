@@ -1,8 +1,9 @@
-"""Speech from SiliconFlow: CosyVoice2 streamed as ``pcm`` and yielded as it arrives.
+"""Speech from SiliconFlow: CosyVoice2 streamed as ``pcm`` (or Ogg/Opus) and yielded as it arrives.
 
-- Speech is always requested as a chunked ``pcm`` stream with an explicit ``sample_rate`` and
+- Speech is requested as a chunked ``pcm`` stream with an explicit ``sample_rate`` and
   yielded as :class:`~core.models.PCMChunk` while it arrives (an odd trailing byte waits for
-  the next chunk, so every chunk holds whole s16le samples).
+  the next chunk, so every chunk holds whole s16le samples); or, by :meth:`SiliconFlowSpeech.synthesize_opus`,
+  as ``opus`` at 48 kHz: an Ogg/Opus file, yielded as the bytes arrive.
 - ``<|…|>`` tokens are removed from the user's text and the instruction; the instruction goes
   in front as ``instruction<|endofprompt|>text``.
 - Retried like any idempotent call, but only *before* the first audio byte was yielded
@@ -12,12 +13,14 @@
   another file format (RIFF, Ogg, ID3, fLaC: we asked for headerless ``pcm``). A JSON error body
   (``{"code", "message"}``) maps to the error its code means (20012 → 400, 30001 → 402, 50505 → 503,
   an HTTP-like code as itself) and is retried like that status; anything else is
-  :class:`~core.errors.ProviderNotAudio`, as is an answer with no whole sample.
+  :class:`~core.errors.ProviderNotAudio`, as is an answer with no whole sample. An ``opus`` answer must
+  start with an Ogg page.
 - Capped: at most ``audio_seconds(text, speed)`` of audio, i.e.
   ``(audio_seconds_floor + audio_seconds_per_char × characters) / speed`` (15 s + 0.6 s per
   character: about 2.5× the slowest real CosyVoice2 Chinese, 8× English), as bytes at the
-  requested rate (→ ``ProviderNotAudio``; a declared ``Content-Length`` beyond it is refused before
-  any audio is handed out), optionally also ``max_audio_bytes``; and a wall-clock deadline of
+  requested rate, for ``opus`` as bytes at Opus's highest bit rate (→ ``ProviderNotAudio``; a declared
+  ``Content-Length`` beyond it is refused before any audio is handed out), optionally also
+  ``max_audio_bytes``; and a wall-clock deadline of
   ``first_byte_timeout + audio_seconds`` from sending the request (→ ``ProviderTimeout``; a consumer
   playing in real time needs at most the audio's duration).
 """
@@ -58,10 +61,14 @@ from core.providers.siliconflow.answers import (
 from core.providers.siliconflow.client import Budget, Failure, SiliconFlowClient, logger
 from core.text import strip_control_tokens  # the one rule for user text: see core.text
 
-__all__ = ["PCM_SAMPLE_RATES", "SiliconFlowSpeech"]
+__all__ = ["OPUS_SAMPLE_RATE", "PCM_SAMPLE_RATES", "SiliconFlowSpeech"]
 
 #: Sample rates SiliconFlow accepts for ``pcm``.
 PCM_SAMPLE_RATES: tuple[int, ...] = (8000, 16000, 24000, 32000, 44100)
+#: The one sample rate of ``opus``.
+OPUS_SAMPLE_RATE = 48000
+#: Opus at its highest bit rate (510 kbit/s) plus the Ogg pages around it, rounded up.
+OPUS_MAX_BYTES_PER_SECOND = 66_000
 
 
 class StatusFailure(Exception):
@@ -73,7 +80,7 @@ class StatusFailure(Exception):
 
 
 class SiliconFlowSpeech(SiliconFlowClient):
-    """The speech half of the provider: :meth:`synthesize` and the caps it enforces."""
+    """The speech half of the provider: :meth:`synthesize` (PCM), :meth:`synthesize_opus` and the caps they enforce."""
 
     async def synthesize(self, request: SynthesisRequest, *, api_key: str | None = None) -> AsyncIterator[PCMChunk]:
         """Stream ``request`` as s16le mono PCM at ``request.sample_rate``.
@@ -86,9 +93,46 @@ class SiliconFlowSpeech(SiliconFlowClient):
         key = self._key(api_key)
         payload = self._speech_payload(request)
         rate = payload["sample_rate"]
+        carry = b""
+        total = 0
+        stream = self._speech_stream(request, key, payload, self.max_speech_bytes(request, rate))
+        async with contextlib.aclosing(stream):
+            async for part in stream:
+                data = carry + part if carry else part
+                carry = b""
+                if len(data) % 2:
+                    data, carry = data[:-1], data[-1:]
+                if data:
+                    total += len(data)
+                    yield PCMChunk(data, rate)
+            if not total:
+                logger.warning("siliconflow speech: HTTP 200 answer holds no whole sample (%d bytes)", len(carry))
+                raise ProviderNotAudio("speech: 200 without a whole sample", status=200,
+                                       message="the service sent no audio")
+            if carry:
+                logger.debug("siliconflow speech ended on an odd byte; dropped it")
+
+    async def synthesize_opus(self, request: SynthesisRequest, *, api_key: str | None = None) -> AsyncIterator[bytes]:
+        """Stream ``request`` as Ogg/Opus at 48 kHz (``response_format: "opus"``), the bytes as they arrive.
+
+        ``request.sample_rate`` is ignored (Opus is 48 kHz); speed and gain are applied by the service.
+        Retries, caps, deadline and errors as :meth:`synthesize`; the answer must start with an Ogg page
+        (else :class:`~core.errors.ProviderNotAudio`); its pages are not checked here.
+        """
+        key = self._key(api_key)
+        payload = self._speech_payload(request, opus=True)
+        stream = self._speech_stream(request, key, payload, self.max_opus_bytes(request))
+        async with contextlib.aclosing(stream):
+            async for part in stream:
+                yield part
+
+    async def _speech_stream(self, request: SynthesisRequest, key: str, payload: dict[str, Any],
+                             max_bytes: int) -> AsyncIterator[bytes]:
+        """The answer to one speech request, as the bytes arrive: retried until the first of them,
+        capped at ``max_bytes`` and at the deadline of ``request``."""
+        opus = payload["response_format"] == "opus"
         url = self._url("/audio/speech")
         seconds = self.audio_seconds(request)
-        max_bytes = self.max_speech_bytes(request, rate)
         budget = Budget(self.total_timeout)
         loop = asyncio.get_running_loop()
         attempt = 0
@@ -98,7 +142,8 @@ class SiliconFlowSpeech(SiliconFlowClient):
             sent_at = loop.time()
             try:
                 chunks, first = await self._timed(
-                    self._open_speech(stack, url, payload, key, max_bytes), budget, limit=self.first_byte_timeout)
+                    self._open_speech(stack, url, payload, key, max_bytes, opus=opus), budget,
+                    limit=self.first_byte_timeout)
                 break
             except StatusFailure as exc:
                 failure = exc.failure
@@ -118,9 +163,7 @@ class SiliconFlowSpeech(SiliconFlowClient):
         # Wall clock, consumer time included: a consumer playing in real time needs the audio's duration.
         allowed = self.first_byte_timeout + seconds
         deadline = sent_at + allowed
-        carry = b""
         received = 0
-        total = 0
         try:
             data: bytes | None = first
             while data is not None:
@@ -130,13 +173,8 @@ class SiliconFlowSpeech(SiliconFlowClient):
                                    max_bytes, _spoken_chars(request))
                     raise ProviderNotAudio(f"speech: more than {max_bytes} bytes of audio", status=200,
                                            message="more audio than the text can take")
-                if carry:
-                    data, carry = carry + data, b""
-                if len(data) % 2:
-                    data, carry = data[:-1], data[-1:]
                 if data:
-                    total += len(data)
-                    yield PCMChunk(data, rate)
+                    yield data
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     raise self._deadline_error(allowed, received)
@@ -148,17 +186,11 @@ class SiliconFlowSpeech(SiliconFlowClient):
                         raise self._deadline_error(allowed, received) from exc
                     raise self._timeout_error("speech", budget, after_audio=True) from exc
                 except httpx.TimeoutException as exc:
-                    raise ProviderTimeout(f"speech: stalled mid-stream after {total} bytes", status=None,
+                    raise ProviderTimeout(f"speech: stalled mid-stream after {received} bytes", status=None,
                                           message="the audio stream stalled") from exc
                 except httpx.RequestError as exc:
-                    raise ProviderStreamCut(f"speech: {type(exc).__name__} after {total} bytes", status=None,
+                    raise ProviderStreamCut(f"speech: {type(exc).__name__} after {received} bytes", status=None,
                                             message="the audio stream was cut off") from exc
-            if not total:
-                logger.warning("siliconflow speech: HTTP 200 answer holds no whole sample (%d bytes)", received)
-                raise ProviderNotAudio("speech: 200 without a whole sample", status=200,
-                                       message="the service sent no audio")
-            if carry:
-                logger.debug("siliconflow speech ended on an odd byte; dropped it")
         finally:
             await stack.aclose()
 
@@ -170,7 +202,13 @@ class SiliconFlowSpeech(SiliconFlowClient):
     def max_speech_bytes(self, request: SynthesisRequest, sample_rate: int | None = None) -> int:
         """The largest speech answer accepted for ``request`` (s16le bytes at its sample rate)."""
         rate = sample_rate or request.sample_rate or self.sample_rate
-        limit = math.ceil(self.audio_seconds(request) * rate) * 2
+        return self._byte_cap(math.ceil(self.audio_seconds(request) * rate) * 2)
+
+    def max_opus_bytes(self, request: SynthesisRequest) -> int:
+        """The largest Ogg/Opus answer accepted for ``request``: its longest audio at Opus's highest bit rate."""
+        return self._byte_cap(math.ceil(self.audio_seconds(request) * OPUS_MAX_BYTES_PER_SECOND))
+
+    def _byte_cap(self, limit: int) -> int:
         return limit if self.max_audio_bytes is None else min(limit, self.max_audio_bytes)
 
     def _deadline_error(self, allowed: float, received: int) -> ProviderTimeout:
@@ -188,19 +226,19 @@ class SiliconFlowSpeech(SiliconFlowClient):
             return f"{self.model}:{voice.lower()}"
         raise UnknownVoice(name=voice)
 
-    def _speech_payload(self, request: SynthesisRequest) -> dict[str, Any]:
+    def _speech_payload(self, request: SynthesisRequest, *, opus: bool = False) -> dict[str, Any]:
         text = strip_control_tokens(request.text).strip()
         if not text:
             raise EmptyText()
         instruction = strip_control_tokens(request.instruction or "").strip()
-        rate = request.sample_rate or self.sample_rate
-        if rate not in PCM_SAMPLE_RATES:
+        rate = OPUS_SAMPLE_RATE if opus else request.sample_rate or self.sample_rate
+        if not opus and rate not in PCM_SAMPLE_RATES:
             raise InvalidValue(name="sample_rate", value=rate, allowed=", ".join(map(str, PCM_SAMPLE_RATES)))
         return {
             "model": self.model,
             "input": f"{instruction}<|endofprompt|>{text}" if instruction else text,
             "voice": self.voice_id(request.voice),
-            "response_format": "pcm",
+            "response_format": "opus" if opus else "pcm",
             "sample_rate": rate,
             "stream": True,
             "speed": float(request.speed),
@@ -208,8 +246,9 @@ class SiliconFlowSpeech(SiliconFlowClient):
         }
 
     async def _open_speech(self, stack: contextlib.AsyncExitStack, url: str, payload: dict[str, Any],
-                           key: str, max_bytes: int) -> tuple[AsyncIterator[bytes], bytes]:
-        """Send the speech request and wait for the first bytes; refuse what is not audio."""
+                           key: str, max_bytes: int, *, opus: bool) -> tuple[AsyncIterator[bytes], bytes]:
+        """Send the speech request and wait for the first bytes; refuse what is not audio (for ``pcm``
+        another file format; for ``opus`` anything but an Ogg page)."""
         response = await stack.enter_async_context(
             self._client.stream("POST", url, json=payload, headers=self._headers(key), timeout=self._stream_timeout))
         self._log_response("speech", response)
@@ -235,7 +274,8 @@ class SiliconFlowSpeech(SiliconFlowClient):
         if not head or is_text(head):
             rest, _ = await read_up_to(chunks, max(0, ERROR_BODY_LIMIT - len(head))) if head else (b"", False)
             raise self._not_audio(response, media, bytes(head) + rest, key)
-        if bytes(head[:4]).startswith(CONTAINER_MAGIC):
+        other_format = bytes(head[:4]) != b"OggS" if opus else bytes(head[:4]).startswith(CONTAINER_MAGIC)
+        if other_format:
             raise self._not_audio(response, media, bytes(head), key)
         return chunks, bytes(head)
 

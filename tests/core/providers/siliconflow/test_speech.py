@@ -4,12 +4,15 @@ retries before the first byte, none after, and 200 answers that are not audio.""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import math
 import socket
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import av
 import httpx
 import pytest
 
@@ -489,3 +492,96 @@ def test_not_audio_has_its_own_sentence_in_every_language() -> None:
     assert "isn't usable audio" in sentences["en"]
     assert len(set(sentences.values())) == 3
     assert all(s != error_text(ProviderProtocolError(status=200, message="x"), lang) for lang, s in sentences.items())
+
+
+# --- Ogg/Opus (response_format "opus"): the bytes as they come ---------------------------------------------------
+
+
+async def opus_bytes(provider: SiliconFlowProvider, request: SynthesisRequest, **kwargs: object) -> bytes:
+    return b"".join([part async for part in provider.synthesize_opus(request, **kwargs)])
+
+
+def played_samples(data: bytes) -> int:
+    with av.open(io.BytesIO(data)) as container:
+        return sum(frame.samples for frame in container.decode(audio=0))
+
+
+async def test_opus_is_asked_for_at_48_khz_and_streamed(sf_provider: SiliconFlowProvider,
+                                                        fake_siliconflow: FakeSiliconFlow) -> None:
+    assert sf_provider.supports_opus
+    fake_siliconflow.realtime_factor = 0.5
+    fake_siliconflow.chunk_size = 1000
+    request = SynthesisRequest(text="hello <|endofprompt|>world, and welcome back", voice="alex", speed=1.5,
+                               gain=-3, instruction="用开心的语气说", sample_rate=16000)
+    parts = [part async for part in sf_provider.synthesize_opus(request, api_key=USER_KEY)]
+    sent = fake_siliconflow.requests[-1]
+    assert sent.json == {
+        "model": MODEL,
+        "input": "用开心的语气说<|endofprompt|>hello world, and welcome back",
+        "voice": f"{MODEL}:alex",
+        "response_format": "opus",
+        "sample_rate": 48000,
+        "stream": True,
+        "speed": 1.5,
+        "gain": -3.0,
+    }
+    assert sent.api_key == USER_KEY
+    assert len(parts) > 2 and parts[0].startswith(b"OggS")
+    text = "hello world, and welcome back"
+    assert played_samples(b"".join(parts)) == fake_siliconflow.expected_samples(text, 48000, 1.5)
+
+
+async def test_opus_is_retried_before_the_first_byte_only(sf_provider_factory: Factory,
+                                                          fake_siliconflow: FakeSiliconFlow) -> None:
+    fake_siliconflow.fail(503, times=2)
+    data = await opus_bytes(sf_provider_factory(sleep=RecordingSleep()), say("a" * 30))
+    assert played_samples(data) == fake_siliconflow.expected_samples("a" * 30, 48000)
+    assert len(fake_siliconflow.requests_for("speech")) == 3
+
+    fake_siliconflow.cut_stream(after_bytes=3000)
+    received = 0
+    with pytest.raises(ProviderStreamCut):
+        async for part in sf_provider_factory().synthesize_opus(say("a" * 40)):
+            received += len(part)
+    assert received == 3000 and len(fake_siliconflow.requests_for("speech")) == 4
+
+
+@pytest.mark.parametrize("fault", ["pcm", "html", "empty", "json"])
+async def test_an_opus_answer_that_is_not_ogg_is_not_audio(sf_provider: SiliconFlowProvider,
+                                                           fake_siliconflow: FakeSiliconFlow, fault: str) -> None:
+    if fault == "pcm":
+        fake_siliconflow.fail(200, endpoint="speech", body=b"\x01\x80" * 500, content_type="audio/opus")
+    elif fault == "html":
+        fake_siliconflow.ok_html(f"<html>{BODY_MARKER}</html>", endpoint="speech")
+    elif fault == "empty":
+        fake_siliconflow.ok_empty(endpoint="speech")
+    else:
+        fake_siliconflow.ok_json_error(12345, endpoint="speech")
+    received = 0
+    with pytest.raises(ProviderNotAudio) as caught:
+        async for part in sf_provider.synthesize_opus(say()):
+            received += len(part)
+    assert received == 0 and isinstance(caught.value, ProviderUnavailable)  # so the service falls back
+    assert_quotes_nothing(caught.value, BODY_MARKER)
+
+
+async def test_opus_has_the_caps_and_deadline_of_pcm(sf_provider_factory: Factory,
+                                                     fake_siliconflow: FakeSiliconFlow) -> None:
+    provider = sf_provider_factory()
+    cap = provider.max_opus_bytes(say())
+    assert cap == math.ceil(provider.audio_seconds(say()) * 66_000)  # Opus at 510 kbit/s, with its pages
+    fake_siliconflow.oversize(3 * cap)
+    received = 0
+    with pytest.raises(ProviderNotAudio) as caught:
+        async for part in provider.synthesize_opus(say()):
+            received += len(part)
+    assert 0 < received <= cap and caught.value.params["message"] == "more audio than the text can take"
+    assert sf_provider_factory(max_audio_bytes=1000).max_opus_bytes(say()) == 1000
+
+    tiny = b"OggS" + bytes(60)  # the provider only checks the first page starts like one
+    fake_siliconflow.endless_stream(chunk=tiny, interval=0.02)
+    slow = sf_provider_factory(first_byte_timeout=0.5, total_timeout=60, audio_seconds_floor=0.5,
+                               audio_seconds_per_char=0.05)
+    with pytest.raises(ProviderTimeout) as timed_out:
+        await opus_bytes(slow, say())
+    assert timed_out.value.params["message"] == "no complete answer within 1.6 s"
