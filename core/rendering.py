@@ -1,4 +1,9 @@
-"""Making the audio of a prepared utterance: voice notes (cached) or a PCM stream, with the offline fallback."""
+"""Making the audio of a prepared utterance: voice notes (cached) or a PCM stream, with the offline fallback.
+
+An Ogg/Opus voice note from an engine that can answer in Opus carries the engine's own Opus packets (joined by
+:class:`core.audio.OpusNoteJoiner`, never decoded into PCM nor encoded again); other notes, and voice channels,
+take PCM (encoded here by :class:`core.audio.StreamingNoteEncoder`).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,22 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
-from typing import Protocol
+from typing import Protocol, cast
 
 from core import audio, text as textmod
 from core.cache import AudioCache
 from core.config import Config
 from core.engines import Engines
-from core.errors import AudioEmpty, ProviderRateLimited, ProviderUnavailable, VoiceKeyMismatch
+from core.errors import (
+    AudioEmpty,
+    ProviderNotAudio,
+    ProviderRateLimited,
+    ProviderUnavailable,
+    VoiceKeyMismatch,
+)
 from core.metrics import Metrics, outcome
 from core.models import AudioFormat, EncodedAudio, PCMChunk, SynthesisRequest, VoiceNote
+from core.providers.base import OpusTTSProvider, TTSProvider
 from core.utterance import Utterance
 from core.voices import voice_tag
 
@@ -41,16 +53,21 @@ class UsageRepository(Protocol):
 
 
 class Renderer:
-    """Turns utterances into audio; every rendering frees the user's slot when it ends, however it ends."""
+    """Turns utterances into audio; every rendering frees the user's slot when it ends, however it ends.
+
+    ``opus_passthrough``: whether Ogg/Opus notes take an engine's own Opus when it can answer in it (False: every
+    note is encoded here from PCM, as for MP3 and WAV).
+    """
 
     def __init__(self, repo: UsageRepository, engines: Engines, cache: AudioCache, metrics: Metrics,
-                 config: Config, release: Callable[[Utterance], None]) -> None:
+                 config: Config, release: Callable[[Utterance], None], *, opus_passthrough: bool = True) -> None:
         self.store = repo
         self.engines = engines
         self.cache = cache
         self.metrics = metrics
         self.config = config
         self._release = release
+        self.opus_passthrough = opus_passthrough
 
     async def _key(self, utt: Utterance) -> str | None:
         """The key that pays for ``utt``, looked up now (an utterance never carries one)."""
@@ -68,17 +85,24 @@ class Renderer:
         return SynthesisRequest(text=text, voice=utt.voice_id, speed=s.speed, gain=s.gain,
                                 language=s.language, instruction=utt.instruction, sample_rate=SAMPLE_RATE)
 
-    async def _pcm(self, utt: Utterance, text: str) -> AsyncIterator[PCMChunk]:
-        """PCM for ``text``, sentence by sentence; falls back to the offline engine for presets
-        when the provider is down before any audio came."""
+    async def _speech(self, utt: Utterance, text: str, *, opus: bool = False) -> AsyncIterator[PCMChunk | bytes]:
+        """The audio of ``text``, sentence by sentence: PCM chunks, or with ``opus`` the Ogg/Opus bytes of each
+        piece from an engine that can answer so. Falls back to the offline engine (PCM) for presets when the
+        provider is down before any audio of a piece came."""
         pieces = textmod.chunk_text(text, SYNTH_CHUNK_CHARS, first_max_chars=FIRST_CHUNK_CHARS)
         api_key = await self._key(utt)
         for piece in pieces:
             engine = self.engines.get(utt.engine)
             got_audio = False
             started = time.monotonic()
+            request = self._request(utt, piece)
             try:
-                async with contextlib.aclosing(engine.synthesize(self._request(utt, piece), api_key=api_key)) as stream:
+                if opus and _answers_opus(engine):
+                    speech: AsyncIterator[PCMChunk | bytes] = cast(OpusTTSProvider, engine).synthesize_opus(
+                        request, api_key=api_key)
+                else:
+                    speech = engine.synthesize(request, api_key=api_key)
+                async with contextlib.aclosing(speech) as stream:
                     async for chunk in stream:
                         if not got_audio:
                             self.metrics.first_audio.labels(engine.name).observe(time.monotonic() - started)
@@ -104,6 +128,43 @@ class Renderer:
                 else:
                     await self.store.add_usage(utt.user_id, nbytes, operator=utt.billed)
 
+    async def _pcm(self, utt: Utterance, text: str) -> AsyncIterator[PCMChunk]:
+        """:meth:`_speech` as PCM only."""
+        async with contextlib.aclosing(self._speech(utt, text)) as stream:
+            async for chunk in stream:
+                assert isinstance(chunk, PCMChunk)
+                yield chunk
+
+    def _passes_through(self, utt: Utterance, fmt: AudioFormat) -> bool:
+        """Whether a note of ``utt`` in ``fmt`` carries the engine's own Opus: an Ogg note from an engine that
+        answers in Opus. Nothing here needs the samples (speed and gain are the engine's)."""
+        return self.opus_passthrough and fmt == "ogg" and _answers_opus(self.engines.get(utt.engine))
+
+    async def _encode(self, utt: Utterance, text: str, fmt: AudioFormat) -> EncodedAudio:
+        """The voice note of ``text``: the engine's Ogg/Opus joined as it is (see :meth:`_passes_through`),
+        else PCM encoded here. When the offline engine takes over, its PCM is encoded here and, after
+        Opus from the provider, joined to it."""
+        joiner = audio.OpusNoteJoiner() if self._passes_through(utt, fmt) else None
+        encoder: audio.StreamingNoteEncoder | None = None
+        try:
+            async with contextlib.aclosing(self._speech(utt, text, opus=joiner is not None)) as stream:
+                async for chunk in stream:
+                    if isinstance(chunk, PCMChunk):
+                        encoder = encoder or audio.StreamingNoteEncoder(fmt)
+                        await asyncio.to_thread(encoder.feed, chunk.data, chunk.sample_rate)
+                    else:
+                        assert joiner is not None
+                        await asyncio.to_thread(joiner.feed, chunk)
+            if joiner is None or not joiner.started:
+                return await asyncio.to_thread((encoder or audio.StreamingNoteEncoder(fmt)).finish)
+            if encoder is not None:
+                await asyncio.to_thread(joiner.feed, (await asyncio.to_thread(encoder.finish)).data)
+            return await asyncio.to_thread(joiner.finish)
+        except audio.OggError as exc:
+            log.warning("the provider's Ogg/Opus cannot be used: %s", exc)
+            raise ProviderNotAudio(f"speech: {exc}", status=200,
+                                   message="the service sent something that is not audio") from exc
+
     def _cache_key(self, utt: Utterance, text: str, fmt: str) -> str:
         s = utt.settings
         engine = self.engines.get(utt.engine)
@@ -126,11 +187,7 @@ class Renderer:
                                            sample_count=int(meta.get("sample_count", 0)))
                     yield VoiceNote(audio=encoded, text=note_text, index=index, total=total, cached=True)
                     continue
-                encoder = audio.StreamingNoteEncoder(fmt)
-                async with contextlib.aclosing(self._pcm(utt, note_text)) as stream:
-                    async for chunk in stream:
-                        await asyncio.to_thread(encoder.feed, chunk.data, chunk.sample_rate)
-                encoded = await asyncio.to_thread(encoder.finish)
+                encoded = await self._encode(utt, note_text, fmt)
                 if encoded.sample_count == 0:
                     raise AudioEmpty()
                 # Audio in a cloned voice is its owner's personal data, whoever made it speak: tag it with
@@ -167,6 +224,11 @@ class Renderer:
         finally:
             self.metrics.utterances.labels(utt.engine, kind, result).inc()
             self._release(utt)
+
+
+def _answers_opus(engine: TTSProvider) -> bool:
+    """Whether ``engine`` can answer in Ogg/Opus (an engine that does not say cannot)."""
+    return bool(getattr(engine, "supports_opus", False))
 
 
 def plausible_duration(text: str, seconds: float) -> bool:

@@ -46,7 +46,8 @@ def inject(fake: FakeSiliconFlow, app, mode: str) -> None:
         # a short deadline for the test: 0.5 s + (0.5 s + 0.05 s per character)
         provider = app.service.remote
         provider.first_byte_timeout, provider.audio_seconds_floor, provider.audio_seconds_per_char = 0.5, 0.5, 0.05
-        fake.endless_stream(interval=0.02, times=None)
+        # a voice note asks for Opus: the endless answer is a chain of tiny Ogg/Opus files
+        fake.endless_stream(chunk=ogg_bytes(speech_like(0.02)), interval=0.02, times=None)
     elif mode == "oversize":
         fake.oversize(8 * 1024 * 1024, times=None)  # the cap for TEXT is ~1.5 MB of 24 kHz PCM
     else:  # pragma: no cover

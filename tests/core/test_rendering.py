@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+import av
 import pytest
 
+from core.errors import ProviderNotAudio, ProviderUnavailable
+from tests.core.audio.test_ogg import assert_one_valid_opus_stream
 from tests.core.people import ALICE, cache_files, decoded_seconds, speech_calls
 
 
@@ -21,7 +26,8 @@ async def test_offline_engine_speaks_a_real_voice_note(local_app):
 
 
 async def test_siliconflow_speech_request_and_usage(sf_app, fake_siliconflow):
-    result = await sf_app.service.speak(ALICE, "春节快到了！")
+    # MP3 is encoded here from PCM; an Ogg note takes the provider's Opus (test_ogg_note_passes_opus_through)
+    result = await sf_app.service.speak(ALICE, "春节快到了！", fmt="mp3")
     assert result.engine == "siliconflow"
     calls = speech_calls(fake_siliconflow)
     assert len(calls) == 1
@@ -84,3 +90,111 @@ async def test_implausibly_short_audio_is_served_but_never_cached(local_app, mon
     second = await svc.speak(ALICE, text)
     assert not second.notes[0].cached
     assert cache_files(svc) == set()
+
+
+# --- Ogg/Opus notes carry the provider's Opus (never decoded into PCM nor encoded again) ------------------------
+
+#: Three provider requests: the first piece is at most 80 characters, the others at most 200.
+PIECES_TEXT = ("The first sentence is short. "
+               + "The second sentence is rather longer, so that it lands in a piece of its own after the first one, "
+               + "and it goes on a little. "
+               + "And a third sentence follows it, long enough to need one more request to the provider as well, "
+               + "for the same reason.")
+
+
+def decoded_samples(data: bytes) -> int:
+    with av.open(io.BytesIO(data)) as container:
+        return sum(f.samples for f in container.decode(audio=0))
+
+
+async def test_an_ogg_note_passes_the_providers_opus_through(sf_app, fake_siliconflow):
+    result = await sf_app.service.speak(ALICE, PIECES_TEXT)
+    assert result.engine == "siliconflow" and len(result.notes) == 1
+    calls = speech_calls(fake_siliconflow)
+    assert len(calls) == 3
+    assert all(c["response_format"] == "opus" and c["sample_rate"] == 48000 and c["stream"] is True for c in calls)
+    assert "".join(c["input"] for c in calls).replace(" ", "") == PIECES_TEXT.replace(" ", "")
+    note = result.notes[0].audio
+    assert_one_valid_opus_stream(note.data)
+    assert decoded_samples(note.data) == note.sample_count and note.duration == note.sample_count / 48000
+    # the pieces as the provider spoke them, plus what joins cannot trim (later pre-skips, earlier end padding)
+    spoken = sum(fake_siliconflow.expected_samples(c["input"], 48000, 1.0) for c in calls)
+    assert spoken < note.sample_count < spoken + 2 * (312 + 960)
+    assert 0 < len(note.waveform) <= 256
+    usage = await sf_app.service.usage(ALICE)
+    assert usage.total_bytes == sum(len(c["input"].encode()) for c in calls) and usage.total_requests == 3
+
+    again = await sf_app.service.speak(ALICE, PIECES_TEXT)
+    assert len(speech_calls(fake_siliconflow)) == 3
+    cached = again.notes[0]
+    assert cached.cached and cached.audio.data == note.data
+    assert (cached.audio.duration, cached.audio.sample_count, cached.audio.waveform) == (
+        note.duration, note.sample_count, note.waveform)
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "wav"])
+async def test_mp3_and_wav_notes_are_encoded_from_pcm(sf_app, fake_siliconflow, fmt):
+    result = await sf_app.service.speak(ALICE, PIECES_TEXT, fmt=fmt)
+    assert result.notes[0].audio.format == fmt
+    assert {(c["response_format"], c["sample_rate"]) for c in speech_calls(fake_siliconflow)} == {("pcm", 24000)}
+
+
+async def test_voice_channels_keep_pcm(sf_app, fake_siliconflow):
+    async with sf_app.service.session(ALICE, "Spoken in a voice channel.") as utt:
+        chunks = [chunk async for chunk in sf_app.service.stream_pcm(utt)]
+    assert chunks and all(c.sample_rate == 24000 for c in chunks)
+    assert [c["response_format"] for c in speech_calls(fake_siliconflow)] == ["pcm"]
+
+
+async def test_without_pass_through_ogg_notes_are_encoded_from_pcm(sf_app, fake_siliconflow):
+    sf_app.service.cases.speech.renderer.opus_passthrough = False
+    utt = await sf_app.service.prepare(ALICE, "Encoded here, as before.")
+    notes = [note async for note in sf_app.service.render_notes(utt)]
+    assert notes[0].audio.format == "ogg" and decoded_samples(notes[0].audio.data) == notes[0].audio.sample_count
+    assert [c["response_format"] for c in speech_calls(fake_siliconflow)] == ["pcm"]
+
+
+async def test_the_first_piece_failing_falls_back_to_offline_pcm(sf_app, fake_siliconflow):
+    fake_siliconflow.fail(status=503, times=10)
+    result = await sf_app.service.speak(ALICE, PIECES_TEXT)
+    assert result.engine == "local" and "notice_fallback" in result.notices
+    assert {c["response_format"] for c in speech_calls(fake_siliconflow)} == {"opus"}
+    note = result.notes[0].audio
+    assert decoded_samples(note.data) == note.sample_count and note.duration > 3
+    assert (await sf_app.service.usage(ALICE)).total_bytes == 0
+
+
+async def test_a_later_piece_failing_joins_offline_speech_to_the_providers(sf_app, fake_siliconflow, monkeypatch):
+    provider = sf_app.service.remote
+    real = provider.synthesize_opus
+    calls = []
+
+    async def second_fails(request, *, api_key=None):
+        calls.append(request.text)
+        if len(calls) == 2:
+            raise ProviderUnavailable("down", status=503, message="down")
+        async for data in real(request, api_key=api_key):
+            yield data
+
+    monkeypatch.setattr(provider, "synthesize_opus", second_fails)
+    result = await sf_app.service.speak(ALICE, PIECES_TEXT)
+    assert len(calls) == 2 and "notice_fallback" in result.notices
+    note = result.notes[0].audio
+    assert_one_valid_opus_stream(note.data)
+    assert decoded_samples(note.data) == note.sample_count
+    first = fake_siliconflow.expected_samples(calls[0], 48000, 1.0)
+    assert note.sample_count > first + 48000  # the provider's first piece, then the offline engine's two
+    usage = await sf_app.service.usage(ALICE)
+    assert usage.total_bytes == len(calls[0].encode())  # only the piece the provider spoke is billed
+
+
+async def test_a_stream_that_is_not_ogg_opus_is_not_audio(sf_app, fake_siliconflow, monkeypatch):
+    provider = sf_app.service.remote
+
+    async def broken(request, *, api_key=None):
+        yield b"OggS" + bytes(60)
+
+    monkeypatch.setattr(provider, "synthesize_opus", broken)
+    with pytest.raises(ProviderNotAudio):
+        await sf_app.service.speak(ALICE, "Hello there.")
+    assert cache_files(sf_app.service) == set()
