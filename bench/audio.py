@@ -209,6 +209,7 @@ def run() -> dict[str, Any]:
     notes.append(f"ffmpeg: {how}" + (f" ({ffmpeg})" if ffmpeg else ""))
     notes.append("network and the provider's time-to-first-byte are common to both ways and left out")
     notes.append(f"python {sys.version.split()[0]}; times are wall clock on this machine")
+    _passthrough_rows(rows, raw, notes)
 
     return {
         "title": "audio: encoding speed and time to first sound",
@@ -217,6 +218,151 @@ def run() -> dict[str, Any]:
         "notes": notes,
         "raw": raw,
     }
+
+
+# --- 5. Ogg/Opus voice notes: the provider's Opus passed through vs PCM encoded here ----------------------------
+
+#: A voice note of about 50 s, spoken in the renderer's pieces (80 characters, then up to 200).
+PASSTHROUGH_TEXT = " ".join(f"Sentence {i} of a long reply is spoken here, at the pace of a calm voice." for i in range(10))
+PASSTHROUGH_CHARS_PER_SECOND = 15.0  # CosyVoice2 English, roughly
+PASSTHROUGH_NETWORK_CHUNK = 4096  # bytes of Ogg per network read
+PASSTHROUGH_RUNS = 7
+
+
+def _provider_answers(text: str) -> tuple[list[bytes], list[bytes], float]:
+    """What the provider sends for each piece of ``text``: 24 kHz PCM, and Ogg/Opus at 48 kHz (encoded here,
+    untimed, with FFmpeg's libopus defaults); and the seconds of audio."""
+    import io
+
+    import av
+    import numpy as np
+
+    from core.rendering import FIRST_CHUNK_CHARS, SYNTH_CHUNK_CHARS
+    from core.text import chunk_text
+
+    pcm, ogg = [], []
+    seconds = 0.0
+    for seed, piece in enumerate(chunk_text(text, SYNTH_CHUNK_CHARS, first_max_chars=FIRST_CHUNK_CHARS)):
+        length = len(piece) / PASSTHROUGH_CHARS_PER_SECOND
+        seconds += length
+        pcm.append(speech_like_pcm(length, RATE, seed=seed))
+        buf = io.BytesIO()
+        with av.open(buf, "w", format="ogg") as out:
+            stream = out.add_stream("libopus", rate=48000, layout="mono")
+            samples = np.frombuffer(speech_like_pcm(length, 48000, seed=seed), "<i2").reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+            frame.sample_rate = 48000
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                out.mux(packet)
+        ogg.append(buf.getvalue())
+    return pcm, ogg, seconds
+
+
+def _pyav_remux(ogg: list[bytes]) -> bytes:
+    """The other way to join without decoding: PyAV demuxes each piece and muxes its packets into one file."""
+    import io
+
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="ogg") as dst:
+        target = None
+        offset = 0
+        for data in ogg:
+            with av.open(io.BytesIO(data)) as src:
+                source = src.streams.audio[0]
+                target = target or dst.add_stream_from_template(source)
+                end = offset
+                for packet in src.demux(source):
+                    if packet.pts is None:
+                        continue
+                    packet.pts += offset
+                    packet.dts = packet.pts
+                    end = packet.pts + packet.duration
+                    packet.stream = target
+                    dst.mux(packet)
+                offset = end
+    return out.getvalue()
+
+
+def _cpu_per_audio_second(fn: Any, seconds: float) -> float:
+    """Median CPU seconds (every thread of the process) of ``fn()`` per second of audio."""
+    import time
+
+    fn()  # warm-up
+    spent = []
+    for _ in range(PASSTHROUGH_RUNS):
+        start = time.process_time()
+        fn()
+        spent.append(time.process_time() - start)
+    return percentile(spent, 50) / seconds
+
+
+def _passthrough_rows(rows: list[list[Any]], raw: dict[str, Any], notes: list[str]) -> None:
+    """CPU per second of voice-note audio: today's PCM path (encode here) vs the provider's Opus passed through
+    (join, and decode once for the waveform), same text; also the join alone, PyAV remuxing, and both as
+    ``Renderer.notes`` runs them (a worker-thread hop per network chunk)."""
+    import asyncio
+
+    pcm, ogg, seconds = _provider_answers(PASSTHROUGH_TEXT)
+    ogg_chunks = [data[i:i + PASSTHROUGH_NETWORK_CHUNK] for data in ogg
+                  for i in range(0, len(data), PASSTHROUGH_NETWORK_CHUNK)]
+    pcm_chunks = [chunk for data in pcm for chunk in _chunks(data, CHUNK_SECONDS, RATE)]
+
+    def pcm_path() -> Any:
+        encoder = audio.StreamingNoteEncoder("ogg")
+        for chunk in pcm_chunks:
+            encoder.feed(chunk, RATE)
+        return encoder.finish()
+
+    def passthrough() -> Any:
+        joiner = audio.OpusNoteJoiner()
+        for chunk in ogg_chunks:
+            joiner.feed(chunk)
+        return joiner.finish()
+
+    def join_only() -> Any:
+        joiner = audio.OggOpusJoiner()
+        for chunk in ogg_chunks:
+            joiner.feed(chunk)
+        return joiner.finish()
+
+    async def threaded(feed: Any, finish: Any, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            await asyncio.to_thread(feed, chunk)
+        await asyncio.to_thread(finish)
+
+    def pcm_threaded() -> None:
+        encoder = audio.StreamingNoteEncoder("ogg")
+        asyncio.run(threaded(lambda c: encoder.feed(c, RATE), encoder.finish, pcm_chunks))
+
+    def passthrough_threaded() -> None:
+        joiner = audio.OpusNoteJoiner()
+        asyncio.run(threaded(joiner.feed, joiner.finish, ogg_chunks))
+
+    cpu = {name: _cpu_per_audio_second(fn, seconds) for name, fn in (
+        ("pcm", pcm_path), ("passthrough", passthrough), ("join", join_only),
+        ("remux", lambda: _pyav_remux(ogg)), ("pcm_threaded", pcm_threaded),
+        ("passthrough_threaded", passthrough_threaded))}
+    note = passthrough()
+    kbps = sum(len(data) for data in ogg) * 8 / seconds / 1000
+    pieces = f"{len(ogg)} pieces, {seconds:.0f} s"
+    rows.append(["voice note CPU per audio second: PCM encoded here (today)", f"{ms(cpu['pcm'])}",
+                 f"StreamingNoteEncoder, 43 ms chunks of 24 kHz PCM; {pieces}"])
+    rows.append(["  provider's Opus passed through (join + waveform)", f"{ms(cpu['passthrough'])}",
+                 f"{cpu['pcm'] / cpu['passthrough']:.0f}x less; {PASSTHROUGH_NETWORK_CHUNK} B reads of "
+                 f"{kbps:.0f} kbps Ogg/Opus"])
+    rows.append(["  of which the join (no codec)", f"{ms(cpu['join'])}",
+                 f"{cpu['pcm'] / cpu['join']:.0f}x less; the rest decodes once for the waveform"])
+    rows.append(["  joined by PyAV remux instead (demux + mux)", f"{ms(cpu['remux'])}",
+                 f"{cpu['remux'] / cpu['join']:.1f}x the join; whole pieces only, no streaming"])
+    rows.append(["  both as Renderer.notes runs them (thread hop/chunk)",
+                 f"{ms(cpu['pcm_threaded'])} vs {ms(cpu['passthrough_threaded'])}",
+                 f"{cpu['pcm_threaded'] / cpu['passthrough_threaded']:.0f}x less CPU on the pass-through"])
+    raw["passthrough"] = {"cpu_per_audio_second": cpu, "seconds": seconds, "pieces": len(ogg), "kbps": kbps,
+                          "note_bytes": len(note.data), "sample_count": note.sample_count}
+    notes.append("voice-note CPU is time.process_time() (all threads) per second of audio, median of "
+                 f"{PASSTHROUGH_RUNS}; the provider's encoding is not counted")
 
 
 if __name__ == "__main__":  # python -m bench.audio

@@ -37,7 +37,7 @@ class OpusWaveform:
                 frames = self._decoder.decode(av.Packet(packet))
             except DECODE_FAILURES:
                 continue
-            decoded.extend(frame.to_ndarray()[0] for frame in frames)
+            decoded.extend(_first_channel(frame) for frame in frames)
         if not decoded:
             return
         self._held = decoded.pop()
@@ -52,6 +52,14 @@ class OpusWaveform:
             self._acc.add(_int16_scale(self._held[:max(0, sample_count - self._counted)]), OPUS_RATE)
             self._held = None
         return self._acc.result()
+
+
+def _first_channel(frame: av.AudioFrame) -> np.ndarray:
+    """The first channel's samples; for the decoder's float planes read in place (``to_ndarray`` copies
+    every channel and costs as much again as the decoding)."""
+    if frame.format.name == "fltp":
+        return np.frombuffer(frame.planes[0], dtype=np.float32, count=frame.samples)
+    return frame.to_ndarray()[0]
 
 
 def _int16_scale(samples: np.ndarray) -> np.ndarray:
