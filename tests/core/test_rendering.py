@@ -26,7 +26,7 @@ async def test_offline_engine_speaks_a_real_voice_note(local_app):
 
 
 async def test_siliconflow_speech_request_and_usage(sf_app, fake_siliconflow):
-    # MP3 is encoded here from PCM; an Ogg note takes the provider's Opus (test_ogg_note_passes_opus_through)
+    # MP3 is encoded here from PCM; an Ogg note takes the provider's Opus (test_an_ogg_note_passes_the_providers_opus_through)
     result = await sf_app.service.speak(ALICE, "春节快到了！", fmt="mp3")
     assert result.engine == "siliconflow"
     calls = speech_calls(fake_siliconflow)
