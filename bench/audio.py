@@ -223,7 +223,8 @@ def run() -> dict[str, Any]:
 # --- 5. Ogg/Opus voice notes: the provider's Opus passed through vs PCM encoded here ----------------------------
 
 #: A voice note of about 50 s, spoken in the renderer's pieces (80 characters, then up to 200).
-PASSTHROUGH_TEXT = " ".join(f"Sentence {i} of a long reply is spoken here, at the pace of a calm voice." for i in range(10))
+PASSTHROUGH_TEXT = " ".join(f"Sentence {i} of a long reply is spoken here, at the pace of a calm voice."
+                            for i in range(10))
 PASSTHROUGH_CHARS_PER_SECOND = 15.0  # CosyVoice2 English, roughly
 PASSTHROUGH_NETWORK_CHUNK = 4096  # bytes of Ogg per network read
 PASSTHROUGH_RUNS = 7
