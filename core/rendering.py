@@ -96,18 +96,30 @@ class Renderer:
             got_audio = False
             started = time.monotonic()
             request = self._request(utt, piece)
+            as_opus = opus and self.opus_passthrough and _answers_opus(engine)
             try:
-                if opus and _answers_opus(engine):
-                    speech: AsyncIterator[PCMChunk | bytes] = cast(OpusTTSProvider, engine).synthesize_opus(
-                        request, api_key=api_key)
-                else:
-                    speech = engine.synthesize(request, api_key=api_key)
-                async with contextlib.aclosing(speech) as stream:
-                    async for chunk in stream:
-                        if not got_audio:
-                            self.metrics.first_audio.labels(engine.name).observe(time.monotonic() - started)
-                        got_audio = True
-                        yield chunk
+                try:
+                    if as_opus:
+                        speech: AsyncIterator[PCMChunk | bytes] = cast(OpusTTSProvider, engine).synthesize_opus(
+                            request, api_key=api_key)
+                    else:
+                        speech = engine.synthesize(request, api_key=api_key)
+                    async with contextlib.aclosing(speech) as stream:
+                        async for chunk in stream:
+                            if not got_audio:
+                                self.metrics.first_audio.labels(engine.name).observe(time.monotonic() - started)
+                            got_audio = True
+                            yield chunk
+                except ProviderNotAudio:
+                    if not as_opus or got_audio:
+                        raise
+                    # Its Opus is not the Ogg/Opus we can pass through: ask it for PCM, now and from now on.
+                    log.warning("the speech service's Opus answer is not Ogg/Opus; asking it for PCM from now on")
+                    self.opus_passthrough = False
+                    async with contextlib.aclosing(engine.synthesize(request, api_key=api_key)) as stream:
+                        async for chunk in stream:
+                            got_audio = True
+                            yield chunk
             except (ProviderUnavailable, ProviderRateLimited) as exc:
                 if got_audio or self.engines.is_offline(utt.engine) or utt.clone_id is not None:
                     raise

@@ -198,3 +198,14 @@ async def test_a_stream_that_is_not_ogg_opus_is_not_audio(sf_app, fake_siliconfl
     with pytest.raises(ProviderNotAudio):
         await sf_app.service.speak(ALICE, "Hello there.")
     assert cache_files(sf_app.service) == set()
+
+
+async def test_an_opus_answer_that_is_not_ogg_is_asked_again_as_pcm_from_then_on(sf_app, fake_siliconflow):
+    fake_siliconflow.ok_html(endpoint="speech")  # not Ogg/Opus, once
+    result = await sf_app.service.speak(ALICE, "Hello there.")
+    assert result.engine == "siliconflow" and "notice_fallback" not in result.notices
+    formats = [r.json["response_format"] for r in fake_siliconflow.requests if r.path.endswith("/audio/speech")]
+    assert formats == ["opus", "pcm"]
+    await sf_app.service.speak(ALICE, "And again, something else.")
+    formats = [r.json["response_format"] for r in fake_siliconflow.requests if r.path.endswith("/audio/speech")]
+    assert formats == ["opus", "pcm", "pcm"]
