@@ -10,6 +10,12 @@ Measures
    The provider is modelled as streaming at a real-time factor (RTF) of 0.12: the whole-clip way
    waits RTF × 10 s of generation plus the conversion; ours waits RTF × one chunk plus one encode.
    Network and the provider's own time-to-first-byte are the same for both and left out.
+5. what a voice note costs on the PCM path (the streaming Ogg/Opus encoder fed 24 kHz PCM in 100 ms
+   chunks, as the provider sends it): CPU seconds of the whole process (every thread, FFmpeg's too)
+   per second of audio; threads (``Threads:`` of ``/proc/self/status``, which sees FFmpeg's threads)
+   and resident memory per open encoder; and the quality of the note: decoded back and compared with
+   the input PCM (waveform SNR, and the level difference in third-octave bands up to 8 kHz, and in
+   8-12 kHz), for the speech-like signal and for real speech from the offline espeak-ng engine.
 
 ``python -m bench audio``; results in ``bench/results/audio.json``. Takes well under two minutes
 (plus a one-time ``apt-get install ffmpeg`` if ffmpeg is missing and we are root; set
@@ -18,15 +24,24 @@ Measures
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import gc
+import itertools
 import os
 import shutil
 import subprocess
 import sys
+import time
 from typing import Any
+
+import av
+import numpy as np
 
 from bench.common import ms, now, percentile, speech_like_pcm, summary, time_call
 from bots.discord.opus import OpusPacketEncoder
 from core import audio
+from core.models import EncodedAudio
 
 RATE = 24000
 NOTE_SECONDS = 30.0
@@ -35,6 +50,12 @@ CLIP_SECONDS = 10.0
 PROVIDER_RTF = 0.12
 LATENCY_RUNS = 200
 FFMPEG_RUNS = 5
+PROVIDER_CHUNK_SECONDS = 0.1  # a provider-sized chunk for the cost of a note
+COST_RUNS = 5
+OPEN_ENCODERS = 20
+SPEECH_TEXT = ("The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore. Please call "
+               "Stella and ask her to bring these things with her from the store: six spoons of fresh snow peas, "
+               "five thick slabs of blue cheese, and maybe a snack for her brother Bob.")
 FFMPEG_ARGS = ["-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-c:a", "libopus", "-b:a", "32k",
                "-f", "ogg", "pipe:1"]
 
@@ -76,6 +97,171 @@ def _ffmpeg_convert(ffmpeg: str, mp3: bytes) -> bytes:
 
 def _xrt(seconds_of_audio: float, times: list[float]) -> float:
     return seconds_of_audio / percentile(times, 50)
+
+
+def _proc_status(field: str) -> int | None:
+    """A number from ``/proc/self/status`` (``Threads``, or ``VmRSS`` in KiB); None without /proc."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _heap_in_use() -> int | None:
+    """Bytes malloc has handed out and not taken back (glibc's ``mallinfo2``: FFmpeg's and libopus's
+    allocations, and Python's larger objects); None where that call does not exist."""
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+def _streamed_note(chunks: list[bytes], rate: int) -> EncodedAudio:
+    encoder = audio.StreamingNoteEncoder("ogg")
+    for chunk in chunks:
+        encoder.feed(chunk, rate)
+    return encoder.finish()
+
+
+def _note_cpu(chunks: list[bytes], rate: int, seconds: float) -> list[float]:
+    """CPU seconds of the whole process per second of audio, one value per run."""
+    values = []
+    for _ in range(COST_RUNS):
+        start = time.process_time()
+        _streamed_note(chunks, rate)
+        values.append((time.process_time() - start) / seconds)
+    return values
+
+
+def _open_encoder_cost(chunk: bytes, rate: int) -> dict[str, float | None]:
+    """Threads, KiB of heap and KiB of resident memory per open encoder that has been fed its first chunk."""
+    def per_encoder(before: int | None, after: int | None, scale: float = 1.0) -> float | None:
+        return None if before is None or after is None else (after - before) / scale / OPEN_ENCODERS
+
+    gc.collect()
+    before = (_proc_status("Threads"), _heap_in_use(), _proc_status("VmRSS"))
+    encoders = []
+    for _ in range(OPEN_ENCODERS):
+        encoder = audio.StreamingNoteEncoder("ogg")
+        encoder.feed(chunk, rate)
+        encoders.append(encoder)
+    after = (_proc_status("Threads"), _heap_in_use(), _proc_status("VmRSS"))
+    for encoder in encoders:
+        encoder.finish()
+    return {"threads": per_encoder(before[0], after[0]), "heap_kib": per_encoder(before[1], after[1], 1024),
+            "rss_kib": per_encoder(before[2], after[2])}
+
+
+def _band_energies(samples: np.ndarray, rate: int, edges: np.ndarray) -> np.ndarray:
+    """Energy per 20 ms frame (rows) and band between consecutive ``edges`` in Hz (columns)."""
+    size = rate // 50
+    frames = samples[: samples.size // size * size].astype(np.float64).reshape(-1, size) / 32768.0
+    power = np.abs(np.fft.rfft(frames * np.hanning(size), axis=1)) ** 2
+    bins = np.fft.rfftfreq(size, 1 / rate)
+    return np.stack([power[:, (bins >= lo) & (bins < hi)].sum(axis=1) for lo, hi in itertools.pairwise(edges)],
+                    axis=1)
+
+
+def _note_quality(pcm: bytes, rate: int, note: EncodedAudio) -> dict[str, float]:
+    """The note decoded back (by the decoder uploads go through) and compared with the input PCM."""
+    ref = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    out = np.frombuffer(audio.decode_upload_sync(note.data, sample_rate=rate, max_seconds=600).pcm,
+                        dtype="<i2").astype(np.float64)
+    n = min(ref.size, out.size)
+    window = rate // 500  # the decoder applies the pre-skip: the lag should be 0
+
+    def overlap(lag: int) -> tuple[np.ndarray, np.ndarray]:
+        return ref[max(0, -lag):n - max(0, lag)], out[max(0, lag):n - max(0, -lag)]
+
+    lag = max(range(-window, window + 1), key=lambda k: float(np.dot(*overlap(k))))
+    a, b = overlap(lag)
+    snr = 10 * np.log10(np.sum(a ** 2) / max(np.sum((a - b) ** 2), 1e-9))
+    edges = 100.0 * 2.0 ** (np.arange(0, 19) / 3)  # third-octave bands, 100 Hz .. 6.4 kHz
+    edges = np.append(edges, 8000.0)
+    e_ref, e_out = _band_energies(a, rate, edges), _band_energies(b, rate, edges)
+    total = e_ref.sum(axis=1)
+    active = total > total.max() * 1e-4  # frames within 40 dB of the loudest
+    floor = e_ref.max() * 1e-7
+    diff = 10 * np.log10((e_ref[active] + floor) / (e_out[active] + floor))
+    high = np.array([8000.0, min(12000.0, rate / 2)])
+    h_ref, h_out = _band_energies(a, rate, high)[active], _band_energies(b, rate, high)[active]
+    return {
+        "lag": lag,
+        "snr_db": float(snr),
+        "band_distance_db": float(np.mean(np.sqrt(np.mean(diff ** 2, axis=1)))),
+        "level_8_12k_db": float(10 * np.log10(max(h_out.sum(), 1e-12) / max(h_ref.sum(), 1e-12))),
+    }
+
+
+def _espeak_pcm(rate: int) -> bytes | None:
+    """:data:`SPEECH_TEXT` spoken by the offline engine, resampled to ``rate``; None if it is unavailable."""
+    from core.audio.resample import MonoResampler
+    from core.errors import VoiceBridgeError
+    from core.models import SynthesisRequest
+    from core.providers.local import LocalProvider
+
+    async def speak() -> list[tuple[bytes, int]]:
+        provider = LocalProvider()
+        try:
+            return [(c.data, c.sample_rate)
+                    async for c in provider.synthesize(SynthesisRequest(SPEECH_TEXT, "alex", language="en"))]
+        finally:
+            await provider.aclose()
+
+    try:
+        chunks = asyncio.run(speak())
+    except VoiceBridgeError:
+        return None
+    resampler = MonoResampler(rate)
+    parts = []
+    for pcm, chunk_rate in chunks:
+        frame = av.AudioFrame.from_ndarray(np.frombuffer(pcm, dtype="<i2").reshape(1, -1), format="s16",
+                                           layout="mono")
+        frame.sample_rate = chunk_rate
+        parts.extend(resampler.resample(frame))
+    parts.extend(resampler.flush())
+    return b"".join(f.to_ndarray().tobytes() for f in parts)
+
+
+def _note_cost(rows: list[list[Any]], raw: dict[str, Any]) -> None:
+    """Section 5: CPU, threads and memory of a voice note on the PCM path, and its quality."""
+    speech = speech_like_pcm(NOTE_SECONDS, RATE, seed=1)
+    chunks = _chunks(speech, PROVIDER_CHUNK_SECONDS, RATE)
+    _streamed_note(chunks[:20], RATE)  # warm-up
+    cpu = _note_cpu(chunks, RATE, NOTE_SECONDS)
+    rows.append(["note CPU per second of audio (24 kHz, 100 ms chunks)", f"{min(cpu) * 1000:.2f} ms",
+                 f"min of {COST_RUNS}; p50 {percentile(cpu, 50) * 1000:.2f} ms (process CPU, all threads)"])
+    held = _open_encoder_cost(chunks[0], RATE)
+    threads, heap, rss = held["threads"], held["heap_kib"], held["rss_kib"]
+    rows.append(["threads per open note encoder", "unavailable" if threads is None else f"{threads:.1f}",
+                 f"Threads: of /proc/self/status over {OPEN_ENCODERS} open encoders, each fed one chunk"])
+    rows.append(["memory per open note encoder", "unavailable" if heap is None else f"{heap:.0f} KiB heap",
+                 "malloc in use (mallinfo2); VmRSS " + ("n/a" if rss is None else f"{rss:+.0f} KiB")])
+    raw["note_cost"] = {"cpu_s_per_audio_s": summary(cpu), "per_open_encoder": held}
+    signals = {"speech-like": speech, "espeak-ng speech": _espeak_pcm(RATE)}
+    raw["note_quality"] = {}
+    for name, pcm in signals.items():
+        if pcm is None:
+            rows.append([f"note quality, {name}", "unavailable", "the offline engine did not load"])
+            continue
+        quality = _note_quality(pcm, RATE, _streamed_note(_chunks(pcm, PROVIDER_CHUNK_SECONDS, RATE), RATE))
+        raw["note_quality"][name] = quality
+        rows.append([f"note quality, {name}", f"SNR {quality['snr_db']:.1f} dB",
+                     (f"bands to 8 kHz off by {quality['band_distance_db']:.2f} dB; 8-12 kHz "
+                      f"{quality['level_8_12k_db']:+.1f} dB; lag {quality['lag']}")])
 
 
 def run() -> dict[str, Any]:
@@ -206,6 +392,9 @@ def run() -> dict[str, Any]:
     raw["streaming_first_packet_s"] = ours
     raw["whole_clip_pyav_total_s"] = pyav_total
     raw["ratio"] = ratio
+    # 5. what one voice note costs on the PCM path, and what it sounds like
+    _note_cost(rows, raw)
+
     notes.append(f"ffmpeg: {how}" + (f" ({ffmpeg})" if ffmpeg else ""))
     notes.append("network and the provider's time-to-first-byte are common to both ways and left out")
     notes.append(f"python {sys.version.split()[0]}; times are wall clock on this machine")
