@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from contextlib import nullcontext
 from fractions import Fraction
 from typing import Literal
 
@@ -13,27 +14,40 @@ import numpy as np
 
 from core.audio.decode import DECODE_FAILURES, open_checked
 from core.audio.pcm import WaveformAccumulator
-from core.audio.resample import MonoResampler
+from core.audio.resample import MonoResampler, no_filter_threads
 from core.errors import AudioEmpty, AudioError, AudioTooLong, AudioTruncated, NoAudioStream
 from core.models import EncodedAudio
 
 __all__ = ["OPUS_RATE", "NoteFormat", "StreamingNoteEncoder", "describe", "describe_sync", "encode", "encode_sync"]
 
-#: Opus always runs at 48 kHz: the rate of an Ogg/Opus note.
+#: Opus decodes at 48 kHz whatever rate it was fed: the rate of what a decoder returns for an Ogg/Opus
+#: note, and the unit of its granule positions and pre-skip.
 OPUS_RATE = 48000
+
+#: The input rates libopus takes; an Ogg note fed another rate is resampled to 48 kHz first.
+_OPUS_INPUT_RATES = (8000, 12000, 16000, 24000, 48000)
 
 NoteFormat = Literal["ogg", "mp3", "wav"]
 
 _NOTE_CODECS = {"ogg": ("ogg", "libopus"), "mp3": ("mp3", "libmp3lame"), "wav": ("wav", "pcm_s16le")}
 _OGG_BITRATE = 32000
 _MP3_BITRATE = 64000
+# libopus complexity (0-10; FFmpeg's default is 10) and the highest frequency kept (FFmpeg's cutoff sets
+# libopus's maximum bandwidth; 8 kHz is "wideband", coded by SILK alone), chosen with bench/audio.py on
+# 24 kHz speech. Complexity 0 at wideband takes 3.6x fewer instructions per second of audio than
+# complexity 10 at 48 kHz did (libopus is 83 % of what is left) and keeps speech as intelligible; it loses
+# the 8-12 kHz band and some fidelity below (complexity 4 and up sound as good as before, at 2.2x the
+# CPU of 0). Left to choose its bandwidth at 24 kHz, libopus splits the bits between SILK and CELT: 25 %
+# slower at complexity 0, and worse below 8 kHz.
+_OGG_COMPLEXITY = 0
+_OGG_CUTOFF = 8000
 
 
-def _note_rate(fmt: str, first_rate: int | None) -> int:
-    """The output rate of a note: Opus 48 kHz; MP3 44.1 kHz for 11.025 kHz-family inputs, else 48 kHz;
-    WAV keeps the first chunk's rate (24 kHz if nothing was ever fed)."""
+def _codec_rate(fmt: str, first_rate: int | None) -> int:
+    """The rate the encoder is fed: Opus the first chunk's rate if it takes it, else 48 kHz; MP3 44.1 kHz
+    for 11.025 kHz-family inputs, else 48 kHz; WAV the first chunk's rate (24 kHz if nothing was fed)."""
     if fmt == "ogg":
-        return OPUS_RATE
+        return first_rate if first_rate in _OPUS_INPUT_RATES else OPUS_RATE
     if fmt == "mp3":
         return 44100 if first_rate and first_rate % 11025 == 0 else 48000
     return first_rate or 24000
@@ -42,19 +56,21 @@ def _note_rate(fmt: str, first_rate: int | None) -> int:
 class StreamingNoteEncoder:
     """Encode a voice note from PCM chunks that arrive over time (while the provider is speaking).
 
-    ``fmt``: ``"ogg"`` (Opus mono 48 kHz ~32 kbps, 20 ms frames, application ``voip`` — the voice
-    notes chat apps play), ``"mp3"`` (libmp3lame mono 64 kbps, 44.1/48 kHz) or ``"wav"``
-    (pcm_s16le mono at the first chunk's rate).
+    ``fmt``: ``"ogg"`` (Opus mono ~32 kbps, 20 ms frames, application ``voip``, wideband, complexity
+    0 — the voice notes chat apps play; a standard Ogg/Opus file that decodes at 48 kHz), ``"mp3"``
+    (libmp3lame mono 64 kbps, 44.1/48 kHz) or ``"wav"`` (pcm_s16le mono at the first chunk's rate).
 
-    :meth:`feed` takes mono s16le chunks at any rate, with boundaries anywhere (an odd trailing byte
-    is kept for the next chunk; if the rate changes it is dropped as half a sample) and resamples
-    them statefully; :meth:`finish` flushes and returns the :class:`EncodedAudio`. Output goes to an
-    in-memory buffer as it is produced.
+    libopus is fed the first chunk's rate when it takes it (8, 12, 16, 24 or 48 kHz: the provider's
+    24 kHz goes in as it is), else 48 kHz. :meth:`feed` takes mono s16le chunks at any rate, with
+    boundaries anywhere (an odd trailing byte is kept for the next chunk; if the rate changes it is
+    dropped as half a sample) and resamples them statefully to the encoder's rate when they differ;
+    :meth:`finish` flushes and returns the :class:`EncodedAudio`. Output goes to an in-memory buffer
+    as it is produced. The encoder runs on the calling thread and starts no thread of its own.
 
     ``EncodedAudio.duration`` is the exact input duration (Σ samples / rate over the chunks);
-    ``EncodedAudio.sample_count`` is the number of samples per channel in the encoded stream at its
-    own rate (48 kHz for ogg) — what a decoder returns for Ogg/Opus and WAV (pre-skip and end trim are
-    written so Ogg/Opus decodes back to exactly that many); ``waveform`` is :func:`waveform`'s.
+    ``EncodedAudio.sample_count`` is the number of samples per channel a decoder returns: for Ogg/Opus
+    at 48 kHz whatever rate libopus was fed (pre-skip and end trim are written so it decodes back to
+    exactly that many), for WAV at its own rate; ``waveform`` is :func:`waveform`'s.
     """
 
     def __init__(self, fmt: NoteFormat = "ogg") -> None:
@@ -65,30 +81,32 @@ class StreamingNoteEncoder:
         self._buffer = io.BytesIO()
         self._container: av.container.OutputContainer | None = None
         self._stream: av.AudioStream | None = None
-        self._out_rate = 0
+        self._codec_rate = 0
         self._resampler: MonoResampler | None = None
         self._in_rate: int | None = None
         self._remainder = b""
         self._input_samples: dict[int, int] = {}
-        self._out_samples = 0
+        self._codec_samples = 0
         self._wave = WaveformAccumulator()
         self._result: EncodedAudio | None = None
 
     def _start(self, first_rate: int | None) -> None:
-        """Create the container and stream for the output rate chosen from the first chunk."""
+        """Create the container and stream for the encoder rate chosen from the first chunk."""
         container_fmt, codec = _NOTE_CODECS[self.fmt]
-        self._out_rate = _note_rate(self.fmt, first_rate)
+        self._codec_rate = _codec_rate(self.fmt, first_rate)
         self._container = av.open(self._buffer, mode="w", format=container_fmt)
-        stream = self._container.add_stream(codec, rate=self._out_rate)
+        stream = self._container.add_stream(codec, rate=self._codec_rate)
         stream.layout = "mono"
         if self.fmt == "ogg":
             stream.bit_rate = _OGG_BITRATE
-            stream.options = {"frame_duration": "20", "application": "voip"}
+            stream.options = {"frame_duration": "20", "application": "voip",
+                              "compression_level": str(_OGG_COMPLEXITY), "cutoff": str(_OGG_CUTOFF)}
         elif self.fmt == "mp3":
             stream.bit_rate = _MP3_BITRATE
-        stream.time_base = Fraction(1, self._out_rate)
+        stream.codec_context.thread_count = 1
+        stream.time_base = Fraction(1, self._codec_rate)
         self._stream = stream
-        self._resampler = MonoResampler(self._out_rate)
+        self._resampler = MonoResampler(self._codec_rate)
 
     def feed(self, pcm: bytes, sample_rate: int) -> None:
         """Add a chunk of mono s16le ``pcm`` at ``sample_rate`` Hz (any size, any rate)."""
@@ -122,10 +140,14 @@ class StreamingNoteEncoder:
                 self._container.mux(packet)
             return
         for frame in frames:
-            frame.pts = self._out_samples
-            frame.time_base = Fraction(1, self._out_rate)
-            self._out_samples += frame.samples
-            for packet in self._stream.encode(frame):
+            # PyAV builds the graph that cuts frames to the codec's frame size on the first frame.
+            guard = no_filter_threads() if self._codec_samples == 0 else nullcontext()
+            frame.pts = self._codec_samples
+            frame.time_base = Fraction(1, self._codec_rate)
+            self._codec_samples += frame.samples
+            with guard:
+                packets = self._stream.encode(frame)
+            for packet in packets:
                 self._container.mux(packet)
 
     def finish(self) -> EncodedAudio:
@@ -137,16 +159,18 @@ class StreamingNoteEncoder:
         assert self._resampler is not None and self._container is not None
         self._encode(self._resampler.flush())
         self._encode(None)
-        if self._out_samples == 0:
+        if self._codec_samples == 0:
             self._container.start_encoding()  # an empty clip is still a valid file (headers only)
         self._container.close()
         duration = float(sum(n / rate for rate, n in self._input_samples.items()))
+        # Every rate Opus takes divides 48000, and the granule positions count 48 kHz samples.
+        decoded = self._codec_samples * (OPUS_RATE // self._codec_rate) if self.fmt == "ogg" else self._codec_samples
         self._result = EncodedAudio(
             data=self._buffer.getvalue(),
             format=self.fmt,
             duration=duration,
             waveform=self._wave.result(),
-            sample_count=self._out_samples,
+            sample_count=decoded,
         )
         self._buffer = io.BytesIO()
         return self._result

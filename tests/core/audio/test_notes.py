@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 
 import av
@@ -140,6 +141,106 @@ def test_streaming_encoder_rate_change() -> None:
     note = encoder.finish()
     assert note.duration == pytest.approx(1.5)
     assert abs(decode_all(note.data)[1] - 72000) <= 2
+
+
+# --- Ogg/Opus fed at the provider's rate ----------------------------------------------------
+
+
+def ogg_packets(data: bytes) -> tuple[list[bytes], list[int]]:
+    """The packets of a one-stream Ogg file, and the granule position of each page (read by hand,
+    as any player would, rather than through FFmpeg's demuxer)."""
+    packets, granules, pos, partial = [], [], 0, b""
+    while pos < len(data):
+        assert data[pos:pos + 4] == b"OggS"
+        granules.append(int.from_bytes(data[pos + 6:pos + 14], "little", signed=True))
+        lacing = data[pos + 27:pos + 27 + data[pos + 26]]
+        pos += 27 + len(lacing)
+        for size in lacing:
+            partial += data[pos:pos + size]
+            pos += size
+            if size < 255:
+                packets.append(partial)
+                partial = b""
+    return packets, granules
+
+
+@pytest.mark.parametrize("rate", [8000, 12000, 16000, 24000, 48000])
+def test_ogg_feeds_opus_at_its_own_rate_and_decodes_to_the_exact_length(rate: int) -> None:
+    samples = speechish(2.0, rate, seed=3)[: int(rate * 2.0) - 37]
+    note = audio.encode_sync(samples.tobytes(), rate, "ogg")
+    packets, granules = ogg_packets(note.data)
+    head = packets[0]
+    assert head[:8] == b"OpusHead" and head[8] == 1
+    assert head[9] == 1  # mono
+    assert int.from_bytes(head[12:16], "little") == rate  # the input rate field tells the truth
+    assert head[18] == 0  # channel mapping family 0
+    assert packets[1][:8] == b"OpusTags"
+    pre_skip = int.from_bytes(head[10:12], "little")
+    assert pre_skip > 0
+    expected = samples.size * (48000 // rate)
+    assert note.sample_count == expected
+    assert granules[-1] - pre_skip == expected  # the end trim, in 48 kHz units
+    stream, decoded, durations = decode_all(note.data)
+    assert stream.rate == 48000 and decoded == expected
+    assert all(d == 960 for d in durations[:-1])
+    assert all(p[0] & 0x07 == 0 and not p[0] & 0x04 for p in packets[2:])  # one mono frame per packet
+    assert note.duration == samples.size / rate
+
+
+def test_ogg_from_24k_is_wideband_silk_in_20ms_frames() -> None:
+    note = audio.encode_sync(speechish(1.0, 24000).tobytes(), 24000, "ogg")
+    packets, _ = ogg_packets(note.data)
+    assert {p[0] >> 3 for p in packets[2:]} == {9}  # TOC config 9: SILK-only, wideband, 20 ms
+
+
+@pytest.mark.parametrize("rate", [22050, 44100, 11025])
+def test_ogg_still_resamples_other_rates_to_48k(rate: int) -> None:
+    samples = speechish(1.5, rate)
+    note = audio.encode_sync(samples.tobytes(), rate, "ogg")
+    packets, granules = ogg_packets(note.data)
+    assert int.from_bytes(packets[0][12:16], "little") == 48000
+    _, decoded, _ = decode_all(note.data)
+    assert decoded == note.sample_count == granules[-1] - int.from_bytes(packets[0][10:12], "little")
+    assert abs(decoded - samples.size * 48000 / rate) <= 1
+
+
+def test_ogg_from_24k_decodes_close_to_the_input() -> None:
+    rate = 24000
+    samples = speechish(3.0, rate, seed=4)
+    note = audio.encode_sync(samples.tobytes(), rate, "ogg")
+    back = np.frombuffer(audio.decode_upload_sync(note.data, sample_rate=rate).pcm, dtype="<i2")
+    assert abs(back.size - samples.size) <= 1
+    n = min(back.size, samples.size)
+    ref, out = samples[:n].astype(np.float64), back[:n].astype(np.float64)
+    snr = 10 * np.log10(np.sum(ref ** 2) / np.sum((ref - out) ** 2))
+    assert snr > 3.0  # aligned by the pre-skip: a shifted or garbled note is far below 0 dB
+    spectrum_in = np.abs(np.fft.rfft(ref)) ** 2
+    spectrum_out = np.abs(np.fft.rfft(out)) ** 2
+    freqs = np.fft.rfftfreq(n, 1 / rate)
+    for low, high in [(100, 500), (500, 1000), (1000, 2000), (2000, 4000)]:
+        band = (freqs >= low) & (freqs < high)
+        assert abs(10 * np.log10(spectrum_out[band].sum() / spectrum_in[band].sum())) < 3.0
+
+
+def _threads() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("Threads:"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status") or not hasattr(os, "sched_setaffinity"),
+                    reason="counts threads with /proc and relies on thread affinity")
+def test_open_encoders_start_no_threads() -> None:
+    before = _threads()
+    encoders = []
+    for fmt, rate in [("ogg", 24000), ("ogg", 22050), ("mp3", 24000), ("ogg", 16000)] * 3:
+        encoder = audio.StreamingNoteEncoder(fmt)
+        encoder.feed(speechish(0.1, rate).tobytes(), rate)
+        encoders.append(encoder)
+    assert _threads() == before  # libopus and lame run on the caller's thread; no FFmpeg pools
+    encoders[0].feed(tone(0.2, 16000).tobytes(), 16000)  # a rate change builds a resampler
+    assert _threads() == before
+    for encoder in encoders:
+        encoder.finish()
 
 
 # --- async wrappers ------------------------------------------------------------------------

@@ -1,12 +1,60 @@
-"""MonoResampler (core/audio/resample.py): any frame to s16 at one rate, across mid-stream format changes."""
+"""core.audio.resample: the shared mono resampler (any frame to s16 at one rate, across mid-stream format
+changes), and filter graphs without worker threads."""
 
 from __future__ import annotations
 
+import os
+
 import av
 import numpy as np
+import pytest
 
-from core.audio.resample import MonoResampler
+from core.audio.resample import MonoResampler, no_filter_threads
 from tests.core.audio.helpers import dominant_freq, tone
+
+needs_affinity = pytest.mark.skipif(
+    not os.path.exists("/proc/self/status") or not hasattr(os, "sched_setaffinity"),
+    reason="counts threads with /proc and relies on thread affinity")
+
+
+def _threads() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("Threads:"))
+
+
+def _frame(samples: np.ndarray, rate: int) -> av.AudioFrame:
+    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+    frame.sample_rate = rate
+    return frame
+
+
+@needs_affinity
+def test_no_filter_threads_gives_the_cpus_back() -> None:
+    allowed = os.sched_getaffinity(0)
+    with no_filter_threads():
+        assert len(os.sched_getaffinity(0)) == 1
+    assert os.sched_getaffinity(0) == allowed
+    with pytest.raises(RuntimeError), no_filter_threads():
+        raise RuntimeError("boom")
+    assert os.sched_getaffinity(0) == allowed
+
+
+@needs_affinity
+def test_resamplers_start_no_threads() -> None:
+    before = _threads()
+    resamplers = [MonoResampler(48000) for _ in range(4)]
+    frames = [out for r in resamplers for out in r.resample(_frame(tone(0.1, 22050), 22050))]
+    assert frames and _threads() == before
+
+
+def test_same_rate_passes_through_and_a_new_rate_is_resampled() -> None:
+    resampler = MonoResampler(24000)
+    samples = tone(0.1, 24000)
+    out = resampler.resample(_frame(samples, 24000))
+    assert len(out) == 1 and np.array_equal(out[0].to_ndarray().reshape(-1), samples)
+    out = resampler.resample(_frame(tone(0.1, 16000), 16000)) + resampler.flush()
+    assert abs(sum(f.samples for f in out) - 2400) <= 2
+    assert all(f.sample_rate == 24000 for f in out)
 
 
 def frame(samples: np.ndarray, rate: int, layout: str = "mono", fmt: str = "s16") -> av.AudioFrame:
