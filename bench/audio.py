@@ -1,7 +1,7 @@
 """Audio benchmark: how fast core.audio encodes, and how soon a voice channel hears the first sound.
 
 Measures
-1. voice-note encoding (30 s of speech-like 24 kHz PCM → Ogg/Opus 48 kHz 32 kbps) as × real time,
+1. voice-note encoding (30 s of speech-like 24 kHz PCM → Ogg/Opus 32 kbps) as × real time,
    whole and fed in 43 ms chunks as a provider streams it;
 2. 20 ms Opus packet encoding (OpusPacketEncoder, 48 kHz stereo 64 kbps) as × real time;
 3. latency from a provider's first PCM chunk (43 ms at 24 kHz) to the first Opus packet, p50/p99;
@@ -15,7 +15,9 @@ Measures
    per second of audio; threads (``Threads:`` of ``/proc/self/status``, which sees FFmpeg's threads)
    and resident memory per open encoder; and the quality of the note: decoded back and compared with
    the input PCM (waveform SNR, and the level difference in third-octave bands up to 8 kHz, and in
-   8-12 kHz), for the speech-like signal and for real speech from the offline espeak-ng engine.
+   8-12 kHz), for the speech-like signal and for real speech from the offline espeak-ng engine;
+   then the same CPU and quality for other libopus complexities and bandwidths than the ones
+   ``core.audio.notes`` uses (the measurement its choice was made with).
 
 ``python -m bench audio``; results in ``bench/results/audio.json``. Takes well under two minutes
 (plus a one-time ``apt-get install ffmpeg`` if ffmpeg is missing and we are root; set
@@ -53,6 +55,10 @@ FFMPEG_RUNS = 5
 PROVIDER_CHUNK_SECONDS = 0.1  # a provider-sized chunk for the cost of a note
 COST_RUNS = 5
 OPEN_ENCODERS = 20
+#: (libopus complexity, cutoff Hz) tried against the encoder's own: 8000 is wideband, 20000 leaves the
+#: bandwidth to libopus (super-wideband for 24 kHz input).
+SWEEP = [(0, 8000), (1, 8000), (2, 8000), (3, 8000), (4, 8000), (10, 8000), (0, 20000), (10, 20000)]
+SWEEP_RUNS = 3
 SPEECH_TEXT = ("The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore. Please call "
                "Stella and ask her to bring these things with her from the store: six spoons of fresh snow peas, "
                "five thick slabs of blue cheese, and maybe a snack for her brother Bob.")
@@ -136,10 +142,10 @@ def _streamed_note(chunks: list[bytes], rate: int) -> EncodedAudio:
     return encoder.finish()
 
 
-def _note_cpu(chunks: list[bytes], rate: int, seconds: float) -> list[float]:
+def _note_cpu(chunks: list[bytes], rate: int, seconds: float, runs: int = COST_RUNS) -> list[float]:
     """CPU seconds of the whole process per second of audio, one value per run."""
     values = []
-    for _ in range(COST_RUNS):
+    for _ in range(runs):
         start = time.process_time()
         _streamed_note(chunks, rate)
         values.append((time.process_time() - start) / seconds)
@@ -236,6 +242,35 @@ def _espeak_pcm(rate: int) -> bytes | None:
     return b"".join(f.to_ndarray().tobytes() for f in parts)
 
 
+def _quality_cell(quality: dict[str, float]) -> str:
+    return (f"SNR {quality['snr_db']:.1f} dB; bands to 8 kHz off by {quality['band_distance_db']:.2f} dB; "
+            f"8-12 kHz {quality['level_8_12k_db']:+.1f} dB")
+
+
+def _complexity_sweep(rows: list[list[Any]], raw: dict[str, Any], chunks: list[bytes], speech: bytes | None) -> None:
+    """CPU and quality of the note for each of :data:`SWEEP`, by setting the encoder's settings for a moment."""
+    from core.audio import notes
+
+    chosen = (notes._OGG_COMPLEXITY, notes._OGG_CUTOFF)
+    raw["sweep"] = []
+    try:
+        for complexity, cutoff in SWEEP:
+            notes._OGG_COMPLEXITY, notes._OGG_CUTOFF = complexity, cutoff
+            cpu = min(_note_cpu(chunks, RATE, NOTE_SECONDS, runs=SWEEP_RUNS))
+            quality = None
+            if speech is not None:
+                note = _streamed_note(_chunks(speech, PROVIDER_CHUNK_SECONDS, RATE), RATE)
+                quality = _note_quality(speech, RATE, note)
+            band = "wideband" if cutoff == 8000 else "super-wideband"
+            mark = " (used)" if (complexity, cutoff) == chosen else ""
+            rows.append([f"  complexity {complexity}, {band}{mark}", f"{cpu * 1000:.2f} ms",
+                         "espeak-ng: " + _quality_cell(quality) if quality else "no espeak-ng speech"])
+            raw["sweep"].append({"complexity": complexity, "cutoff": cutoff, "cpu_s_per_audio_s": cpu,
+                                 "quality": quality})
+    finally:
+        notes._OGG_COMPLEXITY, notes._OGG_CUTOFF = chosen
+
+
 def _note_cost(rows: list[list[Any]], raw: dict[str, Any]) -> None:
     """Section 5: CPU, threads and memory of a voice note on the PCM path, and its quality."""
     speech = speech_like_pcm(NOTE_SECONDS, RATE, seed=1)
@@ -262,6 +297,9 @@ def _note_cost(rows: list[list[Any]], raw: dict[str, Any]) -> None:
         rows.append([f"note quality, {name}", f"SNR {quality['snr_db']:.1f} dB",
                      (f"bands to 8 kHz off by {quality['band_distance_db']:.2f} dB; 8-12 kHz "
                       f"{quality['level_8_12k_db']:+.1f} dB; lag {quality['lag']}")])
+    rows.append(["note CPU per second of audio by libopus setting", f"min of {SWEEP_RUNS}",
+                 "quality of the espeak-ng note decoded back, as above"])
+    _complexity_sweep(rows, raw, chunks, signals["espeak-ng speech"])
 
 
 def run() -> dict[str, Any]:
