@@ -34,12 +34,11 @@ _OGG_BITRATE = 32000
 _MP3_BITRATE = 64000
 # libopus complexity (0-10; FFmpeg's default is 10) and the highest frequency kept (FFmpeg's cutoff sets
 # libopus's maximum bandwidth; 8 kHz is "wideband", coded by SILK alone), chosen with bench/audio.py on
-# 24 kHz speech. Complexity 0 at wideband takes 3.6x fewer instructions per second of audio than
-# complexity 10 at 48 kHz did (libopus is 83 % of what is left) and keeps speech as intelligible; it loses
-# the 8-12 kHz band and some fidelity below (complexity 4 and up sound as good as before, at 2.2x the
-# CPU of 0). Left to choose its bandwidth at 24 kHz, libopus splits the bits between SILK and CELT: 25 %
-# slower at complexity 0, and worse below 8 kHz.
-_OGG_COMPLEXITY = 0
+# 24 kHz speech. Complexity 4 at wideband sounds as good as complexity 10 at 48 kHz did (PESQ-WB 4.1 vs 4.0,
+# STOI 0.995 vs 0.994 on espeak-ng speech) at 1.6x fewer instructions; complexity 0 would take 3.6x fewer
+# but sounds worse (PESQ-WB 3.2). Notes from an engine that answers in Opus skip this encoder altogether
+# (core.audio.passthrough), so this path is the offline engine's and the fallback's: quality wins.
+_OGG_COMPLEXITY = 4
 _OGG_CUTOFF = 8000
 
 
@@ -57,7 +56,7 @@ class StreamingNoteEncoder:
     """Encode a voice note from PCM chunks that arrive over time (while the provider is speaking).
 
     ``fmt``: ``"ogg"`` (Opus mono ~32 kbps, 20 ms frames, application ``voip``, wideband, complexity
-    0 — the voice notes chat apps play; a standard Ogg/Opus file that decodes at 48 kHz), ``"mp3"``
+    4 — the voice notes chat apps play; a standard Ogg/Opus file that decodes at 48 kHz), ``"mp3"``
     (libmp3lame mono 64 kbps, 44.1/48 kHz) or ``"wav"`` (pcm_s16le mono at the first chunk's rate).
 
     libopus is fed the first chunk's rate when it takes it (8, 12, 16, 24 or 48 kHz: the provider's
