@@ -27,7 +27,7 @@ from . import logsafety
 from .context import DEPS_KEY, Deps, TelegramOptions
 from .errors import on_error
 from .handlers import register_handlers
-from .limits import ChatPacer, RateLimiter, UserGate
+from .limits import OVERALL_MESSAGES_PER_SECOND, ChatPacer, RateLimiter, UserGate
 from .sending import VoiceForbiddenChats
 from .settings import TelegramSettings
 from .strings import register_strings
@@ -57,7 +57,7 @@ def build_application(app: App, settings: TelegramSettings | None = None, *, opt
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .concurrent_updates(options.concurrent_updates)
-        .rate_limiter(RateLimiter(max_retries=3))
+        .rate_limiter(RateLimiter(max_retries=3, overall_max_rate=OVERALL_MESSAGES_PER_SECOND))
         .connection_pool_size(options.connection_pool_size)
         .pool_timeout(20.0)
         .connect_timeout(10.0)
