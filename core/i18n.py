@@ -31,10 +31,10 @@ LANGUAGE_NAMES: dict[str, str] = {
     "auto": "auto", "zh": "中文", "en": "English", "ja": "日本語", "ko": "한국어", "yue": "粵語",
 }
 
-#: Words that turn something off, clear it or put it back to its default, in every reply language
-#: (compare lower-cased). ``ON_WORDS`` turn it on.
-OFF_WORDS = frozenset({"off", "no", "none", "clear", "reset", "default", "remove", "delete",
-                       "关", "关闭", "无", "清除", "オフ", "なし"})
+#: Words that say no or turn something off, in every reply language (compare lower-cased); ``OFF_WORDS``
+#: also clear a setting or put it back to its default, ``ON_WORDS`` turn it on.
+NO_WORDS = frozenset({"off", "no", "关", "关闭", "オフ"})
+OFF_WORDS = NO_WORDS | {"none", "clear", "reset", "default", "remove", "delete", "无", "清除", "なし"}
 ON_WORDS = frozenset({"on", "yes", "开", "开启", "オン"})
 
 _CATALOG: dict[str, dict[str, str]] = {}

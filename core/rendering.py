@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
 from typing import Protocol, cast
 
-from core import audio, text as textmod
+from core import audio, keys, text as textmod
 from core.cache import AudioCache
 from core.config import Config
 from core.engines import Engines
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 SYNTH_CHUNK_CHARS = 200
 FIRST_CHUNK_CHARS = 80
 SAMPLE_RATE = 24000
+#: Opus answers in a row that cannot be passed through before notes are made from PCM for good.
+NOT_OGG_LIMIT = 3
 #: The shortest audio believable for a text: CosyVoice2 at its fastest (speed 4) still takes about 0.017 s
 #: per Latin character and more per Chinese one; anything much shorter is a broken answer, not speech.
 MIN_SECONDS_PER_CHAR = 0.01
@@ -68,6 +70,7 @@ class Renderer:
         self.config = config
         self._release = release
         self.opus_passthrough = opus_passthrough
+        self._not_ogg_in_a_row = 0
 
     async def _key(self, utt: Utterance) -> str | None:
         """The key that pays for ``utt``, looked up now (an utterance never carries one)."""
@@ -76,8 +79,8 @@ class Renderer:
         if utt.key_owner is None:
             return self.config.operator_key()
         key = await self.store.get_api_key(utt.key_owner)
-        if key is None:  # removed since the request was accepted
-            raise VoiceKeyMismatch(name=utt.voice_name)
+        if key is None or (utt.key_fingerprint is not None and keys.fingerprint(key) != utt.key_fingerprint):
+            raise VoiceKeyMismatch(name=utt.voice_name)  # removed or replaced since the request was accepted
         return key
 
     def _request(self, utt: Utterance, text: str) -> SynthesisRequest:
@@ -110,12 +113,14 @@ class Renderer:
                                 self.metrics.first_audio.labels(engine.name).observe(time.monotonic() - started)
                             got_audio = True
                             yield chunk
+                    if as_opus:
+                        self._not_ogg_in_a_row = 0
                 except ProviderNotAudio:
                     if not as_opus or got_audio:
                         raise
-                    # Its Opus is not the Ogg/Opus we can pass through: ask it for PCM, now and from now on.
-                    log.warning("the speech service's Opus answer is not Ogg/Opus; asking it for PCM from now on")
-                    self.opus_passthrough = False
+                    # Not the Ogg/Opus we can pass through (or a proxy's page): ask for PCM this time; after a
+                    # few in a row, for good.
+                    self._not_opus()
                     async with contextlib.aclosing(engine.synthesize(request, api_key=api_key)) as stream:
                         async for chunk in stream:
                             got_audio = True
@@ -147,6 +152,14 @@ class Renderer:
                 assert isinstance(chunk, PCMChunk)
                 yield chunk
 
+    def _not_opus(self, *, now: bool = False) -> None:
+        """The engine's Opus answer could not be used: after ``NOT_OGG_LIMIT`` in a row (or ``now``), notes
+        are made from PCM for the rest of the process."""
+        self._not_ogg_in_a_row += 1
+        if self.opus_passthrough and (now or self._not_ogg_in_a_row >= NOT_OGG_LIMIT):
+            log.warning("the speech service's Opus answers cannot be passed through; asking it for PCM from now on")
+            self.opus_passthrough = False
+
     def _passes_through(self, utt: Utterance, fmt: AudioFormat) -> bool:
         """Whether a note of ``utt`` in ``fmt`` carries the engine's own Opus: an Ogg note from an engine that
         answers in Opus. Nothing here needs the samples (speed and gain are the engine's)."""
@@ -173,9 +186,13 @@ class Renderer:
                 await asyncio.to_thread(joiner.feed, (await asyncio.to_thread(encoder.finish)).data)
             return await asyncio.to_thread(joiner.finish)
         except audio.OggError as exc:
-            log.warning("the provider's Ogg/Opus cannot be used: %s", exc)
-            raise ProviderNotAudio(f"speech: {exc}", status=200,
-                                   message="the service sent something that is not audio") from exc
+            if joiner is None:
+                raise
+            # Ogg, but not Opus this joiner can carry (another head, or a break mid-stream): this note and the
+            # ones after it are made from PCM.
+            log.warning("the provider's Ogg/Opus cannot be joined (%s); making the note from PCM", exc)
+            self._not_opus(now=True)
+            return await self._encode(utt, text, fmt)
 
     def _cache_key(self, utt: Utterance, text: str, fmt: str) -> str:
         s = utt.settings

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Protocol
 
-from core import lexicon, text as textmod
+from core import keys, lexicon, text as textmod
 from core.characters import Characters
 from core.config import Config
 from core.dictionary import Dictionary
@@ -82,7 +82,7 @@ class Speech:
 
         Raises the user-facing errors (empty or too-long text, unknown character or voice,
         rate limit, quota, busy) before any provider is called. Release the returned utterance
-        by rendering it (:meth:`render_notes` / :meth:`stream_pcm`) or with :meth:`release`;
+        by rendering it (``renderer.notes`` / ``renderer.stream``) or with :meth:`release`;
         :meth:`session` does both. ``markup``: the adapter's own markup (mentions, custom emoji …) → plain
         text, run before the core's cleanup.
         """
@@ -116,6 +116,7 @@ class Speech:
 
         notices: list[str] = []
         lender_id: int | None = None
+        key_fingerprint: str | None = None
         voice_id = voice_name = settings.voice
         own_key = await self.store.get_api_key(uid)
         cid = clone_id(settings.voice)
@@ -130,6 +131,7 @@ class Speech:
             if remote is None:
                 raise CloningUnsupported()
             key, key_owner = await self.voices.key_for(uid, voice)
+            key_fingerprint = keys.fingerprint(key)
             lender_id = await self.voices.lender(uid, voice, key)
             choice = self.engines.choice(remote.name, key, key_owner)
             voice_id, voice_name = voice.provider_id or "", voice.name
@@ -159,7 +161,7 @@ class Speech:
             voice_name=voice_name, instruction=instruction, engine=choice.engine, key_owner=choice.key_owner,
             billed=choice.billed, notes=notes, notices=self.limits.untold(uid, notices),
             character=char_obj.name if char_obj else None, dictionary=dictionary,
-            lender_id=lender_id, clone_id=cid,
+            lender_id=lender_id, clone_id=cid, key_fingerprint=key_fingerprint,
         )
 
     async def _check_quota(self, uid: int, choice: EngineChoice, text: str) -> None:

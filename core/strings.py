@@ -10,6 +10,9 @@ its own catalog, said in the reader's language).
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
+    # --- where something applies, said inside other sentences (``place=``) -----------------------------
+    "place_chat": {"en": "chat", "zh": "群", "ja": "チャット"},
+    "place_server": {"en": "server", "zh": "服务器", "ja": "サーバー"},
     # --- notices the service puts on an utterance ---------------------------------------------------
     "notice_style_offline": {
         "en": "Note: the offline engine can't do speaking styles; your /style is ignored until a SiliconFlow key is used.",

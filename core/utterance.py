@@ -36,6 +36,9 @@ class Utterance:
     lender_id: int | None = None
     #: the clone spoken with (its id), so audio in that voice can be purged with it
     clone_id: int | None = None
+    #: for a clone, the fingerprint (not a secret) of the key it was accepted with: a key replaced before the
+    #: audio is made could not speak it
+    key_fingerprint: str | None = None
     _released: bool = False
 
     def pronounce(self, text: str) -> str:

@@ -11,7 +11,6 @@ from core.i18n import register, t
 
 STRINGS: dict[str, dict[str, str]] = {
     # --- words core's sentences take as parameters ---------------------------------------------
-    "place_server": {"en": "server", "zh": "服务器", "ja": "サーバー"},
     "allowed_existing_member": {"en": "someone or something that exists in this server",
                                 "zh": "本服务器中存在的成员或项目", "ja": "このサーバーに存在するメンバーや項目"},
     # --- errors and checks ---------------------------------------------------------------------

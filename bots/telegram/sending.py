@@ -1,6 +1,6 @@
 """Turning text into voice notes in a chat.
 
-:func:`speak` is the whole flow of one request: the per-user gate, ``service.prepare``, the
+:func:`speak` is the whole flow of one request: the per-user gate, ``service.session``, the
 ``record_voice`` chat action repeated every few seconds while synthesis runs, and each voice note sent
 as soon as ``service.render_notes`` yields it (in order, each replying to the user's message).
 :func:`send_note` sends one note with ``send_voice`` (OGG/Opus, integer ``duration``) and falls back to
@@ -58,16 +58,16 @@ class VoiceForbiddenChats:
 class ChatActionLoop:
     """Send a chat action now and every ``interval`` seconds until closed; :meth:`poke` resends at once.
 
-    One loop per chat (and topic) at a time: requests that overlap in one chat share the loop that is
-    already running, which stops when the last of them ends.
+    One loop per chat (and topic) and action at a time: requests that overlap in one chat share the loop that
+    is already running, which stops when the last of them ends.
     """
 
-    _running: dict[tuple[int, int, int | None], _SharedAction] = {}
+    _running: dict[tuple[int, int, int | None, str], _SharedAction] = {}
 
     def __init__(self, bot, chat_id: int, action: str = ChatAction.RECORD_VOICE, *, interval: float = 4.0,
                  thread_id: int | None = None) -> None:
         self._bot = bot
-        self._key = (id(bot), chat_id, thread_id)
+        self._key = (id(bot), chat_id, thread_id, str(action))
         self._action = action
         self._interval = interval
         self._thread_id = thread_id
@@ -120,6 +120,8 @@ async def _repeat_action(bot, chat_id: int, action: str, thread_id: int | None, 
             await bot.send_chat_action(chat_id, action, message_thread_id=thread_id)
         except TelegramError as exc:  # cosmetic: never fail a request over it
             log.debug("chat action failed: %s", type(exc).__name__)
+        except Exception:  # nor end the loop that other requests in this chat share
+            log.warning("chat action failed", exc_info=True)
         with suppress(TimeoutError):
             await asyncio.wait_for(poke.wait(), interval)
         poke.clear()

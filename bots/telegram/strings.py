@@ -14,7 +14,6 @@ UI_NAMES: dict[str, str] = {code: LANGUAGE_NAMES[code] for code in UI_LANGUAGES}
 
 STRINGS: dict[str, dict[str, str]] = {
     # --- words core's sentences take as parameters ---------------------------------------------
-    "place_chat": {"en": "chat", "zh": "群", "ja": "チャット"},
     "allowed_utf8_text": {"en": "UTF-8 text", "zh": "UTF-8 文本", "ja": "UTF-8 のテキスト"},
     # --- /start and /help ---------------------------------------------------------------------
     "start_intro": {

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import av
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MonoResampler", "no_filter_threads"]
 
@@ -35,8 +39,10 @@ def no_filter_threads() -> Iterator[None]:
     finally:
         try:
             os.sched_setaffinity(0, allowed)
-        except OSError:  # pragma: no cover - the mask it had a moment ago
-            pass
+        except OSError:  # pragma: no cover - the mask it had a moment ago; else the process's
+            log.warning("could not give a thread its CPUs back", exc_info=True)
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(0, os.sched_getaffinity(os.getpid()))
 
 
 class MonoResampler:

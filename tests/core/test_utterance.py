@@ -30,10 +30,11 @@ def test_pronounce_never_lets_a_control_token_through() -> None:
 
 def test_no_field_can_hold_a_key() -> None:
     names = {f.name for f in dataclasses.fields(Utterance)}
-    assert not {n for n in names if "key" in n and n != "key_owner"}, names
-    # whose key pays is an account id, never the key
+    assert not {n for n in names if "key" in n and n not in ("key_owner", "key_fingerprint")}, names
+    # whose key pays is an account id, never the key; a clone's key is named by its one-way fingerprint
     hints = {f.name: f.type for f in dataclasses.fields(Utterance)}
     assert hints["key_owner"] == "int | None" and hints["billed"] == "bool"
+    assert hints["key_fingerprint"] == "str | None"
 
 
 def test_defaults_and_result() -> None:

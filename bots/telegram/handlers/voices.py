@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery
 
 from core.errors import UnknownVoice
-from core.i18n import OFF_WORDS, ON_WORDS, quoted
+from core.i18n import NO_WORDS, ON_WORDS, quoted
 from core.models import PRESET_LABELS
 
 from .. import keyboards
@@ -54,7 +54,7 @@ async def voice_command(ctx: Ctx) -> None:
 
 
 #: The last word of /share_voice NAME on|off.
-SHARE_WORDS = {**dict.fromkeys(ON_WORDS, True), **dict.fromkeys(OFF_WORDS, False)}
+SHARE_WORDS = {**dict.fromkeys(ON_WORDS, True), **dict.fromkeys(NO_WORDS, False)}
 
 
 @handler
