@@ -98,14 +98,22 @@ class VoiceService:
         self.metrics = metrics or Metrics()
         self.store = store
         self.cache = cache
-        self.local = local
-        self.remote = remote
         self.engines = Engines(config, local, remote)
         self.limits = Limits(per_minute=config.requests_per_minute, in_flight=config.max_queued_per_user,
                              clock=clock)
         self.cases = build_use_cases(store, config=config, cache=cache, engines=self.engines, limits=self.limits,
                                      metrics=self.metrics, secret_key=secret_key, clock=clock,
                                      uploads=lambda: clone_uploads(self))
+
+    @property
+    def local(self) -> TTSProvider:
+        """The offline engine (``engines.offline``)."""
+        return self.engines.offline
+
+    @property
+    def remote(self) -> TTSProvider | None:
+        """The remote engine, if any (``engines.remote``)."""
+        return self.engines.remote
 
     @property
     def engine(self) -> str:

@@ -17,6 +17,20 @@ MODEL = "FunAudioLLM/CosyVoice2-0.5B"
 Factory = Callable[..., SiliconFlowProvider]
 
 
+class ErrorLog:
+    """The errors of provider calls made one after another: ``await log.attempt(lambda: ...)`` keeps a
+    :class:`VoiceBridgeError` in ``log.errors`` and lets anything else through."""
+
+    def __init__(self) -> None:
+        self.errors: list[VoiceBridgeError] = []
+
+    async def attempt(self, call) -> None:
+        try:
+            await call()
+        except VoiceBridgeError as exc:
+            self.errors.append(exc)
+
+
 class RecordingSleep:
     """A ``sleep`` for the provider that records the backoff pauses instead of taking them."""
 

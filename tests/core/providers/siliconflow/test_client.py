@@ -7,11 +7,9 @@ import traceback
 
 import pytest
 
-from core.errors import (
-    VoiceBridgeError,
-)
 from core.providers.siliconflow import SiliconFlowProvider
 from tests.core.providers.siliconflow.helpers import (
+    ErrorLog,
     Factory,
     RecordingSleep,
     collect,
@@ -28,13 +26,8 @@ async def test_the_key_never_appears_in_errors_or_logs(sf_provider_factory: Fact
     caplog.set_level(logging.DEBUG)
     provider = sf_provider_factory(api_key=OPERATOR_KEY, max_retries=1, first_byte_timeout=0.2,
                                    sleep=RecordingSleep())
-    errors: list[VoiceBridgeError] = []
-
-    async def attempt(call) -> None:
-        try:
-            await call()
-        except VoiceBridgeError as exc:
-            errors.append(exc)
+    log = ErrorLog()
+    errors, attempt = log.errors, log.attempt
 
     fake_siliconflow.fail(400, message=f"key {OPERATOR_KEY} is not allowed here")  # a service echoing the key
     await attempt(lambda: collect(provider, say()))

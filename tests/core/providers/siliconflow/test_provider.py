@@ -15,13 +15,13 @@ from core.errors import (
     ProviderProtocolError,
     ProviderTimeout,
     ProviderUnavailable,
-    VoiceBridgeError,
 )
 from core.models import RemoteVoice
 from core.providers.base import TTSProvider
 from core.providers.siliconflow import SiliconFlowProvider
 from tests.core.providers.siliconflow.helpers import (
     BODY_MARKER,
+    ErrorLog,
     MODEL,
     Factory,
     RecordingSleep,
@@ -242,13 +242,8 @@ async def test_no_body_text_or_key_reaches_errors_or_logs(sf_provider_factory: F
     caplog.set_level(logging.DEBUG)
     provider = sf_provider_factory(max_retries=0, sleep=RecordingSleep())
     echo = f"{BODY_MARKER} {OPERATOR_KEY}"
-    errors: list[VoiceBridgeError] = []
-
-    async def attempt(call) -> None:
-        try:
-            await call()
-        except VoiceBridgeError as exc:
-            errors.append(exc)
+    log = ErrorLog()
+    errors, attempt = log.errors, log.attempt
 
     speech = lambda: collect(provider, say())  # noqa: E731
     fake_siliconflow.ok_html(echo, endpoint="speech")
