@@ -118,7 +118,6 @@ class Speech:
         lender_id: int | None = None
         key_fingerprint: str | None = None
         voice_id = voice_name = settings.voice
-        own_key = await self.store.get_api_key(uid)
         cid = clone_id(settings.voice)
         voice = await self.store.get_voice_by_id(cid) if cid is not None else None
         if cid is not None and voice is None:  # deleted clone: fall back to the default voice
@@ -136,7 +135,7 @@ class Speech:
             choice = self.engines.choice(remote.name, key, key_owner)
             voice_id, voice_name = voice.provider_id or "", voice.name
         else:
-            choice = self.engines.for_preset(uid, own_key)
+            choice = self.engines.for_preset(uid, await self.store.get_api_key(uid))
         instructed = self.engines.get(choice.engine).supports_instruction
 
         instruction = _instruction(settings.style)
