@@ -1,30 +1,34 @@
-"""``python -m bench scale``: how many Discord voice channels one process can keep speaking at once.
+"""``python -m bench scale [--sizes 50,100,200,400]``: how many Discord voice channels one process keeps speaking.
 
 N guilds each stream a 10 s utterance at the same moment, through the real pipeline: ``GuildPlayer`` →
-``OpusPacketEncoder`` (worker threads) → ``StreamingOpusSource`` → discord.py's own ``AudioPlayer`` thread
-per connection at its real 20 ms tick (the test fake voice client, no network). The provider is the
-voice bench's fake (first chunk after 150 ms, RTF 0.2).
+``OpusPacketEncoder`` (worker threads) → ``StreamingOpusSource`` → the voice connection's playback at the real
+20 ms tick (the test fake voice connection, no Discord). Each packet pays a real packet's sending cost (RTP
+header, the transport's AEAD encryption, a UDP datagram to a loopback sink: ``bench/scale_wire.py``). The
+provider is the voice bench's fake (first chunk after 150 ms, RTF 0.2).
 
-Measured per N: the process's resident memory before and at its peak, CPU time per wall second, underruns
-(a source ran dry in the middle of an utterance, which listeners hear as a gap), and late packets (more than
-40 ms after the previous one on the same connection, i.e. the player thread fell behind).
-
-Seen on a 2-core machine: 50 guilds at once play cleanly at about 60 % of one core; at 100 the process falls
-behind (underruns, and the 10 s clips take ~15 s), so a bot that big should run more than one process (shards).
+Measured per N: CPU time per wall second (% of one core), underruns (a source ran dry in the middle of an
+utterance: listeners hear a gap), late packets (a connection's k-th packet of the utterance handed to the client
+more than 5 ms after its deadline on the connection's 20 ms grid, see :func:`lateness`; the pause's silence
+frames around the utterance are not counted), the worst lateness, the most threads alive at once, and the resident memory before
+and at its peak. The machine is shared, so the load average is printed with each size.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
+import statistics
+import threading
 import time
 from typing import Any
 
 from bench.common import speech_like_pcm
 from bench.voice import CLIP_SECONDS, SAMPLE_RATE, BenchProvider
 
-SIZES = (1, 10, 25, 50, 100)
-LATE_GAP = 0.040
+SIZES = (1, 50, 100, 200, 400)
+PACKET = 0.020
+LATE = 0.005  # a packet later than this after its deadline is late
 
 
 def _rss_mib() -> float:
@@ -40,62 +44,95 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def lateness(stamps: list[tuple[float, bytes]], silence: bytes) -> list[float]:
+    """Seconds past its deadline of each packet of the utterance (first to last packet that is not ``silence``).
+    Packet k's deadline is ``start + k × 20 ms`` on the connection's own 20 ms grid, ``start`` the median of
+    ``time_k - k × 20 ms`` (the grid most packets keep: discord.py's player sends the first packet after a resume
+    one tick ahead of its grid, and a shared sender serves each connection at its own offset in the tick)."""
+    marks = [i for i, (_, packet) in enumerate(stamps) if packet != silence]
+    if not marks:
+        return []
+    window = stamps[marks[0]:marks[-1] + 1]
+    start = statistics.median(at - k * PACKET for k, (at, _) in enumerate(window))
+    return [at - (start + k * PACKET) for k, (at, _) in enumerate(window)]
+
+
+def _playback_threads() -> int:
+    return threading.active_count()
+
+
 async def _run(n: int, pcm: bytes) -> dict[str, Any]:
+    from bench.scale_wire import wire_connection
+    from bots.discord.opus import OPUS_SILENCE
     from bots.discord.voice_channel.player import GuildPlayer, PlayerSettings, Speech
     from tests.bots.discord.voice_channel.fakes import FakeChannel, FakeConnector, FakeMember, user
 
     settings = PlayerSettings(idle_timeout=0, alone_grace=1e9, keepalive_interval=15.0, max_seconds=60.0)
-    players, connectors, stamps = [], [], []
+    players, stamps, wires = [], [], []
+    load = os.getloadavg()[0]
     for index in range(n):
-        connector = FakeConnector(delay=0.02)
+        connector = FakeConnector(delay=PACKET)
         player = GuildPlayer(index, service=BenchProvider(pcm), connector=connector, settings=settings,
                              listeners=lambda channel: 1)
         await player.connect(FakeChannel(index, members=[FakeMember(2)]))
-        times: list[float] = []
-        connector.last.on_packet = lambda packet, at, times=times: times.append(at)
+        sent: list[tuple[float, bytes]] = []
+        wires.append(wire_connection(connector.last, index + 1, sent))
         players.append(player)
-        connectors.append(connector)
-        stamps.append(times)
-    rss_before, peak = _rss_mib(), 0.0
+        stamps.append(sent)
+    await asyncio.sleep(0.2)  # let every connection settle (burst keepalive: paused)
+    rss_before, peak, threads = _rss_mib(), 0.0, _playback_threads()
     cpu0, wall0 = _cpu_seconds(), time.perf_counter()
     for index, player in enumerate(players):
         player.enqueue(str(index), Speech(await player.service.prepare(user(index), "ten seconds")))
     deadline = wall0 + CLIP_SECONDS * 3 + 10
     while any(p.stats.items_spoken < 1 for p in players) and time.perf_counter() < deadline:
         peak = max(peak, _rss_mib())
+        threads = max(threads, _playback_threads())
         await asyncio.sleep(0.1)
     wall = time.perf_counter() - wall0
     cpu = _cpu_seconds() - cpu0
     done = sum(p.stats.items_spoken for p in players)
     underruns = sum(p.source.stats.underruns for p in players if p.source is not None)
-    late = total = 0
-    for times in stamps:
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        total += len(gaps)
-        late += sum(1 for g in gaps if g > LATE_GAP)
+    late_by = [x for sent in stamps for x in lateness(list(sent), OPUS_SILENCE)]
+    late = sum(1 for x in late_by if x > LATE)
     for player in players:
         await player.close("bench over")
-    return {"n": n, "done": done, "wall_s": wall, "cpu_s": cpu, "rss_before_mib": rss_before,
-            "rss_peak_mib": max(peak, _rss_mib()), "underruns": underruns, "late": late, "gaps": total}
+    for wire in wires:
+        wire.close()
+    return {"n": n, "done": done, "wall_s": wall, "cpu_s": cpu, "cpu_pct": cpu / wall * 100,
+            "rss_before_mib": rss_before, "rss_peak_mib": max(peak, _rss_mib()), "threads": threads,
+            "underruns": underruns, "packets": len(late_by), "late": late,
+            "late_pct": late / max(1, len(late_by)) * 100, "max_late_ms": max(late_by, default=0.0) * 1000,
+            "load": load}
 
 
-async def run() -> dict[str, Any]:
+def _sizes(argv: list[str] | None) -> tuple[int, ...]:
+    args = list(argv or [])
+    if "--sizes" in args:
+        return tuple(int(x) for x in args[args.index("--sizes") + 1].split(","))
+    return SIZES
+
+
+async def run(argv: list[str] | None = None) -> dict[str, Any]:
     pcm = speech_like_pcm(CLIP_SECONDS, SAMPLE_RATE)
-    results = [await _run(n, pcm) for n in SIZES]
-    rows = []
-    for r in results:
-        rows.append([r["n"], f"{r['done']}/{r['n']}", f"{r['wall_s']:.1f} s",
-                     f"{r['cpu_s'] / r['wall_s'] * 100:.0f} %", f"{r['rss_before_mib']:.0f} MiB",
-                     f"{r['rss_peak_mib']:.0f} MiB", r["underruns"],
-                     f"{r['late']} of {r['gaps']} ({r['late'] / max(1, r['gaps']) * 100:.2f} %)"])
-    biggest = results[-1]
-    per_guild = (biggest["rss_peak_mib"] - results[0]["rss_peak_mib"]) / max(1, biggest["n"] - results[0]["n"])
+    results = []
+    for n in _sizes(argv):
+        results.append(await _run(n, pcm))
+        r = results[-1]
+        print(f"  {n} channels: {r['done']}/{n} spoken, {r['cpu_pct']:.0f} % CPU, {r['underruns']} underruns, "
+              f"{r['late_pct']:.2f} % late (load {r['load']:.2f})", flush=True)
+    rows = [[r["n"], f"{r['done']}/{r['n']}", f"{r['wall_s']:.1f} s", f"{r['cpu_pct']:.0f} %", r["underruns"],
+             f"{r['late']} of {r['packets']} ({r['late_pct']:.2f} %)", f"{r['max_late_ms']:.0f} ms", r["threads"],
+             f"{r['rss_before_mib']:.0f} MiB", f"{r['rss_peak_mib']:.0f} MiB", f"{r['load']:.2f}"]
+            for r in results]
     return {
-        "title": f"guilds speaking at once: {CLIP_SECONDS:g} s each, fake provider (150 ms first chunk, RTF 0.2)",
-        "columns": ["guilds", "finished", "wall", "CPU (of one core)", "RSS before", "RSS peak", "underruns",
-                    f"late packets (> {LATE_GAP * 1000:.0f} ms)"],
+        "title": f"voice channels speaking at once: {CLIP_SECONDS:g} s each, fake provider (150 ms first chunk, "
+                 "RTF 0.2), real packet sending cost",
+        "columns": ["channels", "finished", "wall", "CPU (of one core)", "underruns",
+                    f"late packets (> {LATE * 1000:.0f} ms)", "max lateness", "threads", "RSS before", "RSS peak",
+                    "load (1 min)"],
         "rows": rows,
-        "notes": [f"about {per_guild:.1f} MiB more resident memory per additional speaking guild",
-                  "CPU includes the fake provider, the encoders and one discord.py player thread per guild"],
+        "notes": ["CPU includes the fake provider, the Opus encoders (worker threads) and the playback",
+                  "load: the machine's 1-minute load average when the size started (the machine is shared)"],
         "raw": results,
     }
