@@ -1,12 +1,16 @@
 """The small interface between a guild player and a voice connection.
 
 :class:`VoiceConnection` is all the player uses; :class:`DiscordVoiceConnection` wraps a real
-``discord.VoiceClient`` and :func:`discord_connector` makes one. Tests use a fake connection that
-runs discord.py's own ``AudioPlayer`` thread against a recording client (``tests/bots/discord/voice_channel``).
+``discord.VoiceClient`` and :func:`discord_connector` makes one. Playback does not use discord.py's
+``VoiceClient.play`` (one ``AudioPlayer`` thread per connection) but the process's one
+:class:`~bots.discord.voice_channel.sender.VoiceSender`, which sends every connection's packets from one
+thread through the client's own ``send_audio_packet`` (DAVE and transport encryption included). Tests use a
+fake connection on the same sender, whose client records packets instead of encrypting and sending them
+(``tests/bots/discord/voice_channel``).
 
-Keepalive primitive: :meth:`VoiceConnection.send_silence` sends Opus silence frames *outside* the
-player thread. It is only called while the player is paused (so the two never send at once); a
-paused discord.py player is blocked on an event and touches neither the socket nor the RTP counters.
+Keepalive primitive: :meth:`VoiceConnection.send_silence` sends Opus silence frames while the playback is
+paused; they go out through the sender (one per tick), so only the sender thread ever touches the client's
+RTP counters.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 import discord
 
 from bots.discord.opus import OPUS_SILENCE
+from bots.discord.voice_channel.sender import Playback, VoiceSender, default_sender
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +40,12 @@ class VoiceConnection(Protocol):
     def is_connected(self) -> bool: ...
 
     def play(self, source: discord.AudioSource, *, after: Callable[[Exception | None], Any]) -> None:
-        """Start the 20 ms player thread on ``source``; ``after`` runs in that thread when it ends."""
+        """Start sending ``source`` every 20 ms; ``after`` runs in the sender thread when the playback ends."""
 
     def stop(self) -> None: ...
 
     def pause(self) -> None:
-        """Stop reading the source (discord.py sends 5 silence frames and clears "speaking")."""
+        """Stop reading the source (5 silence frames follow and "speaking" goes off, as with discord.py)."""
 
     def resume(self) -> None: ...
 
@@ -59,8 +64,10 @@ Connector = Callable[[Any], Awaitable[VoiceConnection]]
 class DiscordVoiceConnection:
     """:class:`VoiceConnection` over a real ``discord.VoiceClient``."""
 
-    def __init__(self, client: discord.VoiceClient) -> None:
+    def __init__(self, client: discord.VoiceClient, sender: VoiceSender | None = None) -> None:
         self.client = client
+        self.sender = sender or default_sender()
+        self._playback: Playback | None = None
 
     @property
     def channel(self) -> Any:
@@ -70,20 +77,31 @@ class DiscordVoiceConnection:
         return self.client.is_connected()
 
     def play(self, source: discord.AudioSource, *, after: Callable[[Exception | None], Any]) -> None:
-        # An is_opus() source: discord.py builds no libopus encoder, so no system libopus is needed.
-        self.client.play(source, after=after)
+        # An is_opus() source: nothing is encoded on the way, so no system libopus is needed.
+        if not self.client.is_connected():
+            raise discord.ClientException("Not connected to voice.")
+        if self._playback is not None and not self._playback.ended:
+            raise discord.ClientException("Already playing audio.")
+        self._playback = self.sender.play(self.client, source, after=after)
 
     def stop(self) -> None:
-        self.client.stop()
+        playback, self._playback = self._playback, None
+        if playback is not None:
+            playback.stop()
 
     def pause(self) -> None:
-        self.client.pause()
+        if self._playback is not None:
+            self._playback.pause()
 
     def resume(self) -> None:
-        self.client.resume()
+        if self._playback is not None:
+            self._playback.resume()
 
     def send_silence(self, frames: int) -> None:
         if not self.client.is_connected():
+            return
+        if self._playback is not None and not self._playback.ended:
+            self._playback.send_silence(frames)  # from the sender thread, between nothing else
             return
         try:
             for _ in range(frames):
@@ -92,6 +110,7 @@ class DiscordVoiceConnection:
             log.debug("keepalive silence not sent: %s", type(exc).__name__)
 
     async def disconnect(self) -> None:
+        self.stop()
         await self.client.disconnect(force=True)
 
     async def move_to(self, channel: Any) -> None:

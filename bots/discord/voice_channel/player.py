@@ -4,7 +4,8 @@ Flow of one queued item (``Speech``; prepared by :meth:`VoiceService.prepare` at
 errors were already answered)::
 
     service.stream_pcm(utt) ──PCM chunks──▶ OpusPacketEncoder.feed (worker thread)
-        ──20 ms packets──▶ StreamingOpusSource.push ──▶ discord.py player thread (read every 20 ms)
+        ──20 ms packets──▶ StreamingOpusSource.push ──▶ the process's one VoiceSender (sender.py):
+        one thread reads every connection's source every 20 ms and sends through discord.py's client
 
 * Lead-in: ~200 ms of encoded silence (``lead_in_ms``, made by the core's Opus encoder) is pushed
   the moment the item starts, *while the provider is still thinking*, and (keepalive "burst") the
@@ -28,21 +29,23 @@ with ONE source and ONE ``play()`` for the life of the connection:
 * ``burst`` (default): between utterances the player is **paused** — no packets, "speaking" off —
   and every ``keepalive_interval`` (15 s) :meth:`VoiceConnection.send_silence` sends 5 Opus silence
   frames. That is 5 packets / 15 s (≈0.3 pps) instead of 50 pps per idle guild, the speaking
-  indicator only lights while the bot speaks, and resuming is immediate (the paused player thread
-  wakes on an event: the first packet goes out ~1 ms after the push; discord.py then leaves one
-  extra 20 ms tick before the second packet, which the lead-in absorbs).
+  indicator only lights while the bot speaks, and resuming takes effect at the sender's next tick
+  (within 20 ms; the packets then stay on the sender's 20 ms grid). A paused connection costs the
+  sender a flag check per tick, and nothing at all while every connection is paused.
 * ``continuous``: never pause; the source returns ``OPUS_SILENCE`` (underrun) 50 times a second. The
   simplest possible behaviour, for operators who prefer it; it costs ~50 pps (≈3 KB/s with RTP, DAVE
   and transport overhead, plus two encryptions per packet) for every connected idle guild.
 
-Threading: the only code that runs in discord.py's player thread is ``source.read()`` (lock-protected
-deque, never blocks) and the ``after`` callback, which only does ``loop.call_soon_threadsafe``. Source
+Threading: the only code that runs in the sender thread is ``source.read()`` (lock-protected deque,
+never blocks), the client's ``send_audio_packet`` and the ``after`` callback, which only does
+``loop.call_soon_threadsafe``. Source
 events (an item heard to its end, the buffer ran dry) also hop to the loop that way. Opus encoding
 runs in a worker thread (``asyncio.to_thread``): a provider chunk takes 0.5–4 ms to encode, which
 would otherwise sit on the event loop once per chunk per speaking guild (``bench/voice.py`` measures it).
 
 Reconnect: a drop is reported by the manager (the bot's own voice state went to no channel without
-us leaving) or seen when discord.py's player ends without us stopping it. The player then reconnects
+us leaving) or seen when the connection's playback ends without us stopping it (the sender gave up
+waiting for discord.py to reconnect, or reading or sending failed). The player then reconnects
 to the same channel with exponential backoff (``reconnect_attempts`` tries, 1 s, 2 s, 4 s …) and
 restarts ``play()`` on the same source — queued items survive. If the channel is gone, nobody is
 left in it, or the connection dropped again within ``stable_after`` seconds of the last reconnect
@@ -245,7 +248,7 @@ class GuildPlayer:
         self._wake.set()
 
     def _attach(self, conn: VoiceConnection) -> None:
-        """Start (or restart) the one player thread on the one source."""
+        """Start (or restart) the connection's playback of the one source on the sender."""
         if self.source is None or self.source.ended:
             self.source = StreamingOpusSource(on_event=self._source_event)
         self.conn = conn
@@ -255,7 +258,7 @@ class GuildPlayer:
         self._paused = False
         loop = self._loop or asyncio.get_running_loop()
 
-        def after(error: Exception | None, gen: int = gen) -> None:  # runs in the player thread
+        def after(error: Exception | None, gen: int = gen) -> None:  # runs in the sender thread
             with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to tell
                 loop.call_soon_threadsafe(self._player_ended, gen, error)
 
@@ -264,7 +267,7 @@ class GuildPlayer:
         self._needs_reconnect = self._needs_replay = False
 
     async def close(self, reason: str = "leave") -> None:
-        """Leave: drop the queue, stop the player thread, disconnect. Idempotent."""
+        """Leave: drop the queue, stop the playback, disconnect. Idempotent."""
         if self._closing:
             await self._closed.wait()
             return
@@ -288,7 +291,7 @@ class GuildPlayer:
         for item in list(self.queue.current):
             self._release(item)
             self.queue.done(item)
-        self._current_gen = 0  # whatever the player thread reports now is expected
+        self._current_gen = 0  # whatever the playback reports now is expected
         if self.source is not None:
             self.source.stop()
         conn, self.conn = self.conn, None
@@ -593,7 +596,7 @@ class GuildPlayer:
         self._wake.set()
 
     def _source_event(self, name: str, tag: Hashable) -> None:
-        """Called in the player thread: hop to the loop."""
+        """Called in the sender thread: hop to the loop."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -614,7 +617,7 @@ class GuildPlayer:
         self._wake.set()
 
     def _player_ended(self, gen: int, error: Exception | None) -> None:
-        """discord.py's player thread ended (bridged from ``after``)."""
+        """The connection's playback ended (bridged from ``after``)."""
         if gen != self._current_gen or self._closing:
             return  # we stopped it ourselves
         self._current_gen = 0
@@ -646,7 +649,7 @@ class GuildPlayer:
                 log.warning("voice %s: could not restart playback", self.guild_id, exc_info=True)
                 self._needs_reconnect = True
         if conn is not None and self._current_gen != 0 and not self._needs_replay:
-            # Only a voice-state event said "no channel" and our player thread still runs. It may be
+            # Only a voice-state event said "no channel" and our playback still runs. It may be
             # the echo of our own disconnect during a reconnect, or discord.py may still be handling
             # it: look again after a moment, and reconnect only if the connection really is gone.
             await self._sleep(self.settings.reconnect_delay)

@@ -1,7 +1,7 @@
 """The one long-lived ``AudioSource`` of a guild's voice connection.
 
-discord.py's player thread calls :meth:`StreamingOpusSource.read` every 20 ms and sends whatever it
-returns; ``b""`` ends playback for good. So the source must never block and must tell "nothing to
+The voice sender (``sender.py``) calls :meth:`StreamingOpusSource.read` every 20 ms and sends whatever
+it returns; ``b""`` ends playback for good. So the source must never block and must tell "nothing to
 say right now" (Opus silence) from "the end" (``b""``):
 
 * asyncio pushes ready 20 ms Opus packets with :meth:`push` (each batch tagged with the queue item
@@ -217,7 +217,7 @@ class StreamingOpusSource(discord.AudioSource):
         for name, tag in events:
             try:
                 self._on_event(name, tag)
-            except Exception:  # never let a callback kill the player thread
+            except Exception:  # never let a callback kill the sender thread
                 log.exception("voice source event handler failed")
 
 

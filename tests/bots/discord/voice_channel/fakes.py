@@ -1,9 +1,10 @@
 """Fakes for the voice side: a voice connection, a slow-first-chunk speech service, a fake encoder.
 
-:class:`FakeVoiceConnection` runs **discord.py's own** ``AudioPlayer`` thread (pause, resume, the
-5 silence frames on pause, the ``after`` callback, the wait-for-reconnect) against a client object
-that records every packet instead of encrypting and sending it. ``delay`` is the player's tick:
-0.02 s like Discord (the bench), or shorter so tests run fast.
+:class:`FakeVoiceConnection` plays through the **real** :class:`~bots.discord.voice_channel.sender.VoiceSender`
+(pause, resume, the 5 silence frames on pause, the ``after`` callback, the wait-for-reconnect) and is itself
+the client the sender sends to: it records every packet instead of encrypting and sending it. ``delay`` is the
+sender's tick: 0.02 s like Discord (the bench), or shorter so tests run fast; every connection with the same
+``delay`` shares one sender (one thread), as every connection of a real bot does.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from discord.player import AudioPlayer
-
 from bots.discord.opus import OPUS_SILENCE
+from bots.discord.voice_channel.sender import Playback, VoiceSender
 from core.errors import Busy, EmptyText
 from core.models import PCMChunk, TTSSettings, UserRef
 
@@ -62,14 +62,26 @@ class _Client:
         self.loop = loop
 
 
+_SENDERS: dict[float, VoiceSender] = {}
+
+
+def shared_sender(delay: float) -> VoiceSender:
+    """The one sender ticking every ``delay`` seconds that fake connections with that delay share."""
+    sender = _SENDERS.get(delay)
+    if sender is None or sender._closed:
+        sender = _SENDERS[delay] = VoiceSender(interval=delay, name=f"voice-sender-{delay:g}")
+    return sender
+
+
 class FakeVoiceConnection:
     """A :class:`~bots.discord.voice_channel.connection.VoiceConnection` that records what would go out."""
 
     def __init__(self, channel: Any, *, delay: float = 0.002, reconnect_timeout: float = 0.05,
-                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+                 loop: asyncio.AbstractEventLoop | None = None, sender: VoiceSender | None = None) -> None:
         self.channel = channel
         self.delay = delay
-        self.timeout = reconnect_timeout  # AudioPlayer waits this long for a reconnect
+        self.sender = sender or shared_sender(delay)
+        self.timeout = reconnect_timeout  # the sender waits this long for a reconnect
         self.log: list[Any] = []  # ("play"|"pause"|"resume"|"stop"|"keepalive"|"disconnect"|"speak", …)
         self.sent: list[bytes] = []  # every packet "sent", in order (player thread and keepalive)
         self.sent_at: list[float] = []  # perf_counter of each
@@ -78,11 +90,11 @@ class FakeVoiceConnection:
         self.client = _Client(loop or asyncio.get_running_loop())
         self._connected = threading.Event()
         self._connected.set()
-        self._player: AudioPlayer | None = None
-        self.on_packet: Any = None  # optional hook(packet, perf_counter) called in the player thread
+        self._player: Playback | None = None
+        self.on_packet: Any = None  # optional hook(packet, perf_counter) called in the sender thread
         self.disconnected = False
 
-    # what discord.py's AudioPlayer calls on its client
+    # what the sender (and discord.py's AudioPlayer) calls on its client
     def is_connected(self) -> bool:
         return self._connected.is_set()
 
@@ -102,16 +114,10 @@ class FakeVoiceConnection:
     def play(self, source: Any, *, after: Any) -> None:
         if not self.is_connected():
             raise RuntimeError("Not connected to voice.")
-        if self._player is not None and self._player.is_playing():
+        if self._player is not None and not self._player.ended:
             raise RuntimeError("Already playing audio.")
-        delay = self.delay
-
-        class _Player(AudioPlayer):
-            DELAY = delay
-
         self.log.append(("play",))
-        self._player = _Player(source, self, after=after)  # type: ignore[arg-type]
-        self._player.start()
+        self._player = self.sender.play(self, source, after=after)
 
     def stop(self) -> None:
         self.log.append(("stop",))
@@ -131,8 +137,11 @@ class FakeVoiceConnection:
 
     def send_silence(self, frames: int) -> None:
         self.log.append(("keepalive", frames))
-        for _ in range(frames):
-            self.send_audio_packet(OPUS_SILENCE, encode=False)
+        if self._player is not None and not self._player.ended:
+            self._player.send_silence(frames)
+        else:
+            for _ in range(frames):
+                self.send_audio_packet(OPUS_SILENCE, encode=False)
 
     async def disconnect(self) -> None:
         self.log.append(("disconnect",))
@@ -146,13 +155,13 @@ class FakeVoiceConnection:
 
     # test controls
     def drop(self) -> None:
-        """Simulate a lost connection: the player thread stops after its reconnect wait."""
+        """Simulate a lost connection: the playback ends after its reconnect wait."""
         self.log.append(("drop",))
         self._connected.clear()
 
     def join_player(self, timeout: float = 2.0) -> None:
         if self._player is not None:
-            self._player.join(timeout)
+            self._player.wait_ended(timeout)
 
     def kinds(self) -> list[str]:
         return [entry[0] for entry in self.log]

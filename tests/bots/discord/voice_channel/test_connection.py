@@ -16,7 +16,9 @@ from bots.discord.voice_channel.connection import (
     VoiceConnection,
     discord_connector,
 )
-from tests.bots.discord.voice_channel.fakes import FakeChannel, FakeConnector
+from bots.discord.voice_channel.sender import VoiceSender
+from bots.discord.voice_channel.source import StreamingOpusSource
+from tests.bots.discord.voice_channel.fakes import FakeChannel, FakeConnector, wait_for
 
 
 class RecordingClient(discord.VoiceClient):
@@ -68,24 +70,34 @@ def voice_channel(channel_id: int, existing: Any = None) -> SimpleNamespace:
     return channel
 
 
-async def test_the_wrapper_passes_everything_to_the_client() -> None:
+async def test_the_wrapper_plays_through_the_sender_and_passes_the_rest_to_the_client() -> None:
+    """No discord.py player thread: the packets go out through the shared sender, as ``send_audio_packet(data,
+    encode=False)`` on the client (discord.py's own send path: DAVE, RTP, transport encryption)."""
     lounge = voice_channel(1)
     client = RecordingClient(lounge)
-    conn = DiscordVoiceConnection(client)
+    sender = VoiceSender(interval=0.002)
+    conn = DiscordVoiceConnection(client, sender=sender)
     assert isinstance(conn, VoiceConnection) and conn.channel is lounge and conn.is_connected()
-
-    def after(error):
-        return None
-
-    source = object()
-    conn.play(source, after=after)  # type: ignore[arg-type]
+    ended: list = []
+    source = StreamingOpusSource()
+    source.push([b"one", b"two"])
+    conn.play(source, after=ended.append)
+    with pytest.raises(discord.ClientException):
+        conn.play(source, after=ended.append)  # one playback per connection
+    await wait_for(lambda: len(client.calls) >= 2)
+    assert client.calls[:2] == [("packet", b"one", False), ("packet", b"two", False)]
     conn.pause()
+    await wait_for(lambda: client.calls.count(("packet", OPUS_SILENCE, False)) >= 5)
     conn.resume()
+    source.push([b"three"])
+    await wait_for(lambda: ("packet", b"three", False) in client.calls)
     conn.stop()
+    await wait_for(lambda: ended == [None])
     await conn.move_to("elsewhere")
     await conn.disconnect()
-    assert client.calls == [("play", source, after), ("pause",), ("resume",), ("stop",), ("move_to", "elsewhere"),
-                            ("disconnect", True)]
+    assert client.calls[-2:] == [("move_to", "elsewhere"), ("disconnect", True)]
+    assert not [c for c in client.calls if c[0] in ("play", "pause", "resume", "stop")]
+    sender.close()
 
 
 def test_keepalive_silence_is_opus_frames_sent_as_they_are() -> None:
