@@ -47,6 +47,7 @@ from core.speech import Speech
 from core.utterance import SpeakResult, Utterance
 from core.uploads import CloneUploads, clone_uploads
 from core.voices import VoiceList, Voices
+from core.voice_stream import OpusFrames, stream_voice
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,3 +288,9 @@ class VoiceService:
 
     async def forget(self, user: UserRef) -> ForgetReport:
         return await self.cases.accounts.forget(user)
+
+    # --- voice channels: the engine's own Opus passed through (issue 11, one voice sender) ------
+
+    def stream_voice(self, utt: Utterance) -> AsyncIterator[PCMChunk | OpusFrames]:
+        """See :func:`core.voice_stream.stream_voice`."""
+        return stream_voice(self.cases.speech.renderer, utt)

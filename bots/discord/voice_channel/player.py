@@ -82,6 +82,7 @@ from bots.discord.voice_channel.source import (
     StreamingOpusSource,
 )
 from core import text as textmod
+from core.audio.opus_frames import OpusFrames
 from core.i18n import t
 
 if TYPE_CHECKING:
@@ -491,46 +492,61 @@ class GuildPlayer:
             utt.text = announcement(utt.pronounce(speech.speaker), utt.text, utt.settings.language) + utt.text
         self._last_author = item.author
         cap = speech.max_seconds if speech.max_seconds else self.settings.max_seconds
-        stream = self.service.stream_pcm(utt)
+        stream = self._open_stream(utt)
         encoder = None
         fed = 0.0
         pushed_any = False
-        pushed_speech = False
         capped = False
         t0 = time.perf_counter()
+
         try:
             frames = -(-self.settings.lead_in_ms // 20)
             if frames and source.push(self.lead_in(frames), tag):
                 pushed_any = True
                 self._resume()
-            encoder = self.encoder_factory()
+            first_speech = True
             async for chunk in stream:
                 if item.skipped:
                     break
-                data = chunk.data
-                rate = chunk.sample_rate
-                if not data or not rate:
-                    continue
-                if cap and fed + len(data) / 2 / rate > cap:
-                    keep = max(0, int((cap - fed) * rate)) * 2
-                    data = data[:keep]
-                    capped = True
-                if data:
-                    packets = await self._encode(encoder.feed, data, rate)
-                    fed += len(data) / 2 / rate
-                    if item.skipped:
-                        break
-                    if source.push(packets, tag):
-                        if not pushed_speech:
-                            pushed_speech = pushed_any = True
-                            self.stats.first_push_delays.append(time.perf_counter() - t0)
-                        self._resume()
+                if isinstance(chunk, OpusFrames):  # the engine's own 20 ms packets: straight through
+                    packets = list(chunk.packets)
+                    if cap and fed + len(packets) * PACKET_SECONDS > cap:
+                        packets = packets[:max(0, round((cap - fed) / PACKET_SECONDS))]
+                        capped = True
+                    fed += len(packets) * PACKET_SECONDS
+                    if encoder is not None:  # PCM came before: its last partial frame goes first
+                        packets = await self._encode(encoder.flush) + packets
+                        encoder = None
+                else:
+                    data = chunk.data
+                    rate = chunk.sample_rate
+                    if not data or not rate:
+                        continue
+                    if cap and fed + len(data) / 2 / rate > cap:
+                        keep = max(0, int((cap - fed) * rate)) * 2
+                        data = data[:keep]
+                        capped = True
+                    packets = []
+                    if data:
+                        if encoder is None:
+                            encoder = self.encoder_factory()
+                        packets = await self._encode(encoder.feed, data, rate)
+                        fed += len(data) / 2 / rate
+                if item.skipped:
+                    break
+                if source.push(packets, tag):
+                    if first_speech:
+                        first_speech = False
+                        self.stats.first_push_delays.append(time.perf_counter() - t0)
+                    pushed_any = True
+                    self._resume()
                 if capped:
                     self.stats.items_capped += 1
                     break
-            if not item.skipped:
+            if not item.skipped and encoder is not None:
                 packets = await self._encode(encoder.flush)
                 if source.push(packets, tag):
+                    pushed_any = True
                     self._resume()
         except asyncio.CancelledError:
             item.skipped = item.skipped or not self._closing
@@ -561,6 +577,12 @@ class GuildPlayer:
             else:
                 self.queue.done(item)  # nothing to hear (empty audio or failure)
             self._touch()
+
+    def _open_stream(self, utt: Utterance) -> Any:
+        """The item's audio: the service's ``stream_voice`` (the engine's Opus passed through as
+        :class:`OpusFrames` where it can be, PCM otherwise) when it has one, else ``stream_pcm``."""
+        opener = getattr(self.service, "stream_voice", None)
+        return opener(utt) if opener is not None else self.service.stream_pcm(utt)
 
     async def _encode(self, fn: Callable[..., list[bytes]], *args: Any) -> list[bytes]:
         start = time.perf_counter()

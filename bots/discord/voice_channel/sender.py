@@ -199,10 +199,12 @@ class VoiceSender:
     """The one thread that ticks every :class:`Playback` every ``interval`` seconds (see the module doc)."""
 
     def __init__(self, *, interval: float = PACKET_SECONDS, max_catch_up: int = 5,
-                 clock: Callable[[], float] = time.perf_counter, name: str = "voice-sender") -> None:
+                 clock: Callable[[], float] = time.perf_counter, sleep: Callable[[float], None] = time.sleep,
+                 name: str = "voice-sender") -> None:
         self.interval = interval
         self.max_catch_up = max_catch_up
         self.clock = clock
+        self.sleep = sleep
         self.name = name
         self.stats = SenderStats()
         self._cond = threading.Condition()
@@ -274,7 +276,7 @@ class VoiceSender:
                 deadline += skipped * self.interval
                 log.warning("voice sender fell %.0f ms behind; skipped %d ticks", behind * 1000, skipped)
             elif behind < 0:
-                time.sleep(-behind)
+                self.sleep(-behind)
         for playback in leftovers:
             playback._finish(None)
 
