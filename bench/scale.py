@@ -1,4 +1,4 @@
-"""``python -m bench scale [--sizes 50,100,200,400]``: how many Discord voice channels one process keeps speaking.
+"""``python -m bench scale [--sizes 1,50,100,200,400] [--provider pcm,opus]``: how many Discord voice channels one process keeps speaking.
 
 N guilds each stream a 10 s utterance at the same moment, through the real pipeline: ``GuildPlayer`` →
 ``OpusPacketEncoder`` (worker threads) → ``StreamingOpusSource`` → the voice connection's playback at the real
@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 from bench.common import speech_like_pcm
-from bench.voice import CLIP_SECONDS, SAMPLE_RATE, BenchProvider
+from bench.voice import CHUNK_MS, CLIP_SECONDS, SAMPLE_RATE, BenchProvider
 
 SIZES = (1, 50, 100, 200, 400)
 PACKET = 0.020
@@ -61,7 +61,37 @@ def _playback_threads() -> int:
     return threading.active_count()
 
 
-async def _run(n: int, pcm: bytes) -> dict[str, Any]:
+class OpusBenchProvider(BenchProvider):
+    """The voice bench's provider answering in Opus (what SiliconFlow does with ``response_format: "opus"``):
+    the same clip, encoded once up front into 20 ms packets, handed out as ``OpusFrames`` at the same pace
+    (first after 150 ms, then RTF 0.2), so the player passes them through without encoding."""
+
+    packets: list[bytes] = []
+
+    async def stream_voice(self, utt: Any) -> Any:
+        from core.audio.opus_frames import OpusFrames
+
+        try:
+            start = time.perf_counter()
+            per_chunk = max(1, round(CHUNK_MS / 20))
+            interval = per_chunk * 0.02 * self.rtf
+            for index, offset in enumerate(range(0, len(self.packets), per_chunk)):
+                delay = start + self.first_chunk + index * interval - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                yield OpusFrames(tuple(self.packets[offset:offset + per_chunk]))
+        finally:
+            self.release(utt)
+
+
+def _opus_packets(pcm: bytes) -> list[bytes]:
+    from bots.discord.opus import OpusPacketEncoder
+
+    encoder = OpusPacketEncoder(leading_silence_ms=0)
+    return encoder.feed(pcm, SAMPLE_RATE) + encoder.flush()
+
+
+async def _run(n: int, pcm: bytes, provider: str = "pcm") -> dict[str, Any]:
     from bench.scale_wire import wire_connection
     from bots.discord.opus import OPUS_SILENCE
     from bots.discord.voice_channel.player import GuildPlayer, PlayerSettings, Speech
@@ -72,7 +102,8 @@ async def _run(n: int, pcm: bytes) -> dict[str, Any]:
     load = os.getloadavg()[0]
     for index in range(n):
         connector = FakeConnector(delay=PACKET)
-        player = GuildPlayer(index, service=BenchProvider(pcm), connector=connector, settings=settings,
+        service = OpusBenchProvider(pcm) if provider == "opus" else BenchProvider(pcm)
+        player = GuildPlayer(index, service=service, connector=connector, settings=settings,
                              listeners=lambda channel: 1)
         await player.connect(FakeChannel(index, members=[FakeMember(2)]))
         sent: list[tuple[float, bytes]] = []
@@ -103,36 +134,52 @@ async def _run(n: int, pcm: bytes) -> dict[str, Any]:
             "rss_before_mib": rss_before, "rss_peak_mib": max(peak, _rss_mib()), "threads": threads,
             "underruns": underruns, "packets": len(late_by), "late": late,
             "late_pct": late / max(1, len(late_by)) * 100, "max_late_ms": max(late_by, default=0.0) * 1000,
-            "load": load}
+            "load": load, "provider": provider, "sender": _sender_stats(connector.last) if n else None}
+
+
+def _sender_stats(conn: Any) -> dict[str, Any] | None:
+    sender = getattr(conn, "sender", None)
+    if sender is None:
+        return None
+    stats = sender.stats
+    return {"ticks": stats.ticks, "packets": stats.packets, "late_packets": stats.late_packets,
+            "max_lateness_ms": stats.max_lateness * 1000, "skipped_ticks": stats.skipped_ticks,
+            "busy_s": stats.busy_seconds, "max_tick_ms": stats.max_tick_seconds * 1000}
+
+
+def _option(argv: list[str] | None, name: str, default: str) -> str:
+    args = list(argv or [])
+    return args[args.index(name) + 1] if name in args[:-1] else default
 
 
 def _sizes(argv: list[str] | None) -> tuple[int, ...]:
-    args = list(argv or [])
-    if "--sizes" in args:
-        return tuple(int(x) for x in args[args.index("--sizes") + 1].split(","))
-    return SIZES
+    return tuple(int(x) for x in _option(argv, "--sizes", ",".join(map(str, SIZES))).split(","))
 
 
 async def run(argv: list[str] | None = None) -> dict[str, Any]:
     pcm = speech_like_pcm(CLIP_SECONDS, SAMPLE_RATE)
+    OpusBenchProvider.packets = _opus_packets(pcm)
     results = []
-    for n in _sizes(argv):
-        results.append(await _run(n, pcm))
-        r = results[-1]
-        print(f"  {n} channels: {r['done']}/{n} spoken, {r['cpu_pct']:.0f} % CPU, {r['underruns']} underruns, "
-              f"{r['late_pct']:.2f} % late (load {r['load']:.2f})", flush=True)
-    rows = [[r["n"], f"{r['done']}/{r['n']}", f"{r['wall_s']:.1f} s", f"{r['cpu_pct']:.0f} %", r["underruns"],
+    for provider in _option(argv, "--provider", "pcm,opus").split(","):
+        for n in _sizes(argv):
+            results.append(await _run(n, pcm, provider))
+            r = results[-1]
+            print(f"  {provider} {n} channels: {r['done']}/{n} spoken, {r['cpu_pct']:.0f} % CPU, {r['underruns']} "
+                  f"underruns, {r['late_pct']:.2f} % late (load {r['load']:.2f})", flush=True)
+    rows = [[r["provider"], r["n"], f"{r['done']}/{r['n']}", f"{r['wall_s']:.1f} s", f"{r['cpu_pct']:.0f} %", r["underruns"],
              f"{r['late']} of {r['packets']} ({r['late_pct']:.2f} %)", f"{r['max_late_ms']:.0f} ms", r["threads"],
              f"{r['rss_before_mib']:.0f} MiB", f"{r['rss_peak_mib']:.0f} MiB", f"{r['load']:.2f}"]
             for r in results]
     return {
         "title": f"voice channels speaking at once: {CLIP_SECONDS:g} s each, fake provider (150 ms first chunk, "
                  "RTF 0.2), real packet sending cost",
-        "columns": ["channels", "finished", "wall", "CPU (of one core)", "underruns",
+        "columns": ["provider audio", "channels", "finished", "wall", "CPU (of one core)", "underruns",
                     f"late packets (> {LATE * 1000:.0f} ms)", "max lateness", "threads", "RSS before", "RSS peak",
                     "load (1 min)"],
         "rows": rows,
-        "notes": ["CPU includes the fake provider, the Opus encoders (worker threads) and the playback",
+        "notes": ["provider audio: pcm = 24 kHz PCM encoded to Opus here (worker threads); opus = the provider's "
+                  "own 20 ms Opus packets passed straight through (nothing encoded)",
+                  "CPU includes the fake provider, the Opus encoders (worker threads) and the playback",
                   "load: the machine's 1-minute load average when the size started (the machine is shared)"],
         "raw": results,
     }
