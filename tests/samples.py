@@ -19,12 +19,12 @@ def speech_like(seconds: float, rate: int = 24000, silence: float = 0.0) -> np.n
     return np.concatenate([pad, signal, pad])
 
 
-def ogg_bytes(samples: np.ndarray, rate: int = 24000) -> bytes:
+def ogg_bytes(samples: np.ndarray, rate: int = 24000, *, frame_ms: int = 20, layout: str = "mono") -> bytes:
     buf = io.BytesIO()
     with av.open(buf, "w", format="ogg") as container:
-        stream = container.add_stream("libopus", rate=48000)
-        stream.layout = "mono"
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
+        stream = container.add_stream("libopus", rate=48000, options={"frame_duration": str(frame_ms)})
+        stream.layout = layout
+        resampler = av.AudioResampler(format="s16", layout=layout, rate=48000)
         frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = rate
         for out in resampler.resample(frame) + resampler.resample(None):

@@ -3,32 +3,16 @@ they are, headers dropped, chained streams, any byte split; packets of another l
 
 from __future__ import annotations
 
-import io
-
-import av
 import pytest
 
 from core.audio.ogg import OggError, OggPacketReader
 from core.audio.opus_frames import OggOpusFrames, OpusFrames
 from core.models import PCMChunk
-from tests.samples import speech_like
+from tests.samples import ogg_bytes, speech_like
 
 
 def ogg(seconds: float, *, frame_ms: int = 20, channels: str = "mono") -> bytes:
-    samples = speech_like(seconds, 48000)
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="ogg") as container:
-        stream = container.add_stream("libopus", rate=48000, options={"frame_duration": str(frame_ms)})
-        stream.layout = channels
-        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = 48000
-        resampler = av.AudioResampler(format="s16", layout=channels, rate=48000)
-        for out in resampler.resample(frame) + resampler.resample(None):
-            for packet in stream.encode(out):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return buf.getvalue()
+    return ogg_bytes(speech_like(seconds, 48000), 48000, frame_ms=frame_ms, layout=channels)
 
 
 def audio_packets(data: bytes) -> list[bytes]:
