@@ -5,11 +5,12 @@ Each chat platform's own settings are not here: its runner reads them (see :mod:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
 from core.cache import AudioCache
+from core.changes import ChangeFeed, NoChanges
 from core.config import Config, ensure_data_dir, load_config
 from core.metrics import Metrics
 from core.providers.base import TTSProvider
@@ -17,6 +18,7 @@ from core.providers.local import LocalProvider
 from core.providers.siliconflow import SiliconFlowProvider
 from core.service import VoiceService
 from storage.keyring import open_store
+from storage.notify import open_changes
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -34,11 +36,13 @@ class App:
     cache: AudioCache
     service: VoiceService
     metrics: Metrics
+    #: What other processes on the same database change (PostgreSQL LISTEN/NOTIFY; SQLite: nothing).
+    changes: ChangeFeed = field(default_factory=NoChanges)
 
     async def aclose(self) -> None:
         """Close in reverse order of construction; safe to call twice."""
-        for closer in (self.local.aclose, self.remote.aclose if self.remote else None,
-                       self.http.aclose, self.store.close):
+        for closer in (getattr(self.changes, "aclose", None), self.local.aclose,
+                       self.remote.aclose if self.remote else None, self.http.aclose, self.store.close):
             if closer is None:
                 continue
             try:
@@ -79,9 +83,11 @@ async def build_app(config: Config | None = None, *, upgrade: bool = True, creat
         metrics = Metrics()
         service = VoiceService(config=config, store=store, cache=cache, local=local, remote=remote,
                                secret_key=secret, metrics=metrics)
+        changes = await open_changes(store)
+        service.watch_changes(changes)
     except BaseException:
         await http.aclose()
         await store.close()
         raise
     return App(config=config, store=store, http=http, local=local, remote=remote, cache=cache, service=service,
-               metrics=metrics)
+               metrics=metrics, changes=changes)

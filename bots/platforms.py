@@ -10,12 +10,14 @@ Adding a platform is its package and one line below.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from core.config import EnvSettings
+from core.errors import ConfigError
 
 if TYPE_CHECKING:
     from bots.app import App
@@ -67,11 +69,32 @@ PLATFORMS: tuple[Platform, ...] = (
 )
 
 
+#: Which platforms this process serves, comma-separated ids (unset: every one with a token). Several processes
+#: share a bot (Discord shards) but only one may poll a Telegram bot: the others say ``discord`` here.
+PLATFORMS_ENV = "VOICEBRIDGE_PLATFORMS"
+
+
+def selected() -> set[str] | None:
+    """The platform ids ``VOICEBRIDGE_PLATFORMS`` names (None: unset, all); ConfigError on an unknown one."""
+    raw = os.environ.get(PLATFORMS_ENV, "").strip()
+    if not raw:
+        return None
+    ids = {part.strip().lower() for part in raw.split(",") if part.strip()}
+    known = [platform.id for platform in PLATFORMS]
+    if not ids or not ids <= set(known):
+        raise ConfigError(name=PLATFORMS_ENV, allowed=f"comma-separated platforms among {', '.join(known)}")
+    return ids
+
+
 def load_all() -> list[tuple[Platform, EnvSettings]]:
     """Every registered platform with its settings read from the environment (ConfigError on a bad value)."""
+    selected()  # a bad VOICEBRIDGE_PLATFORMS stops every command too
     return [(platform, platform.load_settings()) for platform in PLATFORMS]
 
 
 def configured() -> list[tuple[Platform, EnvSettings]]:
-    """The platforms whose token is set, with their settings: what ``voicebridge run`` starts."""
-    return [(platform, settings) for platform, settings in load_all() if platform.configured(settings)]
+    """The platforms whose token is set, and that ``VOICEBRIDGE_PLATFORMS`` selects (when set), with their
+    settings: what ``voicebridge run`` starts."""
+    chosen = selected()
+    return [(platform, settings) for platform, settings in load_all()
+            if platform.configured(settings) and (chosen is None or platform.id in chosen)]

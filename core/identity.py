@@ -81,6 +81,9 @@ class IdCache:
     def pop(self, key: tuple[str, str]) -> None:
         self._items.pop(key, None)
 
+    def clear(self) -> None:
+        self._items.clear()
+
 
 class IdentityRepository(Protocol):
     """What :class:`Identities` needs stored: accounts, their platform identities and link codes."""
@@ -123,6 +126,13 @@ class Identities:
         """Drop what is cached about a forgotten account."""
         self._user_ids.drop(uid)
         self._user_ids.pop((user.platform, user.user_id))
+
+    def forget_cached(self, uid: int | None = None) -> None:
+        """Drop the cached account ids (those of ``uid``; None: all): another process linked, unlinked or forgot."""
+        if uid is None:
+            self._user_ids.clear()
+        else:
+            self._user_ids.drop(uid)
 
     # --- one person on several chat platforms ---------------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import Any
 from core import keys
 from core.accounts import Accounts, KeyRemoval
 from core.cache import AudioCache
+from core.changes import ChangeFeed, NoChanges, watch_core
 from core.characters import Characters
 from core.cloning import CloneCheck, Cloning, CloneUpload
 from core.config import Config
@@ -46,7 +47,7 @@ from core.settings import Settings, SettingsView
 from core.speech import Speech
 from core.utterance import SpeakResult, Utterance
 from core.uploads import CloneUploads, clone_uploads
-from core.voices import VoiceList, Voices
+from core.voices import VoiceList, Voices, voice_tag
 from core.voice_stream import OpusFrames, stream_voice
 
 
@@ -294,3 +295,17 @@ class VoiceService:
     def stream_voice(self, utt: Utterance) -> AsyncIterator[PCMChunk | OpusFrames]:
         """See :func:`core.voice_stream.stream_voice`."""
         return stream_voice(self.cases.speech.renderer, utt)
+
+    # --- several processes on one database (core.changes; shards) -------------------------------
+
+    @property
+    def changes(self) -> ChangeFeed:
+        """The feed of other processes' changes (:class:`core.changes.NoChanges` until :meth:`watch_changes`)."""
+        return self.__dict__.setdefault("_changes", NoChanges())
+
+    def watch_changes(self, feed: ChangeFeed) -> Callable[[], None]:
+        """Use ``feed``: drop what the core keeps in memory when another process changes it (cached account
+        ids, a forgotten user's rate-limit state, cached audio of deleted clones). Returns the unsubscribe."""
+        self.__dict__["_changes"] = feed
+        return watch_core(feed, forget_ids=self.cases.identities.forget_cached, forget_limits=self.limits.forget,
+                          purge_tag=self.cache.purge_tag, voice_tag=voice_tag)

@@ -67,7 +67,7 @@ def _env_files(service: dict[str, Any]) -> list[str]:
 
 def test_services(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"bot", "postgres"}
+    assert set(services) == {"bot", "bot-shard1", "postgres"}
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["bot"]["build"] in (".", {"context": "."})
     for service in services.values():

@@ -12,6 +12,7 @@ Contract with the voice-channel half (issue 6):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,7 +20,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bots.discord.changes import watch_changes
 from bots.discord.common import VoiceBridgeTree
+from bots.discord.sharding import IDENTIFY_INTERVAL, identify_turn
 from bots.discord.strings import command_description
 from core.i18n import t
 
@@ -80,8 +83,17 @@ def default_intents() -> discord.Intents:
     return intents
 
 
-class VoiceBridgeBot(commands.Bot):
-    """The bot. Build with :func:`bots.discord.runner.run_discord`, or directly in tests."""
+class VoiceBridgeBot(commands.AutoShardedBot):
+    """The bot. Build with :func:`bots.discord.runner.run_discord`, or directly in tests.
+
+    Sharded (``shard_count``, ``shard_ids``: see :mod:`bots.discord.sharding`); with neither, it runs every
+    shard Discord recommends, one for a small bot.
+    """
+
+    #: Seconds between two identifies of one bucket (Discord's rule); ``max_concurrency`` comes from
+    #: ``/gateway/bot`` (set by the runner when this process runs only some shards).
+    identify_interval: float = IDENTIFY_INTERVAL
+    max_concurrency: int = 1
 
     def __init__(self, app: App, *, cogs: list[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("command_prefix", commands.when_mentioned)
@@ -95,6 +107,9 @@ class VoiceBridgeBot(commands.Bot):
         self.service = app.service
         self.voice_manager: VoiceChannelManager | None = None
         self._cogs_override = list(cogs) if cogs is not None else None
+        self._unwatch_changes: Any = None
+        self._identified: set[int] = set()
+        self._identify_start: float | None = None
 
     @property
     def extensions_to_load(self) -> list[str]:
@@ -106,6 +121,33 @@ class VoiceBridgeBot(commands.Bot):
             await self.load_extension(name)
         log.info("loaded %d extensions, %d app commands", len(self.extensions),
                  len(self.tree.get_commands()))
+        if self._unwatch_changes is None:
+            self._unwatch_changes = watch_changes(self)
+
+    async def close(self) -> None:
+        if self._unwatch_changes is not None:
+            self._unwatch_changes()
+            self._unwatch_changes = None
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            # discord.py 2.7.1 can't close a sharded client that never logged in (its event queue is made at
+            # login; fixed upstream by checking for it): give it the queue close() puts its last event in
+            self._AutoShardedClient__queue = asyncio.PriorityQueue()
+        await super().close()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """A shard's first identify waits for its turn (:func:`~bots.discord.sharding.identify_turn`, counted
+        from this process's first identify), so processes started together keep to Discord's rate; later
+        identifies (after a lost session) wait as discord.py does."""
+        if shard_id is None or shard_id in self._identified:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        self._identified.add(shard_id)
+        loop = asyncio.get_running_loop()
+        if self._identify_start is None:
+            self._identify_start = loop.time()
+        turn = self._identify_start + identify_turn(shard_id, self.max_concurrency, self.identify_interval)
+        if (wait := turn - loop.time()) > 0:
+            await asyncio.sleep(wait)
 
     async def on_ready(self) -> None:
         log.info("Discord: logged in as %s (%s) in %d guilds", self.user, getattr(self.user, "id", "?"),

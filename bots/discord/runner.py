@@ -6,6 +6,9 @@ builds its URL from it. A plain ``commands.Bot`` connects to ``DiscordWebSocket.
 asking the API, so when the base is not Discord's we fetch ``GET /gateway/bot`` through the bot's own HTTP
 client (hence through the custom base) and point ``DEFAULT_GATEWAY`` at the URL it returns. Resumes use the
 ``resume_gateway_url`` of READY, as usual.
+
+The bot is an ``AutoShardedBot``: ``DISCORD_SHARD_COUNT`` / ``DISCORD_SHARD_IDS`` choose the shards this process
+runs (:mod:`bots.discord.sharding`; checked against the database before anything connects).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from discord.http import Route
 from bots.app import App
 from bots.discord.bot import VoiceBridgeBot
 from bots.discord.settings import DEFAULT_DISCORD_API_BASE_URL, DiscordSettings
+from bots.discord.sharding import ShardPlan, check_database
 
 log = logging.getLogger("bots.discord")
 
@@ -104,9 +108,11 @@ async def run_discord(app: App, stop: asyncio.Event, settings: DiscordSettings |
     if settings.bot_token is None:
         raise RuntimeError("DISCORD_BOT_TOKEN is not set")
     token = settings.bot_token.get_secret_value()
+    plan = ShardPlan.from_settings(settings)
+    check_database(plan, app.config)
     custom_base = configure_api_base(settings.api_base_url)
     install_log_redaction()
-    bot = bot or VoiceBridgeBot(app)
+    bot = bot or VoiceBridgeBot(app, **plan.bot_options())
     connect_task: asyncio.Task[None] | None = None
     stop_task = asyncio.create_task(stop.wait(), name="discord-stop")
     try:
@@ -115,6 +121,8 @@ async def run_discord(app: App, stop: asyncio.Event, settings: DiscordSettings |
             await sync_commands(bot, settings.guild_ids)
             if custom_base:
                 await use_gateway_from_api(bot)
+            if plan.partial:  # identify in turn with the other processes (bots.discord.sharding)
+                bot.max_concurrency = max(1, (await bot.fetch_session_start_limits()).max_concurrency)
             connect_task = asyncio.create_task(bot.connect(reconnect=True), name="discord-gateway")
             done, _ = await asyncio.wait({connect_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
             if connect_task in done:

@@ -27,7 +27,8 @@ from core.text import normalize_input
 from core.service import VoiceService
 from core.settings import SettingsView
 
-from .limits import ChatPacer, UserGate
+from .limits import ChatPacer, SpeakingSlots, UserGate
+from .settings import DEFAULT_MAX_SPEAKING
 from .sending import VoiceForbiddenChats
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class Deps:
     pacer: ChatPacer
     gate: UserGate
     voice_forbidden: VoiceForbiddenChats
+    #: The process's speaking requests in progress (``TELEGRAM_MAX_SPEAKING``; the runner sets it).
+    speaking: SpeakingSlots = field(default_factory=lambda: SpeakingSlots(DEFAULT_MAX_SPEAKING))
     busy_told: dict[int, float] = field(default_factory=dict)
 
     @property

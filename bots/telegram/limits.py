@@ -4,6 +4,9 @@ PTB's AIORateLimiter keeps the bot under Telegram's global limits (30/s, 20/min 
 not pace private chats (≈1 message/s) and cannot keep one chat's messages in order. :class:`ChatPacer`
 does both: one FIFO lock and one token bucket per chat. :class:`UserGate` stops one user from
 occupying more than a few workers with synthesis or cloning (the service has its own cap too).
+:class:`SpeakingSlots` bounds the speaking requests of the whole process: past ``TELEGRAM_MAX_SPEAKING`` a new
+one is refused at once with a short "busy, try again in a moment" (:class:`BotBusy`), never queued unseen;
+cheap updates (buttons, /help) don't take a slot and are always handled.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from telegram.ext import AIORateLimiter
 
 from core.errors import Busy
+
 
 
 #: The bot's own overall rate: Telegram allows about 30 calls a second; a tenth under it, a burst of 200 voice
@@ -113,6 +117,36 @@ class ChatPacer:
                 yield
         finally:
             bucket.users -= 1
+
+
+#: PTB's updates in flight: every speaking slot, plus room for cheap updates (buttons, /help) at the same time.
+CHEAP_UPDATE_HEADROOM = 64
+
+
+class BotBusy(Busy):
+    """The process is speaking for as many requests as it can finish (``limit``); this one is refused."""
+
+    code = "speaking_busy"
+
+
+class SpeakingSlots:
+    """At most ``limit`` speaking requests in progress in the process; the next gets :class:`BotBusy` at once."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.active = 0
+        self.refused = 0  # for tests and the burst bench
+
+    @asynccontextmanager
+    async def enter(self) -> AsyncIterator[None]:
+        if self.active >= self.limit:
+            self.refused += 1
+            raise BotBusy(limit=self.limit)
+        self.active += 1
+        try:
+            yield
+        finally:
+            self.active -= 1
 
 
 class UserGate:

@@ -27,7 +27,14 @@ from . import logsafety
 from .context import DEPS_KEY, Deps, TelegramOptions
 from .errors import on_error
 from .handlers import register_handlers
-from .limits import OVERALL_MESSAGES_PER_SECOND, ChatPacer, RateLimiter, UserGate
+from .limits import (
+    CHEAP_UPDATE_HEADROOM,
+    OVERALL_MESSAGES_PER_SECOND,
+    ChatPacer,
+    RateLimiter,
+    SpeakingSlots,
+    UserGate,
+)
 from .sending import VoiceForbiddenChats
 from .settings import TelegramSettings
 from .strings import register_strings
@@ -56,7 +63,8 @@ def build_application(app: App, settings: TelegramSettings | None = None, *, opt
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
-        .concurrent_updates(options.concurrent_updates)
+        # every speaking slot and room for cheap updates beside them: PTB never holds an update back unseen
+        .concurrent_updates(max(options.concurrent_updates, settings.max_speaking + CHEAP_UPDATE_HEADROOM))
         .rate_limiter(RateLimiter(max_retries=3, overall_max_rate=OVERALL_MESSAGES_PER_SECOND))
         .connection_pool_size(options.connection_pool_size)
         .pool_timeout(20.0)
@@ -82,6 +90,7 @@ def build_application(app: App, settings: TelegramSettings | None = None, *, opt
                         group_per_minute=options.group_per_minute, group_burst=options.group_burst),
         gate=UserGate(limit),
         voice_forbidden=VoiceForbiddenChats(options.voice_forbidden_ttl),
+        speaking=SpeakingSlots(settings.max_speaking),
     )
     register_handlers(application)
     application.add_error_handler(on_error)

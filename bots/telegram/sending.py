@@ -188,7 +188,7 @@ async def speak(ctx: Ctx, text: str) -> list[Message]:
 
     deps, service = ctx.deps, ctx.service
     sent: list[Message] = []
-    async with deps.gate.enter(ctx.user.id):
+    async with deps.gate.enter(ctx.user.id), deps.speaking.enter():
         async with service.session(ctx.ref, text) as utt:
             told: set[str] = set()
             reply_to = ctx.message.message_id if ctx.message else None

@@ -367,6 +367,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "command_menu_pronounce": {"en": "How to read a word", "zh": "设置词语读法", "ja": "単語の読み方"},
     "command_menu_link": {"en": "Share your voices with Discord", "zh": "与 Discord 共用音色", "ja": "Discord と声を共有"},
     "command_menu_forget": {"en": "Delete your data", "zh": "删除你的数据", "ja": "データを削除"},
+    # the process speaks for as many requests as it can finish (bots/telegram/limits.py: BotBusy)
+    "speaking_busy": {
+        "en": "So many people are asking me to speak right now that I can't take yours. Please try again in a moment.",
+        "zh": "现在请我说话的人太多了，暂时接不下你的请求，请稍后再试。",
+        "ja": "いま読み上げの依頼が集中していて、お受けできません。少し待ってからもう一度お試しください。",
+    },
 }
 
 

@@ -58,6 +58,10 @@ class CloneNames:
     def invalidate(self, user_id: str) -> None:
         self._names.pop(user_id, None)
 
+    def clear(self) -> None:
+        """Drop every user's names (another process changed some clones: whose, this one can't tell)."""
+        self._names.clear()
+
     def __len__(self) -> int:
         return len(self._names)
 

@@ -18,7 +18,8 @@ def clean_env(monkeypatch):
 
 
 def test_every_variable_keeps_its_name():
-    assert DiscordSettings.env_names() == ["DISCORD_BOT_TOKEN", "DISCORD_GUILD_IDS", "DISCORD_API_BASE_URL"]
+    assert DiscordSettings.env_names() == ["DISCORD_BOT_TOKEN", "DISCORD_GUILD_IDS", "DISCORD_API_BASE_URL",
+                                         "DISCORD_SHARD_COUNT", "DISCORD_SHARD_IDS"]
 
 
 def test_defaults():

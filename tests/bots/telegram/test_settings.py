@@ -20,7 +20,7 @@ def clean_env(monkeypatch):
 def test_every_variable_keeps_its_name():
     assert TelegramSettings.env_names() == [
         "TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL", "TELEGRAM_WEBHOOK_URL",
-        "TELEGRAM_WEBHOOK_LISTEN", "TELEGRAM_WEBHOOK_PORT", "TELEGRAM_WEBHOOK_SECRET"]
+        "TELEGRAM_WEBHOOK_LISTEN", "TELEGRAM_WEBHOOK_PORT", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_MAX_SPEAKING"]
 
 
 def test_defaults_are_long_polling_on_the_public_bot_api():
