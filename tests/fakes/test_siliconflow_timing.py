@@ -46,8 +46,10 @@ def test_on_schedule_keeps_time_with_many_streams_at_once() -> None:
         assert sizes == [2 * round(seconds * 24000)] * 12
         for rec in fake.requests_for("speech"):
             assert rec.first_byte_at is not None and rec.completed_at is not None
-            assert delay <= rec.first_byte_at - rec.received_at < delay + 0.15
-            assert delay + seconds * rtf <= rec.completed_at - rec.received_at < delay + seconds * rtf + 0.2
+            # Never early: the schedule's floor holds however loaded the machine is. How close to the
+            # schedule the fake stays under load is wall-clock behaviour, measured by `bench burst`, not here.
+            assert delay <= rec.first_byte_at - rec.received_at
+            assert delay + seconds * rtf <= rec.completed_at - rec.received_at
 
 
 def test_reuse_audio_sends_one_clip_for_texts_of_one_length() -> None:
