@@ -182,7 +182,7 @@ async def test_bad_requests_are_refused_before_any_call(fake, client) -> None:
 
 async def test_the_servers_key_goes_in_a_header_and_nowhere_else(fake, client) -> None:
     p = provider(fake, client, api_key="local-secret")
-    await pcm_of(p, SynthesisRequest(text="你好", voice="anna", ), )
+    await pcm_of(p, SynthesisRequest(text="你好", voice="anna"))
     assert fake.requests[0].headers["Authorization"] == "Bearer local-secret"
     assert "local-secret" not in repr(p)
     fake.fail(401, "bad key local-secret", times=1)
