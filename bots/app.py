@@ -11,10 +11,12 @@ import httpx
 
 from core.cache import AudioCache
 from core.changes import ChangeFeed, NoChanges
-from core.config import Config, ensure_data_dir, load_config
+from core.config import DEFAULT_TTS_MODEL, Config, ensure_data_dir, load_config
 from core.metrics import Metrics
 from core.providers.base import TTSProvider
+from core.providers.cosyvoice import CosyVoiceProvider
 from core.providers.local import LocalProvider
+from core.providers.openai_speech import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL, OpenAISpeechProvider
 from core.providers.siliconflow import SiliconFlowProvider
 from core.service import VoiceService
 from storage.keyring import open_store
@@ -57,6 +59,30 @@ class App:
         await self.aclose()
 
 
+def build_remote(config: Config, http: httpx.AsyncClient, store: Store) -> TTSProvider:
+    """The remote engine: a self-hosted server (``VOICEBRIDGE_PROVIDER=cosyvoice|openai``), else SiliconFlow.
+
+    SiliconFlow exists whenever users may bring their own keys, even when the operator has none; without keys
+    it is simply never chosen. A self-hosted engine replaces it (users' keys are then not used)."""
+    if config.provider == "cosyvoice":
+        return CosyVoiceProvider.build(
+            http, store, base_url=config.provider_base_url or "", api_key=config.provider_key(),
+            model=config.tts_model, sample_rate=config.cosyvoice_sample_rate, voices_spec=config.provider_voices,
+            max_retries=config.provider_max_retries, backoff_base=config.provider_backoff,
+            read_timeout=config.http_timeout)
+    if config.provider == "openai":
+        model = config.tts_model if config.tts_model != DEFAULT_TTS_MODEL else OPENAI_DEFAULT_MODEL
+        return OpenAISpeechProvider.build(
+            http, base_url=config.provider_base_url or "", api_key=config.provider_key(), model=model,
+            voices_spec=config.provider_voices, max_retries=config.provider_max_retries,
+            backoff_base=config.provider_backoff, read_timeout=config.http_timeout)
+    return SiliconFlowProvider(
+        http, base_url=config.siliconflow_base_url, api_key=config.operator_key(),
+        model=config.tts_model, asr_model=config.asr_model,
+        max_retries=config.provider_max_retries, backoff_base=config.provider_backoff,
+    )
+
+
 async def build_app(config: Config | None = None, *, upgrade: bool = True, create_key: bool = True) -> App:
     """Build the app from ``config`` (default: the environment). Applies migrations by default.
 
@@ -72,13 +98,7 @@ async def build_app(config: Config | None = None, *, upgrade: bool = True, creat
     )
     try:
         local = LocalProvider()
-        # The remote provider exists whenever users may bring their own keys, even when the
-        # operator has none; without keys it is simply never chosen.
-        remote = SiliconFlowProvider(
-            http, base_url=config.siliconflow_base_url, api_key=config.operator_key(),
-            model=config.tts_model, asr_model=config.asr_model,
-            max_retries=config.provider_max_retries, backoff_base=config.provider_backoff,
-        )
+        remote = build_remote(config, http, store)
         cache = AudioCache(config.cache_dir, config.cache_max_bytes)
         metrics = Metrics()
         service = VoiceService(config=config, store=store, cache=cache, local=local, remote=remote,

@@ -110,6 +110,8 @@ async def _provider(config: Config) -> tuple[str, str]:
 
     from core.providers.siliconflow import SiliconFlowProvider
 
+    if config.self_hosted:
+        return await _self_hosted(config)
     key = config.operator_key()
     if config.effective_provider == "local":
         return OK, "offline engine for everyone (users may add their own SiliconFlow key with /key)"
@@ -120,6 +122,52 @@ async def _provider(config: Config) -> tuple[str, str]:
                                        model=config.tts_model, asr_model=config.asr_model, max_retries=0)
         voices = await provider.list_voices()
     return OK, f"SiliconFlow at {config.siliconflow_base_url} accepted the key ({len(voices)} cloned voices)"
+
+
+# --- self-hosted engines (VOICEBRIDGE_PROVIDER=cosyvoice|openai) ------------------------------------
+
+#: The routes of the CosyVoice2 FastAPI server this bot uses (FastAPI lists them at /openapi.json).
+_COSYVOICE_ROUTES = ("/inference_sft", "/inference_zero_shot", "/inference_instruct2")
+
+
+async def _self_hosted(config: Config) -> tuple[str, str]:
+    """The self-hosted server answers as the engine it is said to be, and a preset's voice can speak."""
+    import httpx
+
+    from bots.app import build_remote
+    from core.errors import ProviderError
+    from core.models import SynthesisRequest
+
+    url = config.provider_base_url
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        remote = build_remote(config.model_copy(update={"provider_max_retries": 0, "http_timeout": 20.0}),
+                              client, None)  # type: ignore[arg-type]  # no store: nothing is cloned here
+        http = remote.http  # type: ignore[attr-defined]
+        if config.provider == "cosyvoice":
+            spec = await http.get_json("/openapi.json")
+            paths = spec.get("paths") if isinstance(spec, dict) else None
+            if not isinstance(paths, dict):
+                return FAIL, f"no CosyVoice FastAPI server at {url} (no /openapi.json)"
+            missing = [route for route in _COSYVOICE_ROUTES if route not in paths]
+            if missing:
+                return FAIL, f"the server at {url} lacks {', '.join(missing)}: not CosyVoice's runtime/python/fastapi"
+        else:
+            listed = await remote.server_voices()  # type: ignore[attr-defined]
+            unknown = sorted(set(remote.voices.values()) - set(listed or ()))  # type: ignore[attr-defined]
+            if listed is not None and unknown:
+                return WARN, f"{url} does not list the voices {', '.join(unknown)} (set VOICEBRIDGE_PROVIDER_VOICES)"
+        try:
+            async for _ in remote.synthesize(SynthesisRequest(text="你好" if config.provider == "cosyvoice" else "Hi",
+                                                              voice="anna")):
+                break
+        except ProviderError as exc:
+            if config.provider == "cosyvoice":
+                return WARN, (f"CosyVoice at {url} is up, but the preset voice's SFT speaker did not speak ({exc}); "
+                              "presets fall back to the offline engine (CosyVoice2 ships no SFT speakers: copy "
+                              "spk2info.pt or set VOICEBRIDGE_PROVIDER_VOICES); clones work")
+            return FAIL, f"{url} did not speak: {exc}"
+    what = "CosyVoice" if config.provider == "cosyvoice" else "the OpenAI-compatible server"
+    return OK, f"{what} at {url} speaks (presets, and {'clones' if remote.supports_cloning else 'no clones'})"
 
 
 async def _tokens() -> tuple[str, str]:

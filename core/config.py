@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError, SecretKeyFileInvalid, SecretKeyMissing
@@ -26,6 +26,8 @@ log = logging.getLogger("voicebridge.config")
 DEFAULT_SILICONFLOW_BASE_URL = "https://api.siliconflow.cn/v1"
 DEFAULT_TTS_MODEL = "FunAudioLLM/CosyVoice2-0.5B"
 DEFAULT_ASR_MODEL = "FunAudioLLM/SenseVoiceSmall"
+#: The engines served by the operator's own machine (VOICEBRIDGE_PROVIDER_BASE_URL).
+SELF_HOSTED_PROVIDERS = ("cosyvoice", "openai")
 
 
 def _env(name: str) -> AliasChoices:
@@ -90,14 +92,16 @@ class Config(EnvSettings):
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
     field_help = {
-        "provider": "siliconflow or local",
+        "provider": "siliconflow, local, cosyvoice or openai",
+        "provider_voices": "preset=voice pairs, comma-separated (e.g. alex=中文男,anna=中文女)",
         "log_level": "DEBUG, INFO, WARNING or ERROR",
     }
 
     data_dir: Path = Field(Path("./data"), validation_alias=_env("VOICEBRIDGE_DATA_DIR"))
     database_url: str | None = Field(None, validation_alias=_env("VOICEBRIDGE_DATABASE_URL"))
     secret_key: SecretStr | None = Field(None, validation_alias=_env("VOICEBRIDGE_SECRET_KEY"))
-    provider: Literal["siliconflow", "local"] | None = Field(None, validation_alias=_env("VOICEBRIDGE_PROVIDER"))
+    provider: Literal["siliconflow", "local", "cosyvoice", "openai"] | None = Field(
+        None, validation_alias=_env("VOICEBRIDGE_PROVIDER"))
 
     siliconflow_api_key: SecretStr | None = Field(None, validation_alias=_env("SILICONFLOW_API_KEY"))
     siliconflow_base_url: str = Field(DEFAULT_SILICONFLOW_BASE_URL, validation_alias=_env("SILICONFLOW_BASE_URL"))
@@ -150,7 +154,46 @@ class Config(EnvSettings):
         return self.data_dir / "cache"
 
     def operator_key(self) -> str | None:
+        """The key the operator's speech is made with: SiliconFlow's; for a self-hosted engine, which has no
+        users' keys, a fixed stand-in naming it (clones made on it are the operator's, whatever key guards
+        the server: see :attr:`self_hosted`)."""
+        if self.self_hosted:
+            return f"self-hosted:{self.provider}"
         return self.siliconflow_api_key.get_secret_value() if self.siliconflow_api_key else None
+
+    # --- self-hosted engines (issue 14, item 12): VOICEBRIDGE_PROVIDER=cosyvoice|openai ---------------
+
+    provider_base_url: str | None = Field(None, validation_alias=_env("VOICEBRIDGE_PROVIDER_BASE_URL"))
+    provider_api_key: SecretStr | None = Field(None, validation_alias=_env("VOICEBRIDGE_PROVIDER_API_KEY"))
+    #: Which of the engine's own voices speaks each preset: ``alex=中文男,anna=中文女`` (engine defaults otherwise).
+    provider_voices: str | None = Field(None, validation_alias=_env("VOICEBRIDGE_PROVIDER_VOICES"))
+    #: The rate of the CosyVoice server's raw PCM: 24000 for CosyVoice2 (and 3), 22050 for CosyVoice-300M.
+    cosyvoice_sample_rate: int = Field(24000, ge=8000, le=48000,
+                                       validation_alias=_env("VOICEBRIDGE_COSYVOICE_SAMPLE_RATE"))
+
+    _blank_is_unset_self_hosted = field_validator("provider_base_url", "provider_api_key", "provider_voices",
+                                                  mode="before")(blank_is_unset)
+
+    @field_validator("provider_base_url")
+    @classmethod
+    def _provider_url(cls, value: str | None) -> str | None:
+        return None if value is None else http_url(value)
+
+    @model_validator(mode="after")
+    def _self_hosted_needs_a_url(self) -> Self:
+        if self.self_hosted and not self.provider_base_url:
+            raise ConfigError(name="VOICEBRIDGE_PROVIDER_BASE_URL",
+                              allowed=f"the {self.provider} server's http(s) URL (VOICEBRIDGE_PROVIDER={self.provider})")
+        return self
+
+    @property
+    def self_hosted(self) -> bool:
+        """Whether the remote engine is a self-hosted server (``cosyvoice`` or ``openai``)."""
+        return self.provider in SELF_HOSTED_PROVIDERS
+
+    def provider_key(self) -> str | None:
+        """The self-hosted server's own API key (sent as a bearer token), if it needs one."""
+        return self.provider_api_key.get_secret_value() if self.provider_api_key else None
 
 
 def load_config(**overrides: object) -> Config:

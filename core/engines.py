@@ -1,7 +1,9 @@
 """Which speech engine speaks for whom, and with which key.
 
-The process has an offline engine (always there) and, usually, a remote one (SiliconFlow). Users with a key
-of their own speak with the remote engine on that key; the others with the operator's choice.
+The process has an offline engine (always there) and, usually, a remote one: SiliconFlow, or a self-hosted
+server (``VOICEBRIDGE_PROVIDER=cosyvoice|openai``). Users with a SiliconFlow key of their own speak with SiliconFlow
+on that key; the others with the operator's choice. What the remote engine can do (clone, follow a style) is asked of
+it (``supports_cloning``, ``supports_instruction``), never inferred from its name.
 """
 
 from __future__ import annotations
@@ -31,10 +33,17 @@ class Engines:
 
     @property
     def default(self) -> str:
-        """The engine used for users without a key of their own."""
-        if self.remote is not None and self.config.effective_provider == "siliconflow":
+        """The engine used for users without a key of their own: the remote one when the operator chose it
+        (SiliconFlow, or a self-hosted ``cosyvoice`` / ``openai`` server), else the offline one."""
+        if self.remote is not None and self.config.effective_provider != "local":
             return self.remote.name
         return self.offline.name
+
+    @property
+    def takes_user_keys(self) -> bool:
+        """Whether users' own keys (``/key``: SiliconFlow keys) speak on the remote engine. A self-hosted
+        engine has only the operator's, and a user's key is never sent to it."""
+        return self.remote is not None and not self.config.self_hosted
 
     def get(self, name: str) -> TTSProvider:
         """The engine called ``name``; the offline one if there is no such engine."""
@@ -53,7 +62,7 @@ class Engines:
 
     def for_preset(self, uid: int, own_key: str | None) -> EngineChoice:
         """The engine for a preset voice: the remote one on the user's own key, else the operator's choice."""
-        if own_key and self.remote is not None:
+        if own_key and self.remote is not None and self.takes_user_keys:
             return self.choice(self.remote.name, own_key, uid)
         if self.default != self.offline.name:
             return EngineChoice(engine=self.default, key_owner=None, billed=True)

@@ -223,6 +223,9 @@ async def rotate(conn: AsyncConnection, old_key: bytes, new_key: bytes, *, opera
         await conn.execute(sa.update(schema.api_keys).where(schema.api_keys.c.user_id == row.user_id)
                            .values(ciphertext=ciphertext))
         done += 1
+    from storage.references import reencrypt_references  # the self-hosted engine's reference recordings
+
+    await reencrypt_references(conn, old, new)
     new_id = keys.secret_key_id(new_key)
     await meta_set(conn, META_SECRET_KEY_ID, new_id)
     left = await count_legacy_fingerprints(conn)

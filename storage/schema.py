@@ -233,9 +233,23 @@ meta = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
+voice_references = sa.Table(
+    "voice_references",
+    metadata,
+    # Reference recordings of clones on a self-hosted CosyVoice2 (which keeps none itself): the WAV and its
+    # transcript, each a Fernet token (VOICEBRIDGE_SECRET_KEY), like api_keys.ciphertext. ``name`` is the clone's
+    # provider name (``vb<uid>-…``), so /forget finds what a crash left without a voices row.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("audio", sa.Text, nullable=False),
+    sa.Column("transcript", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
 #: Every table, parents before children (the order export/import use).
 TABLES: tuple[sa.Table, ...] = (users, user_settings, scope_settings, voices, api_keys, characters, usage,
-                                pronunciations, pending_clones, identity_links, link_codes)
+                                pronunciations, pending_clones, identity_links, link_codes, voice_references)
 
 #: The settings columns shared by user_settings, scope_settings and characters.
 SETTINGS_FIELDS: tuple[str, ...] = ("voice", "speed", "gain", "language", "style")

@@ -13,6 +13,7 @@ from storage.database import Database
 from storage.dictionary import DictionaryRepo
 from storage.links import LinksRepo
 from storage.migrate import upgrade
+from storage.references import ReferencesRepo
 from storage.settings import SettingsRepo
 from storage.transfer import TransferRepo
 from storage.voices import VoicesRepo
@@ -21,5 +22,5 @@ __all__ = ["Store", "secret_key_id", "upgrade"]
 
 
 class Store(AccountsRepo, LinksRepo, SettingsRepo, CharactersRepo, VoicesRepo, DictionaryRepo, TransferRepo,
-            Database):
+            ReferencesRepo, Database):
     """Every read and write of voicebridge's state. Open with ``await Store.open(url, secret_key)``."""

@@ -27,7 +27,7 @@ EXPORT_FORMAT = "voicebridge-export"
 EXPORT_VERSION = 1
 
 #: Tables whose integer ``id`` comes from a sequence (exported, and restored by an import).
-_SERIAL_TABLES = (schema.users, schema.voices, schema.characters)
+_SERIAL_TABLES = (schema.users, schema.voices, schema.characters, schema.voice_references)
 
 
 class TransferRepo(Database):
@@ -73,7 +73,7 @@ class TransferRepo(Database):
         unknown = set(tables) - set(known)
         if unknown:
             raise ValueError(f"the export has unknown tables: {', '.join(sorted(unknown))}")
-        if (tables.get("api_keys") and data.get("secret_key_id") != self._secret_key_id
+        if ((tables.get("api_keys") or tables.get("voice_references")) and data.get("secret_key_id") != self._secret_key_id
                 and not allow_other_secret):
             raise ValueError("the export's API keys were encrypted with a different VOICEBRIDGE_SECRET_KEY; "
                              "set the same key here (or import anyway and lose the stored keys)")

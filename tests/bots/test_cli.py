@@ -56,7 +56,7 @@ def test_bad_input_is_one_clear_line_and_a_nonzero_exit(tmp_path):
     assert "Traceback" not in proc.stderr
     proc = run(["speak", "Hi", "-o", str(tmp_path / "x.ogg")], tmp_path, VOICEBRIDGE_PROVIDER="espeak")
     assert proc.returncode == 2
-    assert "VOICEBRIDGE_PROVIDER" in proc.stderr and "siliconflow or local" in proc.stderr
+    assert "VOICEBRIDGE_PROVIDER" in proc.stderr and "siliconflow, local, cosyvoice or openai" in proc.stderr
 
 
 def test_a_bad_platform_setting_stops_any_command(tmp_path):

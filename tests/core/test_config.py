@@ -42,7 +42,7 @@ def test_a_key_selects_siliconflow_and_is_never_shown(monkeypatch):
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
-    ("VOICEBRIDGE_PROVIDER", "espeak", "siliconflow or local"),
+    ("VOICEBRIDGE_PROVIDER", "espeak", "siliconflow, local, cosyvoice or openai"),
     ("SILICONFLOW_BASE_URL", "ftp://x", "http:// or https://"),
     ("VOICEBRIDGE_CACHE_MAX_BYTES", "-1", "greater than or equal to 0"),
 ])

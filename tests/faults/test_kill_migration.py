@@ -99,7 +99,9 @@ async def _snapshot(url: str) -> tuple[str | None, set[str], dict[str, set[str]]
                     continue
                 keep = sorted(cols - {NEW_IN_HEAD.get(table)})
                 result = await conn.execute(sa.text(f"SELECT {', '.join(keep)} FROM {table}"))
-                data[table] = sorted(tuple(map(repr, r)) for r in result.all())
+                rows = sorted(tuple(map(repr, r)) for r in result.all())
+                if rows:  # tables later revisions add start empty; a table that lost every row still differs
+                    data[table] = rows
     finally:
         await engine.dispose()
     return revision, set(columns), columns, data

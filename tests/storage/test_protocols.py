@@ -11,6 +11,7 @@ from core.characters import CharacterRepository
 from core.cloning import CloneRepository
 from core.dictionary import DictionaryRepository
 from core.identity import IdentityRepository
+from core.providers.cosyvoice_references import ReferenceRepository
 from core.rendering import UsageRepository
 from core.settings import SettingsRepository
 from core.speech import SpeechRepository
@@ -18,7 +19,7 @@ from core.voices import VoiceRepository
 from storage import Store
 
 PROTOCOLS = [AccountRepository, CharacterRepository, CloneRepository, DictionaryRepository, IdentityRepository,
-             SettingsRepository, SpeechRepository, UsageRepository, VoiceRepository]
+             ReferenceRepository, SettingsRepository, SpeechRepository, UsageRepository, VoiceRepository]
 
 
 def protocol_methods(protocol: type) -> dict[str, inspect.Signature]:

@@ -85,7 +85,8 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         assert await import_from_file(target, dump) == counts
         moved = await target.export_all()
         assert _comparable(moved) == _comparable(original)
-        assert moved["sequences"] == original["sequences"] == {"users": 5, "voices": 4, "characters": 3}
+        assert moved["sequences"] == original["sequences"] == {"users": 5, "voices": 4, "characters": 3,
+                                                               "voice_references": 1}
         assert moved["source_dialect"] == "postgresql" and original["source_dialect"] == "sqlite"
         # the data works there, not just compares equal
         alice = await target.find_user("telegram", "1001")
@@ -116,7 +117,7 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         # the row added and removed on PostgreSQL is gone; everything else is identical
         assert _comparable(again) == _comparable(original)
         assert await back.get_api_key(ids["alice"]) == KEY
-        assert again["sequences"] == {"users": 6, "voices": 5, "characters": 3}
+        assert again["sequences"] == {"users": 6, "voices": 5, "characters": 3, "voice_references": 1}
         assert await back.get_or_create_user("telegram", "another") == 6
 
 
