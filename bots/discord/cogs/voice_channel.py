@@ -27,6 +27,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bots.discord import readaloud
 from bots.discord.common import is_manager, member_ref, mention_names, reply, ui_lang
 from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers the voice channel's sentences)
 from bots.discord.voice_channel.manager import (
@@ -39,7 +40,7 @@ from bots.discord.voice_channel.manager import (
     _member_channel,
 )
 from core.errors import Busy, NotFound, PermissionDenied, VoiceBridgeError
-from core.i18n import OFF_WORDS, set_locale, t
+from core.i18n import OFF_WORDS, normalize_language, set_locale, t
 
 if TYPE_CHECKING:
     from bots.discord.bot import VoiceBridgeBot
@@ -55,7 +56,7 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
     author = message.author
     if bot_user_id is not None and author.id == bot_user_id:
         return "self"
-    if str(message.channel.id) not in opts.autoread_channels:
+    if str(message.channel.id) not in opts.autoread_channels and not _voice_chat(message, opts, voice_channel_id):
         return "channel"
     if str(author.id) in opts.muted:
         return "muted"
@@ -68,9 +69,9 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
     if flags is not None and getattr(flags, "suppress_notifications", False):
         return "silent"
     content = (message.content or "").strip()
-    if not content:
+    if not content and not readaloud.has_more_than_text(message):
         return "empty"
-    if opts.skip_prefix and content.startswith(opts.skip_prefix):
+    if content and opts.skip_prefix and content.startswith(opts.skip_prefix):
         return "prefix"
     roles = {str(r.id) for r in getattr(author, "roles", []) or []}
     if opts.ignore_role and opts.ignore_role in roles:
@@ -79,16 +80,21 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
         return "role required"
     if not is_bot:
         channel = _member_channel(author)
-        if channel is None:
+        if channel is None and (voice_channel_id is None or opts.require_voice):
             return "not in voice"
         if voice_channel_id is None:
             if not join_on_speak:
                 return "not connected"
-        elif channel.id != voice_channel_id:
+        elif opts.require_voice and channel.id != voice_channel_id:
             return "other voice channel"
     elif voice_channel_id is None:
         return "not connected"
     return None
+
+
+def _voice_chat(message: Any, opts: VoiceOptions, voice_channel_id: int | None) -> bool:
+    """Whether ``message`` is in our voice channel's own chat and the server reads that chat (text in voice)."""
+    return opts.text_in_voice and voice_channel_id is not None and message.channel.id == voice_channel_id
 
 
 def is_moderator(interaction: discord.Interaction[VoiceBridgeBot]) -> bool:
@@ -420,10 +426,11 @@ class VoiceChannel(commands.Cog):
         except Exception:
             log.warning("could not read voice options", exc_info=True)
             return
-        if str(message.channel.id) not in opts.autoread_channels:
+        ours = self.manager.voice_channel_of(guild.id)
+        if str(message.channel.id) not in opts.autoread_channels and not _voice_chat(
+                message, opts, ours.id if ours is not None else None):
             return
         me = getattr(self.bot, "user", None)
-        ours = self.manager.voice_channel_of(guild.id)
         reason = ignore_reason(message, opts, bot_user_id=me.id if me else None,
                                voice_channel_id=ours.id if ours is not None else None,
                                join_on_speak=opts.join_on_speak)
@@ -437,14 +444,20 @@ class VoiceChannel(commands.Cog):
         guild = message.guild
         assert guild is not None
         author = message.author
+        locale = str(guild.preferred_locale) if guild.preferred_locale else None
+        said = readaloud.reading(message, name=getattr(author, "display_name", None) or author.name,
+                                 server_locale=locale)
+        if said is None:
+            return
         extra = {m.id: m.display_name for m in getattr(message, "mentions", [])}
-        names = mention_names(guild, message.content, extra)
+        names = mention_names(guild, said.text, extra)
         character = opts.autoread_characters.get(str(message.channel.id))
-        user = member_ref(author, guild.id, locale=str(guild.preferred_locale) if guild.preferred_locale else None)
+        user = member_ref(author, guild.id, locale=locale)
         set_locale(user.language_hint)
         try:
-            await self.manager.enqueue(guild, author, user, message.content, character=character, names=names,
-                                       origin=message, join=opts.join_on_speak)
+            await self.manager.enqueue(guild, author, user, said.text, character=character, names=names,
+                                       origin=message, join=opts.join_on_speak,
+                                       announce=None if said.announce else False)
         except Busy:
             with contextlib.suppress(Exception):
                 await message.add_reaction("\N{HOURGLASS WITH FLOWING SAND}")
@@ -457,6 +470,29 @@ class VoiceChannel(commands.Cog):
     async def on_voice_state_update(self, member: discord.Member, before: discord.VoiceState,
                                     after: discord.VoiceState) -> None:
         self.manager.on_voice_state_update(member, before, after)
+        try:
+            await self.announce_member(member, before, after)
+        except VoiceBridgeError as exc:  # busy, rate-limited …: an announcement is not worth more
+            log.info("could not announce a member: %s", type(exc).__name__)
+        except Exception:
+            log.exception("could not announce a member")
+
+    async def announce_member(self, member: Any, before: Any, after: Any) -> bool:
+        """Say "NAME joined" / "NAME left" when someone comes into or leaves our voice channel and the server
+        asked for it (``/voiceconfig announce_members``), in the server's language and default voice."""
+        guild = member.guild
+        ours = self.manager.voice_channel_of(guild.id)
+        was, now = getattr(before.channel, "id", None), getattr(after.channel, "id", None)
+        if getattr(member, "bot", False) or ours is None or was == now or ours.id not in (was, now):
+            return False
+        opts = self.manager.cached_options(guild.id) or await self.manager.options(guild.id)
+        if not opts.announce_members:
+            return False
+        locale = str(guild.preferred_locale) if guild.preferred_locale else None
+        name = getattr(member, "display_name", None) or member.name
+        text = t("readaloud_joined" if now == ours.id else "readaloud_left", normalize_language(locale), name=name)
+        me = guild.me
+        return await self.manager.say(guild.id, member_ref(me, guild.id, locale=locale), text) is not None
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
