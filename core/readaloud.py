@@ -3,7 +3,7 @@ option that turns emoji names off.
 
 Emoji are named in the language the text is spoken in: the speech language when one is set (``/lang``), else the
 language of the text's own words, else — a message of emoji only — the listener's (the user's reply language
-hint; for a Discord server's auto-read, the server's language). A chat or server may turn names off with its
+hint; for a server's auto-read, the server's language). A chat or server may turn names off with its
 option :data:`READ_EMOJI` (then emoji are removed, as before).
 """
 

@@ -287,3 +287,9 @@ class VoiceService:
 
     async def forget(self, user: UserRef) -> ForgetReport:
         return await self.cases.accounts.forget(user)
+
+    # --- read-aloud (issue 14): a server's or a channel's voice may be a clone its owner lends ------------------
+
+    async def scope_voice(self, user: UserRef, name: str, *, is_admin: bool) -> str:
+        """See :meth:`core.settings.Settings.scope_voice`."""
+        return await self.cases.settings.scope_voice(user, name, is_admin=is_admin)

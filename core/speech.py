@@ -77,23 +77,27 @@ class Speech:
         self.renderer = renderer_for(self.release)
 
     async def prepare(self, user: UserRef, text: str, *, character: str | None = None,
-                      override: SettingsPatch | None = None, markup: Markup | None = None) -> Utterance:
+                      override: SettingsPatch | None = None, markup: Markup | None = None,
+                      channel: SettingsPatch | None = None) -> Utterance:
         """Check and resolve one request to speak ``text``; nothing is synthesized yet.
 
         Raises the user-facing errors (empty or too-long text, unknown character or voice,
         rate limit, quota, busy) before any provider is called. Release the returned utterance
         by rendering it (``renderer.notes`` / ``renderer.stream``) or with :meth:`release`;
         :meth:`session` does both. ``markup``: the adapter's own markup (mentions, custom emoji …) → plain
-        text, run before the core's cleanup.
+        text, run before the core's cleanup. ``channel``: a channel's defaults (its voice, stored as the
+        server's options: a preset or a clone its owner lent), between the user's own settings and the scope's.
         """
         try:
-            return await self._prepare(user, text, character=character, override=override, markup=markup)
+            return await self._prepare(user, text, character=character, override=override, markup=markup,
+                                       channel=channel)
         except InputError as exc:
             self.metrics.refusals.labels(exc.code).inc()
             raise
 
     async def _prepare(self, user: UserRef, text: str, *, character: str | None,
-                       override: SettingsPatch | None, markup: Markup | None) -> Utterance:
+                       override: SettingsPatch | None, markup: Markup | None,
+                       channel: SettingsPatch | None = None) -> Utterance:
         uid = await self.identities.user_id(user)
         raw = text or ""
         # Refused before any cleanup: markup and links can shrink a text, but not by this much.
@@ -106,7 +110,7 @@ class Speech:
         if override is not None and not override.is_empty():
             checked_override = SettingsPatch(**await self.settings.validated(uid, override.as_dict()))
         # A character speaks with its own voice: its settings sit above the user's.
-        settings = resolve_settings(checked_override, char_obj.settings if char_obj else None, mine, scope)
+        settings = resolve_settings(checked_override, char_obj.settings if char_obj else None, mine, channel, scope)
         emoji_lang = await readaloud.emoji_language_for(raw, language=settings.language, hint=user.language_hint,
                                                         scope=user.scope, scope_options=self.settings.scope_options)
         cleaned, notes = await _off_loop(_clean, raw, markup, dictionary, emoji_lang)

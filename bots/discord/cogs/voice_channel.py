@@ -39,7 +39,10 @@ from bots.discord.voice_channel.manager import (
     VoiceOptions,
     _member_channel,
 )
-from core.errors import Busy, NotFound, PermissionDenied, VoiceBridgeError
+from bots.discord import readaloud_strings as _readaloud_strings  # noqa: F401  (registers its sentences)
+from bots.discord.voice_channel import idle
+from core.errors import Busy, NotFound, OutOfRange, PermissionDenied, VoiceBridgeError
+from core.models import SettingsPatch
 from core.i18n import OFF_WORDS, normalize_language, set_locale, t
 
 if TYPE_CHECKING:
@@ -356,7 +359,20 @@ class VoiceChannel(commands.Cog):
                  seconds=f"{opts.max_seconds:g}",
                  muted=" ".join(f"<@{uid}>" for uid in list(opts.muted)[:20]) + (
                      f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("value_none", lang))
-        return f"**{t('voice_options_title', lang)}**\n{body}"
+        return f"**{t('voice_options_title', lang)}**\n{body}\n{self.describe_readaloud(opts, lang)}"
+
+    def describe_readaloud(self, opts: VoiceOptions, lang: str) -> str:
+        config = getattr(self.service, "config", None)
+        timeout = idle.effective_idle_timeout(self.manager.settings.idle_timeout, opts, config)
+        if timeout is None:
+            shown = t("voice_idle_default", lang, seconds=f"{self.manager.settings.idle_timeout:g}")
+        else:
+            shown = t("voice_idle_never", lang) if timeout == 0 else f"{timeout:g} s"
+        voices = ", ".join(f"<#{cid}> ({voice})" for cid, voice in list(opts.channel_voices.items())[:20])
+        return t("voice_options_readaloud_body", lang, require=_on_off(opts.require_voice, lang),
+                 tiv=_on_off(opts.text_in_voice, lang), members=_on_off(opts.announce_members, lang),
+                 idle=shown, stay=_on_off(opts.stay_connected and idle.may_stay_connected(config), lang),
+                 voices=voices or t("value_none", lang))
 
     async def _set(self, interaction: discord.Interaction[VoiceBridgeBot],
                    option: str, shown: str, **changes: Any) -> None:
@@ -414,6 +430,81 @@ class VoiceChannel(commands.Cog):
         """The longest a single message may be read, in seconds of audio."""
         await self._set(interaction, "max_seconds", f"{seconds:g} s", max_seconds=float(seconds))
 
+    # --- read-aloud options (issue 14) -------------------------------------------------------------
+
+    @voiceconfig.command(name="require_voice")
+    @app_commands.describe(enabled="On: only members in my voice channel; off: anyone in an auto-read channel")
+    async def config_require_voice(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
+        """Read only members who are in my voice channel (off: anyone writing in an auto-read channel)."""
+        await self._set(interaction, "require_voice", "value_on" if enabled else "value_off", require_voice=enabled)
+
+    @voiceconfig.command(name="text_in_voice")
+    @app_commands.describe(enabled="Read the text chat of the voice channel I am in")
+    async def config_text_in_voice(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
+        """Read my voice channel's own text chat, without /autoread on there."""
+        await self._set(interaction, "text_in_voice", "value_on" if enabled else "value_off", text_in_voice=enabled)
+
+    @voiceconfig.command(name="announce_members")
+    @app_commands.describe(enabled="Say when members join or leave my voice channel")
+    async def config_announce_members(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
+        """Say "NAME joined" and "NAME left" when members come and go in my voice channel."""
+        await self._set(interaction, "announce_members", "value_on" if enabled else "value_off",
+                        announce_members=enabled)
+
+    @voiceconfig.command(name="idle_timeout")
+    @app_commands.describe(seconds="Seconds with nothing said before I leave; leave empty for the default")
+    async def config_idle_timeout(self, interaction: discord.Interaction[VoiceBridgeBot],
+                                  seconds: app_commands.Range[float, idle.MIN_IDLE_TIMEOUT, 86400.0] | None = None,
+                                  ) -> None:
+        """Leave the voice channel after this many seconds with nothing said; empty for the default."""
+        _require_manager(interaction, "action_voice_options")
+        limit = idle.idle_limit(getattr(self.service, "config", None))
+        if seconds is not None and limit and seconds > limit:
+            raise OutOfRange(name="name_idle_timeout", value=f"{seconds:g}", low=f"{idle.MIN_IDLE_TIMEOUT:g}",
+                             high=f"{limit:g}")
+        await self._set(interaction, "idle_timeout", f"{seconds:g} s" if seconds is not None else "value_none",
+                        idle_timeout=float(seconds) if seconds is not None else None)
+
+    @voiceconfig.command(name="stay_connected")
+    @app_commands.describe(enabled="Stay in the voice channel even when idle or alone")
+    async def config_stay_connected(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
+        """Stay in the voice channel even when idle or alone (if the operator allows it)."""
+        _require_manager(interaction, "action_voice_options")
+        config = getattr(self.service, "config", None)
+        if enabled and not idle.may_stay_connected(config):
+            limit = idle.idle_limit(config)
+            raise idle.StayConnectedOff(high=f"{limit or 86400.0:g}")
+        await self._set(interaction, "stay_connected", "value_on" if enabled else "value_off", stay_connected=enabled)
+
+    @voiceconfig.command(name="channel_voice")
+    @app_commands.describe(voice="A preset, or your own clone (you lend it); leave empty to clear this channel's")
+    async def config_channel_voice(self, interaction: discord.Interaction[VoiceBridgeBot],
+                                   voice: app_commands.Range[str, 1, 100] | None = None) -> None:
+        """The voice this channel is read in for members without a voice of their own; empty to clear."""
+        from bots.discord.cogs.server import lend_voice
+
+        _require_manager(interaction, "action_voice_options")
+        channel_id = str(interaction.channel_id)
+        stored, pressed = (await lend_voice(interaction, voice, where=f"<#{channel_id}>")) if voice else (None, None)
+        if stored == "":
+            return  # they did not confirm
+        await self.manager.edit_options(interaction.guild_id, lambda opts: replace(  # type: ignore[arg-type]
+            opts, channel_voices={**{k: v for k, v in opts.channel_voices.items() if k != channel_id},
+                                  **({channel_id: stored} if stored else {})}))
+        lang = await ui_lang(self.service, interaction)
+        text = t("voice_option_set", lang, option="channel_voice", value=voice.strip() if voice else "value_none")
+        if pressed is not None:
+            await pressed.response.edit_message(content=text, view=None)
+        else:
+            await reply(interaction, text)
+
+    @config_channel_voice.autocomplete("voice")
+    async def channel_voice_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
+                                         current: str) -> list[app_commands.Choice[str]]:
+        from bots.discord.cogs.server import own_voice_choices
+
+        return await own_voice_choices(self.bot, interaction, current)
+
     # --- listeners ----------------------------------------------------------------------------------
 
     @commands.Cog.listener()
@@ -455,9 +546,11 @@ class VoiceChannel(commands.Cog):
         user = member_ref(author, guild.id, locale=locale)
         set_locale(user.language_hint)
         try:
+            voice = opts.channel_voices.get(str(message.channel.id))
             await self.manager.enqueue(guild, author, user, said.text, character=character, names=names,
                                        origin=message, join=opts.join_on_speak,
-                                       announce=None if said.announce else False)
+                                       announce=None if said.announce else False,
+                                       channel=SettingsPatch(voice=voice) if voice else None)
         except Busy:
             with contextlib.suppress(Exception):
                 await message.add_reaction("\N{HOURGLASS WITH FLOWING SAND}")

@@ -13,11 +13,18 @@ from dataclasses import replace
 from typing import Any
 
 from bots.discord.voice_channel.player import PlayerSettings
+from core.errors import InputError
 
 #: The shortest idle timeout a server may choose, in seconds.
 MIN_IDLE_TIMEOUT = 30.0
 #: "Never" for a player's alone grace (a finite number keeps its deadline arithmetic plain).
 FOREVER = 10.0 ** 9
+
+
+class StayConnectedOff(InputError):
+    """The operator does not let servers keep the bot connected; params: high (the longest idle timeout)."""
+
+    code = "voice_stay_connected_off"
 
 
 def idle_limit(config: Any) -> float:
