@@ -23,6 +23,7 @@ from core.language import detect_language
 
 _URL = re.compile(r"<?(?:https?://|www\.)[^\s<>]+>?", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
+_DOUBLE_STOP = re.compile(r"([?!.。？！])[.。]$")  # "a poll: Pizza tonight?." → "…tonight?"
 
 _IMAGE = {"png", "jpg", "jpeg", "gif", "webp", "bmp", "svg", "heic", "avif", "tif", "tiff"}
 _VIDEO = {"mp4", "mov", "webm", "mkv", "avi", "m4v", "wmv", "mpg", "mpeg"}
@@ -135,7 +136,7 @@ def reading(message: Any, *, name: str, server_locale: str | None = None) -> Rea
     said = say_things(counts, lang, poll_question=_poll_question(poll))
     if content:
         return Reading(t("readaloud_with", lang, text=content, things=said), announce=True)
-    return Reading(t("readaloud_sent", lang, name=name, things=said), announce=False)
+    return Reading(_DOUBLE_STOP.sub(r"\1", t("readaloud_sent", lang, name=name, things=said)), announce=False)
 
 
 def has_more_than_text(message: Any) -> bool:
