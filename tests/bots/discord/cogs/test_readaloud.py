@@ -13,6 +13,7 @@ import discord
 
 from bots.discord import readaloud
 from bots.discord.voice_channel import idle
+from core.readaloud import say_things
 from tests.bots.discord.cogs.test_voice_channel import spy_on_prepare
 from tests.bots.discord.voice_channel.fakes import wait_for
 from tests.bots.discord.voice_guild import THIRD_USER_ID, VOICE_ID, guild, join, message, move
@@ -141,7 +142,7 @@ def test_the_sentences_are_in_the_servers_or_the_words_language() -> None:
     said = readaloud.reading(msg, name="小明", server_locale="en-US")
     assert said.text == "看这个（附一张图片）" and said.announce
     voice = SimpleNamespace(content_type="audio/ogg", filename="voice-message.ogg", is_voice_message=lambda: True)
-    assert readaloud.say_things(readaloud.things([voice, voice]), "en") == "a voice message"
+    assert say_things(readaloud.things([voice, voice]), "en") == "a voice message"
 
 
 # --- 8. emoji --------------------------------------------------------------------------------------------------
@@ -255,3 +256,35 @@ async def test_a_channel_voice_reads_that_channel(vbot, fake_siliconflow) -> Non
     assert f"<#{CHANNEL_ID}> (claire)" in await _on(vbot, "show")
     await _on(vbot, "channel_voice")
     assert (await vbot.voice_manager.options(GUILD_ID)).channel_voices == {}
+
+
+def test_the_pure_rules_for_require_voice_text_in_voice_and_non_text() -> None:
+    import dataclasses
+
+    from bots.discord.cogs.voice_channel import ignore_reason
+    from bots.discord.voice_channel.manager import VoiceOptions
+    from tests.fakes.discord import BOT_USER_ID
+
+    vc = SimpleNamespace(id=VOICE_ID)
+    inside = SimpleNamespace(id=1, bot=False, roles=[], voice=SimpleNamespace(channel=vc))
+    outside = SimpleNamespace(id=2, bot=False, roles=[], voice=None)
+    opts = VoiceOptions(autoread_channels=(str(CHANNEL_ID),))
+
+    def msg(author=inside, channel=CHANNEL_ID, content="hi", attachments=()):
+        return SimpleNamespace(author=author, channel=SimpleNamespace(id=channel), content=content, webhook_id=None,
+                               flags=SimpleNamespace(suppress_notifications=False), type=discord.MessageType.default,
+                               attachments=list(attachments), stickers=[], poll=None, message_snapshots=[])
+
+    def why(m, o=opts, voice=VOICE_ID):
+        return ignore_reason(m, o, bot_user_id=BOT_USER_ID, voice_channel_id=voice)
+
+    assert why(msg(outside)) == "not in voice"
+    assert why(msg(outside), dataclasses.replace(opts, require_voice=False)) is None
+    assert why(msg(outside), dataclasses.replace(opts, require_voice=False), voice=None) == "not in voice"
+    assert why(msg(channel=VOICE_ID)) == "channel"
+    tiv = dataclasses.replace(opts, text_in_voice=True)
+    assert why(msg(channel=VOICE_ID), tiv) is None
+    assert why(msg(channel=VOICE_ID), tiv, voice=None) == "channel"  # not connected: no voice chat of ours
+    assert why(msg(content="")) == "empty"
+    assert why(msg(content="", attachments=[object()])) is None  # described instead ("… sent a file")
+    assert why(msg(content="", attachments=[object()]), dataclasses.replace(opts, skip_prefix="")) is None
