@@ -3,17 +3,24 @@ and auto-read (an ``on_message`` listener) of messages from people in the bot's 
 
 Auto-read reads a message when all of these hold:
 
-* its channel has auto-read on (``/autoread on`` there: a text channel, or a voice channel's own chat);
+* its channel has auto-read on (``/autoread on`` there: a text channel, or a voice channel's own chat), or it
+  is the chat of the bot's own voice channel and the server turned ``/voiceconfig text_in_voice`` on;
 * the author is a member in the bot's voice channel (or, with ``/voiceconfig join_on_speak``, in any
-  voice channel the bot may take); bots and webhooks only when "ignore bots" is off;
+  voice channel the bot may take; with ``/voiceconfig require_voice off``, anywhere while the bot is in
+  voice); bots and webhooks only when "ignore bots" is off;
 * it does not start with the skip prefix (default ``-``), is not sent ``@silent``, the author does
   not have the ignored role, has the required role if one is set, and is not muted (``/autoread
   mute``: by themselves, or by a moderator);
-* it has text left after cleanup (mentions → display names: ``bots.discord.markup``; links, emoji, code: ``core.cleanup``).
+* it has text left after cleanup (mentions → display names: ``bots.discord.markup``; links, emoji by name, code:
+  ``core.cleanup``), or something to describe: "NAME sent an image", a forwarded message's snapshot
+  (``bots.discord.readaloud``).
 
-It is spoken in the author's own voice and settings (or the channel's character), capped at the
+It is spoken in the author's own voice and settings (or the channel's character; a channel's voice, set with
+``/voiceconfig channel_voice``, for authors without a voice of their own), capped at the
 server's "longest message" in seconds, announced "NAME said" when the speaker changes, and queued
-fairly. Sets ``bot.voice_manager``; the bot's shutdown leaves every voice channel.
+fairly. With ``/voiceconfig announce_members`` members coming and going are announced; ``/voiceconfig
+idle_timeout|stay_connected`` set when the bot leaves (``voice_channel/idle.py``). Sets ``bot.voice_manager``; the
+bot's shutdown leaves every voice channel.
 """
 
 from __future__ import annotations
