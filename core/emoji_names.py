@@ -22,7 +22,8 @@ import re
 import threading
 from collections.abc import Callable
 
-__all__ = ["EMOJI_LANGUAGES", "MAX_NAMES", "emoji_language", "emoji_name", "has_emoji", "name_emoji"]
+__all__ = ["EMOJI_LANGUAGES", "MAX_NAMES", "emoji_language", "emoji_name", "has_emoji", "is_loaded", "load",
+           "name_emoji"]
 
 #: Languages whose emoji names are read; anything else reads English names.
 EMOJI_LANGUAGES = ("en", "zh", "ja", "ko")
@@ -82,6 +83,16 @@ def _table(lang: str) -> dict[str, str]:
             table.setdefault(seq, _pretty(name))
         _tables[lang] = table
         return table
+
+
+def is_loaded(language: str) -> bool:
+    """Whether the names of ``language`` are ready (else the first use loads them: ~0.1–0.2 s of CPU)."""
+    return emoji_language(language) in _tables
+
+
+def load(language: str) -> None:
+    """Load the names of ``language`` now (call it in a worker thread, not on an event loop)."""
+    _table(emoji_language(language))
 
 
 def emoji_name(seq: str, language: str = "en") -> str:

@@ -15,11 +15,13 @@ words' language, else the listener's (:func:`hearing_language`).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core import emoji_names
 from core.emoji_names import emoji_language, has_emoji
 from core.i18n import normalize_language, t
 from core.language import detect_language
@@ -57,10 +59,14 @@ async def emoji_language_for(text: str, *, language: str, hint: str | None, scop
     if scope and not reads_emoji(await scope_options(scope)):
         return None
     if language and language != "auto":
-        return emoji_language(language)
-    if _WORDS.search(text):
-        return emoji_language(detect_language(text))
-    return emoji_language(hint)
+        lang = emoji_language(language)
+    elif _WORDS.search(text):
+        lang = emoji_language(detect_language(text))
+    else:
+        lang = emoji_language(hint)
+    if not emoji_names.is_loaded(lang):  # the first text in a language loads its names off the event loop
+        await asyncio.to_thread(emoji_names.load, lang)
+    return lang
 
 
 @dataclass(frozen=True, slots=True)
