@@ -122,4 +122,6 @@ def reading(text: str, counts: Mapping[str, int], *, name: str, listener: str | 
         return Reading(t("readaloud_forwarded", lang, name=name, text=body), announce=False)
     if text:
         return Reading(body, announce=True)
-    return Reading(_DOUBLE_STOP.sub(r"\1", t("readaloud_sent", lang, name=name, things=said)), announce=False)
+    sent = t("readaloud_sent", lang, name=name, things=said) if name.strip() else t(
+        "readaloud_sent_anonymous", lang, things=said)
+    return Reading(_DOUBLE_STOP.sub(r"\1", sent), announce=False)

@@ -7,7 +7,7 @@ The spoken ones (``readaloud_*``) are said aloud, so they are written to be hear
 from __future__ import annotations
 
 #: What a message holds besides text; ``{count}`` forms are used for two or more.
-THINGS: dict[str, dict[str, str]] = {
+_things: dict[str, dict[str, str]] = {
     "readaloud_thing_image": {"en": "an image", "zh": "一张图片", "ja": "画像"},
     "readaloud_thing_images": {"en": "{count} images", "zh": "{count}张图片", "ja": "画像{count}枚"},
     "readaloud_thing_video": {"en": "a video", "zh": "一段视频", "ja": "動画"},
@@ -27,7 +27,7 @@ THINGS: dict[str, dict[str, str]] = {
 }
 
 STRINGS: dict[str, dict[str, str]] = {
-    **THINGS,
+    **_things,
     # lists: "an image and a file", "一张图片和一个文件", "画像とファイル"
     "readaloud_list_comma": {"en": ", ", "zh": "、", "ja": "、"},
     "readaloud_list_and": {"en": " and ", "zh": "和", "ja": "と"},

@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import EmptyText, InvalidValue, PermissionDenied, UnknownVoice
 from core.models import SettingsPatch, UserRef
-from core.readaloud import READ_EMOJI, emoji_language_for, reads_emoji
+from core.readaloud import READ_EMOJI, emoji_language_for, reading, reads_emoji
 from tests.app_fixtures import USER_KEY
 from tests.core.people import ALICE, ALICE_IN_GROUP, BOB, BOB_IN_GROUP, speech_calls
 from tests.samples import ogg_bytes, speech_like
@@ -32,6 +32,16 @@ async def test_the_language_emoji_are_named_in():
     assert await emoji_language_for("ok 😂", language="yue", hint="en", scope="s", scope_options=on) == "zh"
     assert await emoji_language_for("😂", language="auto", hint=None, scope="s", scope_options=off) is None
     assert reads_emoji({}) and reads_emoji({READ_EMOJI: True}) and not reads_emoji({READ_EMOJI: False})
+
+
+def test_what_is_said_for_a_message_that_is_not_only_text():
+    assert reading("", {"image": 1, "file": 2}, name="Anna", listener="en").text == "Anna sent an image and 2 files."
+    assert reading("", {"sticker": 1}, name="", listener="ja").text == "スタンプが送信されました。"
+    assert reading("https://a.example/x www.b.example", {}, name="Anna", listener="zh").text == "Anna发送了2个链接。"
+    said = reading("hello", {"poll": 1}, name="Anna", listener="en", poll_question="Pizza?")
+    assert (said.text, said.announce) == ("hello (with a poll: Pizza?)", True)
+    assert reading("", {}, name="Anna", listener="en") is None
+    assert reading("hi", {}, name="Anna", listener="en", forwarded=True).text == "Anna forwarded a message: hi"
 
 
 async def test_emoji_are_spoken_by_name_in_the_listeners_language(sf_app, fake_siliconflow):
