@@ -1,15 +1,16 @@
 """Chat text made fit to be said aloud: code, links, emoji, Markdown and noise removed, spacing tidied.
 
-Pure and dependency-free (``re`` and ``unicodedata`` only). A platform's own markup (mentions, custom
-emoji …) is the adapter's to turn into plain text before this runs.
+Pure (``re``, ``unicodedata``, and the ``emoji`` package's name tables for emoji names). A platform's own
+markup (mentions, custom emoji …) is the adapter's to turn into plain text before this runs.
 
 Decisions worth knowing:
 
-* **Unicode emoji are removed** by :func:`clean_for_speech` (pictographs, ZWJ sequences, skin tones,
-  flags, keycap decorations, variation selectors). Neither engine speaks them well — espeak reads
-  "face with tears of joy" three times for 😂😂😂 and CosyVoice2 mumbles — and in chat they are
-  decoration, not content. A keycap keeps its digit (``1️⃣`` → ``1``); text symbols such as ©, ®, ™
-  are kept. A message made only of emoji cleans to ``""`` (the caller reports ``EmptyText``).
+* **Unicode emoji are read by name** when :func:`clean_for_speech` is given ``emoji_language`` (CLDR names
+  in that language, a run of the same emoji said once, at most a few per text: :mod:`core.emoji_names`),
+  and removed without it (pictographs, ZWJ sequences, skin tones, flags, keycap decorations, variation
+  selectors): left to themselves neither engine speaks them well. A keycap keeps its digit
+  (``1️⃣`` → ``1``); text symbols such as ©, ®, ™ are kept. A message made only of emoji, removed,
+  cleans to ``""`` (the caller reports ``EmptyText``).
 * Repeated characters collapse to ``max_repeat`` (``wwwwww`` → ``www``, ``233333`` → ``2333``)
   except the digit ``0``, so amounts such as ``1000000`` survive. Repeated two-character groups
   collapse too (``hahahahaha`` → ``hahaha``, ``哈哈哈哈`` → ``哈哈哈``).
@@ -32,6 +33,7 @@ import re
 import unicodedata
 
 from core.control_tokens import strip_control_tokens
+from core.emoji_names import name_emoji
 
 __all__ = ["clean_for_speech"]
 
@@ -253,16 +255,17 @@ def _collapse_repeats(text: str, max_repeat: int) -> str:
     return pair.sub(_pair, text)
 
 
-def _remove_emoji(text: str) -> str:
+def _remove_emoji(text: str, language: str | None = None) -> str:
     text = _KEYCAP.sub(r"\1", text)
     text = _KEYCAP_SYMBOL.sub("", text)
-    text = _EMOJI_SEQUENCE.sub(" ", text)
+    text = name_emoji(text, language) if language else _EMOJI_SEQUENCE.sub(" ", text)
     text = _STRAY_DECOR.sub("", text)
     # A ZWJ left between two non-letters joined emoji we removed; inside scripts it is meaningful.
     return _LONE_ZWJ.sub("", text) if "\u200d" in text else text
 
 
-def clean_for_speech(text: str, *, url_word: str = "link", max_repeat: int = 3) -> str:
+def clean_for_speech(text: str, *, url_word: str = "link", max_repeat: int = 3,
+                     emoji_language: str | None = None) -> str:
     """Turn a chat message into something worth saying aloud.
 
     * control tokens ``<|…|>`` are stripped (before and after every other rule);
@@ -270,7 +273,8 @@ def clean_for_speech(text: str, *, url_word: str = "link", max_repeat: int = 3) 
     * links — bare ``http(s)://``/``www.`` URLs, ``<url>``, ``domain.tld/path`` — become ``url_word``
       (pass a localized word); a masked link ``[text](url)`` becomes ``text``;
     * ``@name`` loses its ``@`` (an e-mail address keeps it);
-    * Unicode emoji are removed (see the module doc);
+    * Unicode emoji are read by name in ``emoji_language`` (en, zh, ja, ko), or removed when it is None
+      (see the module doc);
     * markdown markers (``**``, ``__``, ``~~``, ``||spoiler||``, ``*x*``, ``_x_``, headings, quotes,
       bullets) are removed, their text kept;
     * runs of one character (or of a two-character group) longer than ``max_repeat`` collapse to
@@ -293,7 +297,7 @@ def clean_for_speech(text: str, *, url_word: str = "link", max_repeat: int = 3) 
     if "@" in text:
         text = _AT_MENTION.sub(r"\1", text)
 
-    text = _remove_emoji(text)
+    text = _remove_emoji(text, emoji_language)
 
     text = _LINE_MARKERS.sub("", text)
     text = _DOUBLE_MARKERS.sub("", text)

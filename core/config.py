@@ -125,6 +125,11 @@ class Config(EnvSettings):
     metrics_port: int | None = Field(None, ge=0, le=65535, validation_alias=_env("VOICEBRIDGE_METRICS_PORT"))
     metrics_host: str = Field("127.0.0.1", validation_alias=_env("VOICEBRIDGE_METRICS_HOST"))
 
+    # Read-aloud (issue 14): the longest idle timeout a server may choose for its voice channel (0: no limit),
+    # and whether a server may keep the bot connected with no idle timeout at all ("stay connected").
+    voice_idle_timeout_max: float = Field(3600.0, ge=0, validation_alias=_env("VOICEBRIDGE_VOICE_IDLE_TIMEOUT_MAX"))
+    voice_stay_connected: bool = Field(True, validation_alias=_env("VOICEBRIDGE_VOICE_STAY_CONNECTED"))
+
     _blank_is_unset = field_validator("provider", "database_url", "siliconflow_api_key", "secret_key",
                                       "metrics_port", mode="before")(blank_is_unset)
     _http_url = field_validator("siliconflow_base_url")(http_url)

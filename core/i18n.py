@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.error_strings import ERROR_STRINGS
 from core.selfhost_strings import SELFHOST_STRINGS
+from core.readaloud_strings import STRINGS as READALOUD_STRINGS
 from core.strings import STRINGS
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def register(strings: dict[str, dict[str, str]]) -> None:
 register(ERROR_STRINGS)
 register(STRINGS)
 register(SELFHOST_STRINGS)  # the self-hosted engines (core/selfhost_strings.py)
+register(READALOUD_STRINGS)
 
 
 def normalize_language(code: str | None) -> str:

@@ -309,3 +309,9 @@ class VoiceService:
         self.__dict__["_changes"] = feed
         return watch_core(feed, forget_ids=self.cases.identities.forget_cached, forget_limits=self.limits.forget,
                           purge_tag=self.cache.purge_tag, voice_tag=voice_tag)
+
+    # --- read-aloud (issue 14): a server's or a channel's voice may be a clone its owner lends ------------------
+
+    async def scope_voice(self, user: UserRef, name: str, *, is_admin: bool) -> str:
+        """See :meth:`core.settings.Settings.scope_voice`."""
+        return await self.cases.settings.scope_voice(user, name, is_admin=is_admin)

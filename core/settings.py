@@ -156,17 +156,35 @@ class Settings:
             style = None
         return await self.update(user, style=style)
 
-    async def update_scope(self, user: UserRef, *, is_admin: bool, **fields: object) -> SettingsPatch:
-        """Change the chat's or guild's defaults (Manage Server / group admins only)."""
+    async def update_scope(self, user: UserRef, *, is_admin: bool, lend: bool = False,
+                           **fields: object) -> SettingsPatch:
+        """Change the chat's or guild's defaults (Manage Server / group admins only).
+
+        The default voice is a preset, or — ``lend``: its owner agreed, after the adapter asked them — one of the
+        user's own clones, which is then shared so everyone there speaks with it (on the key that made it:
+        :meth:`core.voices.Voices.lender` bills the owner when their own key pays).
+        """
+        uid = await self._scope_admin(user, is_admin)
+        clean = await self.validated(uid, fields)
+        if "voice" in clean and clone_id(clean["voice"]) is not None:
+            if not lend:
+                raise InvalidValue(name="voice", value=fields.get("voice"), allowed="allowed_preset_voice")
+            await self.voices.share(user, str(fields["voice"]).strip(), True)
+        return await self.store.update_scope_settings(user.scope, **clean)
+
+    async def scope_voice(self, user: UserRef, name: str, *, is_admin: bool) -> str:
+        """``name`` checked as a voice for this chat or server (or one of its channels): its stored form, a
+        preset or ``clone:<id>`` of one of the user's own clones (which needs its owner's consent and
+        :meth:`core.voices.Voices.share` before it is stored). Stores nothing."""
+        uid = await self._scope_admin(user, is_admin)
+        return str((await self.validated(uid, {"voice": name}))["voice"])
+
+    async def _scope_admin(self, user: UserRef, is_admin: bool) -> int:
         if not user.scope:
             raise PermissionDenied(action="action_scope_settings_private")
         if not is_admin:
             raise PermissionDenied(action="action_scope_settings")
-        uid = await self.identities.user_id(user)
-        clean = await self.validated(uid, fields)
-        if "voice" in clean and clone_id(clean["voice"]) is not None:
-            raise InvalidValue(name="voice", value=fields.get("voice"), allowed="allowed_preset_voice")
-        return await self.store.update_scope_settings(user.scope, **clean)
+        return await self.identities.user_id(user)
 
     async def scope_options(self, scope: str) -> dict:
         """Adapter options of a chat or guild (auto-read channels, join-on-speak …)."""

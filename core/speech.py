@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Protocol
 
-from core import keys, lexicon, text as textmod
+from core import keys, lexicon, readaloud, text as textmod
 from core.characters import Characters
 from core.config import Config
 from core.dictionary import Dictionary
@@ -77,42 +77,47 @@ class Speech:
         self.renderer = renderer_for(self.release)
 
     async def prepare(self, user: UserRef, text: str, *, character: str | None = None,
-                      override: SettingsPatch | None = None, markup: Markup | None = None) -> Utterance:
+                      override: SettingsPatch | None = None, markup: Markup | None = None,
+                      channel: SettingsPatch | None = None) -> Utterance:
         """Check and resolve one request to speak ``text``; nothing is synthesized yet.
 
         Raises the user-facing errors (empty or too-long text, unknown character or voice,
         rate limit, quota, busy) before any provider is called. Release the returned utterance
         by rendering it (``renderer.notes`` / ``renderer.stream``) or with :meth:`release`;
         :meth:`session` does both. ``markup``: the adapter's own markup (mentions, custom emoji …) → plain
-        text, run before the core's cleanup.
+        text, run before the core's cleanup. ``channel``: a channel's defaults (its voice, stored as the
+        server's options: a preset or a clone its owner lent), between the user's own settings and the scope's.
         """
         try:
-            return await self._prepare(user, text, character=character, override=override, markup=markup)
+            return await self._prepare(user, text, character=character, override=override, markup=markup,
+                                       channel=channel)
         except InputError as exc:
             self.metrics.refusals.labels(exc.code).inc()
             raise
 
     async def _prepare(self, user: UserRef, text: str, *, character: str | None,
-                       override: SettingsPatch | None, markup: Markup | None) -> Utterance:
+                       override: SettingsPatch | None, markup: Markup | None,
+                       channel: SettingsPatch | None = None) -> Utterance:
         uid = await self.identities.user_id(user)
         raw = text or ""
         # Refused before any cleanup: markup and links can shrink a text, but not by this much.
         if len(raw) > raw_text_limit(self.config.max_text_chars):
             raise TextTooLong(length=len(raw), limit=self.config.max_text_chars, unit="unit_characters")
         dictionary = await self.dictionary.applying(uid, user.scope)
-        cleaned, notes = await _off_loop(_clean, raw, markup, dictionary)
-        if not cleaned.strip():
-            raise EmptyText()
-        if len(cleaned) > self.config.max_text_chars:
-            raise TextTooLong(length=len(cleaned), limit=self.config.max_text_chars, unit="unit_characters")
-
         char_obj: Character | None = await self.characters.get(user.scope, character) if character else None
         mine, scope = await self.settings.layers(uid, user.scope)
         checked_override = None
         if override is not None and not override.is_empty():
             checked_override = SettingsPatch(**await self.settings.validated(uid, override.as_dict()))
         # A character speaks with its own voice: its settings sit above the user's.
-        settings = resolve_settings(checked_override, char_obj.settings if char_obj else None, mine, scope)
+        settings = resolve_settings(checked_override, char_obj.settings if char_obj else None, mine, channel, scope)
+        emoji_lang = await readaloud.emoji_language_for(raw, language=settings.language, hint=user.language_hint,
+                                                        scope=user.scope, scope_options=self.settings.scope_options)
+        cleaned, notes = await _off_loop(_clean, raw, markup, dictionary, emoji_lang)
+        if not cleaned.strip():
+            raise EmptyText()
+        if len(cleaned) > self.config.max_text_chars:
+            raise TextTooLong(length=len(cleaned), limit=self.config.max_text_chars, unit="unit_characters")
 
         notices: list[str] = []
         lender_id: int | None = None
@@ -198,13 +203,14 @@ def raw_text_limit(max_text_chars: int) -> int:
     return max_text_chars + min(3 * max_text_chars + 1000, 16_000)
 
 
-def _clean(text: str, markup: Markup | None, dictionary: Mapping[str, tuple[str, str]]) -> tuple[str, list[str]]:
+def _clean(text: str, markup: Markup | None, dictionary: Mapping[str, tuple[str, str]],
+           emoji_language: str | None = None) -> tuple[str, list[str]]:
     """Everything done to a text before speech (the edge's normalisation, the platform's markup, cleanup,
     the dictionary) and its cut into voice notes: CPU work, run off the event loop for long texts."""
     plain = textmod.normalize_input(text)
     if markup is not None:
         plain = markup(plain)
-    cleaned = lexicon.apply(textmod.clean_for_speech(plain), dictionary)
+    cleaned = lexicon.apply(textmod.clean_for_speech(plain, emoji_language=emoji_language), dictionary)
     return cleaned, _notes(cleaned)
 
 

@@ -333,9 +333,9 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "ja": "サーバー既定の声・速さ・言語（サーバー管理権限が必要）。",
     },
     "command_help_server_voice": {
-        "en": "Set the server's default voice (a preset), or clear it.",
-        "zh": "设置服务器默认音色（预设），或清除。",
-        "ja": "サーバー既定の声（プリセット）を設定または消去します。",
+        "en": "Set the server's default voice (a preset, or your own clone), or clear it.",
+        "zh": "设置服务器默认音色（预设，或你自己的克隆音色），或清除。",
+        "ja": "サーバー既定の声（プリセットか自分のクローン）を設定または消去します。",
     },
     "command_help_server_speed": {
         "en": "Set the server's default speed (0.25–4.0), or clear it.",

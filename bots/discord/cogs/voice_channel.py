@@ -3,17 +3,24 @@ and auto-read (an ``on_message`` listener) of messages from people in the bot's 
 
 Auto-read reads a message when all of these hold:
 
-* its channel has auto-read on (``/autoread on`` there: a text channel, or a voice channel's own chat);
+* its channel has auto-read on (``/autoread on`` there: a text channel, or a voice channel's own chat), or it
+  is the chat of the bot's own voice channel and the server turned ``/voiceconfig text_in_voice`` on;
 * the author is a member in the bot's voice channel (or, with ``/voiceconfig join_on_speak``, in any
-  voice channel the bot may take); bots and webhooks only when "ignore bots" is off;
+  voice channel the bot may take; with ``/voiceconfig require_voice off``, anywhere while the bot is in
+  voice); bots and webhooks only when "ignore bots" is off;
 * it does not start with the skip prefix (default ``-``), is not sent ``@silent``, the author does
   not have the ignored role, has the required role if one is set, and is not muted (``/autoread
   mute``: by themselves, or by a moderator);
-* it has text left after cleanup (mentions → display names: ``bots.discord.markup``; links, emoji, code: ``core.cleanup``).
+* it has text left after cleanup (mentions → display names: ``bots.discord.markup``; links, emoji by name, code:
+  ``core.cleanup``), or something to describe: "NAME sent an image", a forwarded message's snapshot
+  (``bots.discord.readaloud``).
 
-It is spoken in the author's own voice and settings (or the channel's character), capped at the
+It is spoken in the author's own voice and settings (or the channel's character; a channel's voice, set with
+``/voiceconfig channel_voice``, for authors without a voice of their own), capped at the
 server's "longest message" in seconds, announced "NAME said" when the speaker changes, and queued
-fairly. Sets ``bot.voice_manager``; the bot's shutdown leaves every voice channel.
+fairly. With ``/voiceconfig announce_members`` members coming and going are announced; ``/voiceconfig
+idle_timeout|stay_connected`` set when the bot leaves (``voice_channel/idle.py``). Sets ``bot.voice_manager``; the
+bot's shutdown leaves every voice channel.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bots.discord import readaloud
 from bots.discord.common import is_manager, member_ref, mention_names, reply, ui_lang
 from bots.discord.voice_channel import strings as _strings  # noqa: F401  (registers the voice channel's sentences)
 from bots.discord.voice_channel.manager import (
@@ -38,8 +46,11 @@ from bots.discord.voice_channel.manager import (
     VoiceOptions,
     _member_channel,
 )
-from core.errors import Busy, NotFound, PermissionDenied, VoiceBridgeError
-from core.i18n import OFF_WORDS, set_locale, t
+from bots.discord import readaloud_strings as _readaloud_strings  # noqa: F401  (registers its sentences)
+from bots.discord.voice_channel import idle
+from core.errors import Busy, NotFound, OutOfRange, PermissionDenied, VoiceBridgeError
+from core.models import SettingsPatch
+from core.i18n import OFF_WORDS, normalize_language, set_locale, t
 
 if TYPE_CHECKING:
     from bots.discord.bot import VoiceBridgeBot
@@ -55,7 +66,7 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
     author = message.author
     if bot_user_id is not None and author.id == bot_user_id:
         return "self"
-    if str(message.channel.id) not in opts.autoread_channels:
+    if str(message.channel.id) not in opts.autoread_channels and not _voice_chat(message, opts, voice_channel_id):
         return "channel"
     if str(author.id) in opts.muted:
         return "muted"
@@ -68,9 +79,9 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
     if flags is not None and getattr(flags, "suppress_notifications", False):
         return "silent"
     content = (message.content or "").strip()
-    if not content:
+    if not content and not readaloud.has_more_than_text(message):
         return "empty"
-    if opts.skip_prefix and content.startswith(opts.skip_prefix):
+    if content and opts.skip_prefix and content.startswith(opts.skip_prefix):
         return "prefix"
     roles = {str(r.id) for r in getattr(author, "roles", []) or []}
     if opts.ignore_role and opts.ignore_role in roles:
@@ -79,16 +90,21 @@ def ignore_reason(message: Any, opts: VoiceOptions, *, bot_user_id: int | None,
         return "role required"
     if not is_bot:
         channel = _member_channel(author)
-        if channel is None:
+        if channel is None and (voice_channel_id is None or opts.require_voice):
             return "not in voice"
         if voice_channel_id is None:
             if not join_on_speak:
                 return "not connected"
-        elif channel.id != voice_channel_id:
+        elif opts.require_voice and channel.id != voice_channel_id:
             return "other voice channel"
     elif voice_channel_id is None:
         return "not connected"
     return None
+
+
+def _voice_chat(message: Any, opts: VoiceOptions, voice_channel_id: int | None) -> bool:
+    """Whether ``message`` is in our voice channel's own chat and the server reads that chat (text in voice)."""
+    return opts.text_in_voice and voice_channel_id is not None and message.channel.id == voice_channel_id
 
 
 def is_moderator(interaction: discord.Interaction[VoiceBridgeBot]) -> bool:
@@ -350,7 +366,20 @@ class VoiceChannel(commands.Cog):
                  seconds=f"{opts.max_seconds:g}",
                  muted=" ".join(f"<@{uid}>" for uid in list(opts.muted)[:20]) + (
                      f" … +{len(opts.muted) - 20}" if len(opts.muted) > 20 else "") or t("value_none", lang))
-        return f"**{t('voice_options_title', lang)}**\n{body}"
+        return f"**{t('voice_options_title', lang)}**\n{body}\n{self.describe_readaloud(opts, lang)}"
+
+    def describe_readaloud(self, opts: VoiceOptions, lang: str) -> str:
+        config = getattr(self.service, "config", None)
+        timeout = idle.effective_idle_timeout(self.manager.settings.idle_timeout, opts, config)
+        if timeout is None:
+            shown = t("voice_idle_default", lang, seconds=f"{self.manager.settings.idle_timeout:g}")
+        else:
+            shown = t("voice_idle_never", lang) if timeout == 0 else f"{timeout:g} s"
+        voices = ", ".join(f"<#{cid}> ({voice})" for cid, voice in list(opts.channel_voices.items())[:20])
+        return t("voice_options_readaloud_body", lang, require=_on_off(opts.require_voice, lang),
+                 tiv=_on_off(opts.text_in_voice, lang), members=_on_off(opts.announce_members, lang),
+                 idle=shown, stay=_on_off(opts.stay_connected and idle.may_stay_connected(config), lang),
+                 voices=voices or t("value_none", lang))
 
     async def _set(self, interaction: discord.Interaction[VoiceBridgeBot],
                    option: str, shown: str, **changes: Any) -> None:
@@ -408,6 +437,81 @@ class VoiceChannel(commands.Cog):
         """The longest a single message may be read, in seconds of audio."""
         await self._set(interaction, "max_seconds", f"{seconds:g} s", max_seconds=float(seconds))
 
+    # --- read-aloud options (issue 14) -------------------------------------------------------------
+
+    @voiceconfig.command(name="require_voice")
+    @app_commands.describe(enabled="On: only members in my voice channel; off: anyone in an auto-read channel")
+    async def config_require_voice(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
+        """Read only members who are in my voice channel (off: anyone writing in an auto-read channel)."""
+        await self._set(interaction, "require_voice", "value_on" if enabled else "value_off", require_voice=enabled)
+
+    @voiceconfig.command(name="text_in_voice")
+    @app_commands.describe(enabled="Read the text chat of the voice channel I am in")
+    async def config_text_in_voice(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
+        """Read my voice channel's own text chat, without /autoread on there."""
+        await self._set(interaction, "text_in_voice", "value_on" if enabled else "value_off", text_in_voice=enabled)
+
+    @voiceconfig.command(name="announce_members")
+    @app_commands.describe(enabled="Say when members join or leave my voice channel")
+    async def config_announce_members(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
+        """Say "NAME joined" and "NAME left" when members come and go in my voice channel."""
+        await self._set(interaction, "announce_members", "value_on" if enabled else "value_off",
+                        announce_members=enabled)
+
+    @voiceconfig.command(name="idle_timeout")
+    @app_commands.describe(seconds="Seconds with nothing said before I leave; leave empty for the default")
+    async def config_idle_timeout(self, interaction: discord.Interaction[VoiceBridgeBot],
+                                  seconds: app_commands.Range[float, idle.MIN_IDLE_TIMEOUT, 86400.0] | None = None,
+                                  ) -> None:
+        """Leave the voice channel after this many seconds with nothing said; empty for the default."""
+        _require_manager(interaction, "action_voice_options")
+        limit = idle.idle_limit(getattr(self.service, "config", None))
+        if seconds is not None and limit and seconds > limit:
+            raise OutOfRange(name="name_idle_timeout", value=f"{seconds:g}", low=f"{idle.MIN_IDLE_TIMEOUT:g}",
+                             high=f"{limit:g}")
+        await self._set(interaction, "idle_timeout", f"{seconds:g} s" if seconds is not None else "value_none",
+                        idle_timeout=float(seconds) if seconds is not None else None)
+
+    @voiceconfig.command(name="stay_connected")
+    @app_commands.describe(enabled="Stay in the voice channel even when idle or alone")
+    async def config_stay_connected(self, interaction: discord.Interaction[VoiceBridgeBot], enabled: bool) -> None:
+        """Stay in the voice channel even when idle or alone (if the operator allows it)."""
+        _require_manager(interaction, "action_voice_options")
+        config = getattr(self.service, "config", None)
+        if enabled and not idle.may_stay_connected(config):
+            limit = idle.idle_limit(config)
+            raise idle.StayConnectedOff(high=f"{limit or 86400.0:g}")
+        await self._set(interaction, "stay_connected", "value_on" if enabled else "value_off", stay_connected=enabled)
+
+    @voiceconfig.command(name="channel_voice")
+    @app_commands.describe(voice="A preset, or your own clone (you lend it); leave empty to clear this channel's")
+    async def config_channel_voice(self, interaction: discord.Interaction[VoiceBridgeBot],
+                                   voice: app_commands.Range[str, 1, 100] | None = None) -> None:
+        """The voice this channel is read in for members without a voice of their own; empty to clear."""
+        from bots.discord.cogs.server import lend_voice
+
+        _require_manager(interaction, "action_voice_options")
+        channel_id = str(interaction.channel_id)
+        stored, pressed = (await lend_voice(interaction, voice, where=f"<#{channel_id}>")) if voice else (None, None)
+        if stored == "":
+            return  # they did not confirm
+        await self.manager.edit_options(interaction.guild_id, lambda opts: replace(  # type: ignore[arg-type]
+            opts, channel_voices={**{k: v for k, v in opts.channel_voices.items() if k != channel_id},
+                                  **({channel_id: stored} if stored else {})}))
+        lang = await ui_lang(self.service, interaction)
+        text = t("voice_option_set", lang, option="channel_voice", value=voice.strip() if voice else "value_none")
+        if pressed is not None:
+            await pressed.response.edit_message(content=text, view=None)
+        else:
+            await reply(interaction, text)
+
+    @config_channel_voice.autocomplete("voice")
+    async def channel_voice_autocomplete(self, interaction: discord.Interaction[VoiceBridgeBot],
+                                         current: str) -> list[app_commands.Choice[str]]:
+        from bots.discord.cogs.server import own_voice_choices
+
+        return await own_voice_choices(self.bot, interaction, current)
+
     # --- listeners ----------------------------------------------------------------------------------
 
     @commands.Cog.listener()
@@ -420,10 +524,11 @@ class VoiceChannel(commands.Cog):
         except Exception:
             log.warning("could not read voice options", exc_info=True)
             return
-        if str(message.channel.id) not in opts.autoread_channels:
+        ours = self.manager.voice_channel_of(guild.id)
+        if str(message.channel.id) not in opts.autoread_channels and not _voice_chat(
+                message, opts, ours.id if ours is not None else None):
             return
         me = getattr(self.bot, "user", None)
-        ours = self.manager.voice_channel_of(guild.id)
         reason = ignore_reason(message, opts, bot_user_id=me.id if me else None,
                                voice_channel_id=ours.id if ours is not None else None,
                                join_on_speak=opts.join_on_speak)
@@ -437,14 +542,22 @@ class VoiceChannel(commands.Cog):
         guild = message.guild
         assert guild is not None
         author = message.author
+        locale = str(guild.preferred_locale) if guild.preferred_locale else None
+        said = readaloud.reading(message, name=getattr(author, "display_name", None) or author.name,
+                                 server_locale=locale)
+        if said is None:
+            return
         extra = {m.id: m.display_name for m in getattr(message, "mentions", [])}
-        names = mention_names(guild, message.content, extra)
+        names = mention_names(guild, said.text, extra)
         character = opts.autoread_characters.get(str(message.channel.id))
-        user = member_ref(author, guild.id, locale=str(guild.preferred_locale) if guild.preferred_locale else None)
+        user = member_ref(author, guild.id, locale=locale)
         set_locale(user.language_hint)
         try:
-            await self.manager.enqueue(guild, author, user, message.content, character=character, names=names,
-                                       origin=message, join=opts.join_on_speak)
+            voice = opts.channel_voices.get(str(message.channel.id))
+            await self.manager.enqueue(guild, author, user, said.text, character=character, names=names,
+                                       origin=message, join=opts.join_on_speak,
+                                       announce=None if said.announce else False,
+                                       channel=SettingsPatch(voice=voice) if voice else None)
         except Busy:
             with contextlib.suppress(Exception):
                 await message.add_reaction("\N{HOURGLASS WITH FLOWING SAND}")
@@ -457,6 +570,29 @@ class VoiceChannel(commands.Cog):
     async def on_voice_state_update(self, member: discord.Member, before: discord.VoiceState,
                                     after: discord.VoiceState) -> None:
         self.manager.on_voice_state_update(member, before, after)
+        try:
+            await self.announce_member(member, before, after)
+        except VoiceBridgeError as exc:  # busy, rate-limited …: an announcement is not worth more
+            log.info("could not announce a member: %s", type(exc).__name__)
+        except Exception:
+            log.exception("could not announce a member")
+
+    async def announce_member(self, member: Any, before: Any, after: Any) -> bool:
+        """Say "NAME joined" / "NAME left" when someone comes into or leaves our voice channel and the server
+        asked for it (``/voiceconfig announce_members``), in the server's language and default voice."""
+        guild = member.guild
+        ours = self.manager.voice_channel_of(guild.id)
+        was, now = getattr(before.channel, "id", None), getattr(after.channel, "id", None)
+        if getattr(member, "bot", False) or ours is None or was == now or ours.id not in (was, now):
+            return False
+        opts = self.manager.cached_options(guild.id) or await self.manager.options(guild.id)
+        if not opts.announce_members:
+            return False
+        locale = str(guild.preferred_locale) if guild.preferred_locale else None
+        name = getattr(member, "display_name", None) or member.name
+        text = t("readaloud_joined" if now == ours.id else "readaloud_left", normalize_language(locale), name=name)
+        me = guild.me
+        return await self.manager.say(guild.id, member_ref(me, guild.id, locale=locale), text) is not None
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import discord
 
 from bots.discord import markup
+from bots.discord.voice_channel import idle
 from bots.discord.voice_channel.connection import Connector, discord_connector
 from bots.discord.voice_channel.player import GuildPlayer, PlayerSettings, Speech
 from bots.discord.voice_channel.queue import QueueItem
@@ -106,6 +107,13 @@ class VoiceOptions:
     max_seconds: float = DEFAULT_MAX_SECONDS
     #: Members whose messages are not read: user id → "self" (they asked) or "mod" (a moderator did).
     muted: Mapping[str, str] = field(default_factory=dict)
+    # read-aloud (issue 14): bots/discord/cogs/voice_channel.py and bots/discord/readaloud.py
+    require_voice: bool = True  # only members in the bot's voice channel are read
+    text_in_voice: bool = False  # the bot's voice channel's own chat is read without /autoread on there
+    announce_members: bool = False  # "NAME joined" / "NAME left" in the bot's voice channel
+    idle_timeout: float | None = None  # seconds with nothing said before leaving; None: the operator's
+    stay_connected: bool = False  # never leave for idleness or for being alone (if the operator allows)
+    channel_voices: Mapping[str, str] = field(default_factory=dict)  # channel id → voice for its auto-read
 
     #: Storage key of each field (autoread_channels keeps the name the text side may read too).
     KEYS: ClassVar[dict[str, str]] = {
@@ -119,6 +127,12 @@ class VoiceOptions:
         "required_role": "voice_required_role",
         "max_seconds": "voice_max_seconds",
         "muted": "voice_muted",
+        "require_voice": "voice_require_voice",
+        "text_in_voice": "voice_text_in_voice",
+        "announce_members": "voice_announce_members",
+        "idle_timeout": "voice_idle_timeout",
+        "stay_connected": "voice_stay_connected",
+        "channel_voices": "voice_channel_voices",
     }
 
     @classmethod
@@ -133,15 +147,18 @@ class VoiceOptions:
             try:
                 if name == "autoread_channels":
                     values[name] = tuple(str(c) for c in raw)
-                elif name == "autoread_characters":
+                elif name in ("autoread_characters", "channel_voices"):
                     values[name] = {str(k): str(v) for k, v in dict(raw).items()}
                 elif name == "muted":
                     values[name] = {str(k): "self" if v == "self" else "mod" for k, v in dict(raw).items()}
-                elif name in ("join_on_speak", "announce", "ignore_bots"):
+                elif name in ("join_on_speak", "announce", "ignore_bots", "require_voice", "text_in_voice",
+                              "announce_members", "stay_connected"):
                     values[name] = bool(raw)
                 elif name == "max_seconds":
                     low, high = MAX_SECONDS_RANGE
                     values[name] = min(high, max(low, float(raw)))
+                elif name == "idle_timeout":
+                    values[name] = max(0.0, float(raw))
                 else:
                     values[name] = str(raw)
             except (TypeError, ValueError):
@@ -155,7 +172,7 @@ class VoiceOptions:
             value = getattr(self, name)
             if name == "autoread_channels":
                 value = list(value) or None
-            elif name in ("autoread_characters", "muted"):
+            elif name in ("autoread_characters", "muted", "channel_voices"):
                 value = dict(value) or None
             out[self.KEYS[name]] = value
         return out
@@ -292,7 +309,14 @@ class VoiceChannelManager:
         stored = await self.service.edit_scope_options(self.scope(guild_id), apply)
         opts = VoiceOptions.from_options(stored)
         self._options[guild_id] = opts
+        self.apply_player_settings(guild_id)
         return opts
+
+    def apply_player_settings(self, guild_id: int) -> None:
+        """Give the guild's player its idle timeout (the server's, within the operator's limits: ``idle.py``)."""
+        player, opts = self.player(guild_id), self._options.get(guild_id)
+        if player is not None and opts is not None:
+            player.settings = idle.player_settings(self.settings, opts, getattr(self.service, "config", None))
 
     # --- players -------------------------------------------------------------------------------
 
@@ -394,6 +418,7 @@ class VoiceChannelManager:
                 raise ConnectFailed(channel=_channel_name(channel)) from None
             self.players[guild.id] = player
             await self.options(guild.id)
+            self.apply_player_settings(guild.id)
             return player
 
     def _new_player(self, guild_id: int) -> GuildPlayer:
@@ -426,10 +451,12 @@ class VoiceChannelManager:
 
     async def enqueue(self, guild: Any, member: Any, user: UserRef, text: str, *, character: str | None = None,
                       names: Mapping[str, str] | None = None, origin: Any = None,
-                      join: bool = False) -> tuple[GuildPlayer, QueueItem[Speech]]:
+                      join: bool = False, announce: bool | None = None,
+                      **prepare: Any) -> tuple[GuildPlayer, QueueItem[Speech]]:
         """Prepare ``text`` (errors now, before queueing) and queue it fairly in the guild's player.
 
-        ``join``: connect to the member's channel first if we are not in a voice channel.
+        ``join``: connect to the member's channel first if we are not in a voice channel; ``announce``: say
+        "NAME said" first (None: as the server chose); ``prepare``: more options for ``service.prepare``.
         """
         self.require_available()
         player = self.player(guild.id)
@@ -442,9 +469,10 @@ class VoiceChannelManager:
                 raise NotInVoice()
             raise NotConnected()
         opts = await self.options(guild.id)
-        utt = await self.service.prepare(user, text, character=character, markup=markup.to_plain(names))
+        utt = await self.service.prepare(user, text, character=character, markup=markup.to_plain(names), **prepare)
         try:
-            speech = Speech(utt, speaker=_speaker_name(member, user), announce=opts.announce,
+            speech = Speech(utt, speaker=_speaker_name(member, user),
+                            announce=opts.announce if announce is None else announce,
                             max_seconds=opts.max_seconds, origin=origin)
             item = player.enqueue(user.user_id, speech, label=text[:80])
         except BaseException:
@@ -475,6 +503,19 @@ class VoiceChannelManager:
                                           origin=interaction, join=join)
         lang = await ui_lang(self.service, interaction)
         return self.status_line(player, item, lang)
+
+    async def say(self, guild_id: int, user: UserRef, text: str) -> QueueItem[Speech] | None:
+        """Queue a sentence of the bot's own (a member joined or left) in the guild's voice channel, spoken for
+        ``user`` (the bot: the server's default voice); None when we are not connected."""
+        player = self.player(guild_id)
+        if player is None or not player.connected:
+            return None
+        utt = await self.service.prepare(user, text)
+        try:
+            return player.enqueue(user.user_id, Speech(utt, announce=False), label=text[:80])
+        except BaseException:
+            self.service.release(utt)
+            raise
 
     def status_line(self, player: GuildPlayer, item: QueueItem[Speech], lang: str) -> str:
         channel = _channel_name(player.channel)

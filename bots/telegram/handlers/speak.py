@@ -1,7 +1,9 @@
-"""/speak TEXT, and /speak as a reply: speaks the replied message's text (or caption, or .txt/.md file)."""
+"""/speak TEXT, and /speak as a reply: speaks the replied message's text (or caption, or .txt/.md file); a message
+that is not only text is described ("Anna sent an image", "the caption (with a file)": bots/telegram/readaloud.py)."""
 
 from __future__ import annotations
 
+from .. import readaloud
 from ..context import Ctx, handler
 from ..sending import speak
 from ..uploads import download_text_file, is_text_file
@@ -18,6 +20,8 @@ async def speak_command(ctx: Ctx) -> None:
         if not text and is_text_file(replied.document):
             doc = replied.document
             text = (await download_text_file(ctx.context.bot, doc.file_id, doc.file_size, doc.file_name)).strip()
+        elif said := readaloud.reading(replied, text, listener=ctx.lang):  # a photo, sticker, poll … (issue 14)
+            text = said.text
         if not text:
             await ctx.reply(ctx.tr("speak_no_text"))
             return

@@ -770,6 +770,14 @@ def voice_option(name: str, value: Any) -> Step:
     return effect
 
 
+async def channel_voice_set(w: World) -> None:
+    assert "claire" in dict((await w.options()).channel_voices).values()
+
+
+async def emoji_off(w: World) -> None:
+    assert (await w.service.scope_options(w.scope)).get("read_emoji") is False
+
+
 ROLE_ID = 500000000000000123
 
 
@@ -909,6 +917,22 @@ ROWS: list[Row] = [
         voice_option("required_role", str(ROLE_ID)), scope_ok=True),
     Row("voiceconfig max_seconds", "voiceconfig max_seconds", f"{PD} {PD} OK {PD} {PD} N/O -",
         runs("voiceconfig max_seconds", {"seconds": 12.0}), voice_option("max_seconds", 12.0), scope_ok=True),
+    # read-aloud options (issue 14): Manage Server
+    Row("voiceconfig require_voice", "voiceconfig require_voice", f"{PD} {PD} OK {PD} {PD} N/O -",
+        runs("voiceconfig require_voice", {"enabled": False}), voice_option("require_voice", False), scope_ok=True),
+    Row("voiceconfig text_in_voice", "voiceconfig text_in_voice", f"{PD} {PD} OK {PD} {PD} N/O -",
+        runs("voiceconfig text_in_voice", {"enabled": True}), voice_option("text_in_voice", True), scope_ok=True),
+    Row("voiceconfig announce_members", "voiceconfig announce_members", f"{PD} {PD} OK {PD} {PD} N/O -",
+        runs("voiceconfig announce_members", {"enabled": True}), voice_option("announce_members", True),
+        scope_ok=True),
+    Row("voiceconfig idle_timeout", "voiceconfig idle_timeout", f"{PD} {PD} OK {PD} {PD} N/O -",
+        runs("voiceconfig idle_timeout", {"seconds": 60.0}), voice_option("idle_timeout", 60.0), scope_ok=True),
+    Row("voiceconfig stay_connected", "voiceconfig stay_connected", f"{PD} {PD} OK {PD} {PD} N/O -",
+        runs("voiceconfig stay_connected", {"enabled": True}), voice_option("stay_connected", True), scope_ok=True),
+    Row("voiceconfig channel_voice", "voiceconfig channel_voice", f"{PD} {PD} OK {PD} {PD} N/O -",
+        runs("voiceconfig channel_voice", {"voice": "claire"}), channel_voice_set, scope_ok=True),
+    Row("server emoji", "server emoji", f"{PD} {PD} OK {PD} {PD} N/O -", runs("server emoji", {"enabled": False}),
+        emoji_off, scope_ok=True),
     # characters ---------------------------------------------------------------------------------------------
     Row("character create", "character create", "OK OK OK OK OK N/O -",
         runs("character create", {"name": "Hero", "voice": "claire"}), created_effect, scope_ok=True),

@@ -23,7 +23,7 @@ def test_group_is_hidden_from_non_managers_and_guild_only() -> None:
     group = Server.server
     assert group.default_permissions == discord.Permissions(manage_guild=True)
     assert group.guild_only
-    assert {c.name for c in group.commands} == {"voice", "speed", "lang", "show"}
+    assert {c.name for c in group.commands} == {"voice", "speed", "lang", "emoji", "show"}
 
 
 async def test_member_without_manage_server_is_refused(bot, app) -> None:
