@@ -83,7 +83,7 @@ class ChatActionLoop:
         if shared is None:
             shared = self._running[self._key] = _SharedAction()
             shared.task = asyncio.create_task(
-                _repeat_action(self._bot, self._key[1], self._action, self._thread_id, self._interval, shared.poke),
+                _repeat_action(self._bot, self._key[1], self._action, self._thread_id, self._interval, shared),
                 name=f"chat-action-{self._key[1]}")
         shared.users += 1
         self._shared = shared
@@ -98,6 +98,8 @@ class ChatActionLoop:
             return
         if self._running.get(self._key) is shared:
             del self._running[self._key]
+        shared.stopped = True  # a cancel that lands as a poke wakes the wait can be swallowed on 3.11
+        shared.poke.set()
         if shared.task is not None:
             shared.task.cancel()
             with suppress(asyncio.CancelledError):
@@ -111,11 +113,13 @@ class _SharedAction:
         self.poke = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.users = 0
+        self.stopped = False
 
 
 async def _repeat_action(bot, chat_id: int, action: str, thread_id: int | None, interval: float,
-                         poke: asyncio.Event) -> None:
-    while True:
+                         shared: _SharedAction) -> None:
+    poke = shared.poke
+    while not shared.stopped:
         try:
             await bot.send_chat_action(chat_id, action, message_thread_id=thread_id)
         except TelegramError as exc:  # cosmetic: never fail a request over it
@@ -123,7 +127,8 @@ async def _repeat_action(bot, chat_id: int, action: str, thread_id: int | None, 
         except Exception:  # nor end the loop that other requests in this chat share
             log.warning("chat action failed", exc_info=True)
         with suppress(TimeoutError):
-            await asyncio.wait_for(poke.wait(), interval)
+            async with asyncio.timeout(interval):
+                await poke.wait()
         poke.clear()
 
 

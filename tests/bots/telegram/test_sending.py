@@ -82,3 +82,30 @@ async def test_overlapping_requests_in_one_chat_share_one_chat_action_loop() -> 
     assert ChatActionLoop._running == {}
     in_chat_1 = [a for a in bot.actions if a[0] == 1]
     assert len(in_chat_1) <= 8  # one loop every 50 ms for ~0.22 s plus the poke, not two
+
+
+async def test_a_poke_just_before_the_end_still_stops_the_chat_action_loop() -> None:
+    """A poke that wakes the loop as it is cancelled used to swallow the cancel (3.11's wait_for): the loop
+    then ran forever and the block never exited."""
+    import asyncio
+
+    from bots.telegram.sending import ChatActionLoop
+
+    class Bot:
+        calls = 0
+
+        async def send_chat_action(self, chat_id: int, action: str, message_thread_id=None) -> bool:
+            Bot.calls += 1
+            return True
+
+    for _ in range(50):
+        async def one() -> None:
+            async with ChatActionLoop(Bot(), 7, "record_voice", interval=0.05) as loop:
+                await asyncio.sleep(0)
+                loop.poke()
+
+        await asyncio.wait_for(one(), 2)
+    assert ChatActionLoop._running == {}
+    calls = Bot.calls
+    await asyncio.sleep(0.12)
+    assert Bot.calls == calls  # no loop left behind
