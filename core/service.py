@@ -47,6 +47,7 @@ from core.speech import Speech
 from core.utterance import SpeakResult, Utterance
 from core.uploads import CloneUploads, clone_uploads
 from core.voices import VoiceList, Voices
+from core.web_access import WebAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,9 @@ class VoiceService:
         self.cases = build_use_cases(store, config=config, cache=cache, engines=self.engines, limits=self.limits,
                                      metrics=self.metrics, secret_key=secret_key, clock=clock,
                                      uploads=lambda: clone_uploads(self))
+        # the web console's sign-in links and sessions (see the block at the end)
+        self.web = WebAccess(store, self.cases.identities, secret_key=secret_key, enabled=config.web,
+                             base_url=config.public_url or "")
 
     @property
     def local(self) -> TTSProvider:
@@ -287,3 +291,9 @@ class VoiceService:
 
     async def forget(self, user: UserRef) -> ForgetReport:
         return await self.cases.accounts.forget(user)
+
+    # --- the web console (core.web_access) -----------------------------------------------------
+
+    async def web_link(self, user: UserRef) -> str:
+        """A one-time sign-in link to the web console for ``user``'s account (privately only)."""
+        return await self.web.issue_link(user)
