@@ -56,11 +56,18 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from bots.app import build_app
 
     chosen = platforms.configured()
-    if not chosen:
+    if not chosen and not config.web:
         tokens = " and/or ".join(platform.token_env() for platform in platforms.PLATFORMS)
-        raise CLIError(f"no bot token: set {tokens} "
+        raise CLIError(f"no bot token and the web console is off: set {tokens}, or VOICEBRIDGE_WEB=on "
                        "(try `voicebridge speak TEXT -o out.ogg` to use the engine without a bot)")
     runners = [(platform.id, platform.runner(), settings) for platform, settings in chosen]
+    if config.web:  # the web console, beside the bots; alone (with a sign-in link printed) when there is none
+        from bots.web.server import run_web
+
+        async def web_runner(app, stop, owner_link):
+            await run_web(app, stop, announce_owner_link=owner_link)
+
+        runners.append(("web", web_runner, not chosen))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
