@@ -57,6 +57,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "/key KEY — use your own SiliconFlow key (private chat only); /key clear\n"
                "/usage — what you have used\n"
                "/link — use the same voices and settings on Discord; /unlink\n"
+               "/web — a one-time link to the web console (clone, settings, usage)\n"
                "/forget — delete everything stored about you"),
         "zh": ("<b>朗读</b>\n"
                "/speak 文本——把文本变成语音消息（也可回复某条消息发送 /speak）\n"
@@ -78,6 +79,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "/key 密钥——使用你自己的 SiliconFlow 密钥（仅限私聊）；/key clear 清除\n"
                "/usage——用量\n"
                "/link——在 Discord 上使用相同的音色和设置；/unlink 取消\n"
+               "/web——网页控制台的一次性登录链接（克隆、设置、用量）\n"
                "/forget——删除关于你的全部数据"),
         "ja": ("<b>読み上げ</b>\n"
                "/speak テキスト — テキストをボイスメッセージに（メッセージに返信して /speak も可）\n"
@@ -99,6 +101,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "/key キー — 自分の SiliconFlow キーを使う（個人チャットのみ）。/key clear で削除\n"
                "/usage — 使用量\n"
                "/link — Discord でも同じ声と設定を使う。/unlink で解除\n"
+               "/web — ウェブコンソールへの 1 回限りのリンク（クローン、設定、使用量）\n"
                "/forget — あなたに関するデータをすべて削除"),
     },
     # --- /speak ---------------------------------------------------------------------------------

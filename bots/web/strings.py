@@ -29,6 +29,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "你的网页控制台登录链接（仅可使用一次，10 分钟内有效；请勿分享）：\n{url}",
         "ja": "ウェブコンソールへのサインインリンクです（1 回限り、10 分間有効。共有しないでください）：\n{url}",
     },
+    "command_menu_web": {"en": "Sign in to the web console", "zh": "登录网页控制台", "ja": "ウェブコンソールにサインイン"},
+    "command_help_web": {
+        "en": "A private one-time link to the web console for your account (works once, for 10 minutes).",
+        "zh": "为你的账户生成网页控制台的私密一次性链接（仅可使用一次，10 分钟内有效）。",
+        "ja": "あなたのアカウント用のウェブコンソールへの非公開の 1 回限りリンク（10 分間有効）。",
+    },
     # --- the frame of every page --------------------------------------------------------------
     "web_title": {"en": "voicebridge console", "zh": "voicebridge 控制台", "ja": "voicebridge コンソール"},
     "web_nav_speak": {"en": "Speak", "zh": "朗读", "ja": "読み上げ"},
@@ -45,7 +51,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "web_delete": {"en": "Delete", "zh": "删除", "ja": "削除"},
     "web_default": {"en": "(default)", "zh": "（默认）", "ja": "（既定）"},
     "web_saved": {"en": "Saved.", "zh": "已保存。", "ja": "保存しました。"},
-    "web_error_title": {"en": "Something went wrong", "zh": "出错了", "ja": "問題が発生しました"},
     # --- signing in ---------------------------------------------------------------------------
     "web_signin_title": {"en": "Sign in", "zh": "登录", "ja": "サインイン"},
     "web_signin_how": {
@@ -86,7 +91,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "这里没有内容，或者它不属于你。",
         "ja": "ここには何もないか、あなたのものではありません。",
     },
-    "web_signed_in_as": {"en": "Signed in as {who}", "zh": "当前账户：{who}", "ja": "{who} としてサインイン中"},
     # --- speak ---------------------------------------------------------------------------------
     "web_speak_title": {"en": "Speak", "zh": "朗读", "ja": "読み上げ"},
     "web_text": {"en": "Text", "zh": "文本", "ja": "テキスト"},
