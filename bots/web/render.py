@@ -12,6 +12,9 @@ from bots.web import strings  # noqa: F401  (registers the console's sentences)
 from core.i18n import LANGUAGE_NAMES, UI_LANGUAGES, set_locale, t
 
 LANG_COOKIE = "vb_lang"
+#: What the middleware puts on each request: its language, and its session (or None).
+LANG = web.RequestKey("lang", str)
+SESSION = web.RequestKey("session", object)
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                           autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
@@ -36,8 +39,8 @@ def choose_language(request: web.Request) -> str:
 
 def render(request: web.Request, template: str, *, status: int = 200, **context: Any) -> web.Response:
     """``template`` in the request's language, with the session's CSRF token and the navigation."""
-    lang = set_locale(request.get("lang") or choose_language(request))
-    session = request.get("session")
+    lang = set_locale(request.get(LANG) or choose_language(request))
+    session = request.get(SESSION)  # type: ignore[assignment]
     body = _ENV.get_template(template).render(
         _=lambda key, **params: t("web_" + key, lang, **params), lang=lang, languages=UI_LANGUAGES,
         language_names=LANGUAGE_NAMES, session=session, csrf=session.csrf if session else "",

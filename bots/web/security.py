@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bots.web.render import LANG_COOKIE, choose_language, render
+from bots.web.render import LANG, LANG_COOKIE, SESSION, choose_language, render
 from core.i18n import set_locale
 from core.web_access import SESSION_TTL, WebAccess
 
@@ -74,7 +74,7 @@ def set_language_cookie(response: web.StreamResponse, lang: str, *, secure: bool
 
 
 def csrf_ok(request: web.Request, given: str | None) -> bool:
-    session = request.get("session")
+    session = request.get(SESSION)
     return bool(session and given and hmac.compare_digest(given.encode(), session.csrf.encode()))
 
 
@@ -85,10 +85,10 @@ def refuse_csrf(request: web.Request) -> web.Response:
 def make_middleware(access: WebAccess, *, secure: bool) -> Callable:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        request["lang"] = set_locale(choose_language(request))
-        request["session"] = await access.session(request.cookies.get(SESSION_COOKIE))
+        request[LANG] = set_locale(choose_language(request))
+        request[SESSION] = await access.session(request.cookies.get(SESSION_COOKIE))
         public = request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES)
-        if request["session"] is None and not public:
+        if request[SESSION] is None and not public:
             response: web.StreamResponse = redirect("/")
         elif request.method == "POST" and not request.path.startswith("/signin/") and not await _csrf(request):
             response = refuse_csrf(request)
@@ -99,8 +99,8 @@ def make_middleware(access: WebAccess, *, secure: bool) -> Callable:
                 response = render(request, "message.html", status=404, error=True, message_key="not_found")
             except web.HTTPException as exc:  # the router's 405 and the like
                 response = web.Response(status=exc.status, text=exc.reason)
-        if "lang" in request.query and request.query["lang"] == request["lang"]:
-            set_language_cookie(response, request["lang"], secure=secure)
+        if "lang" in request.query and request.query["lang"] == request[LANG]:
+            set_language_cookie(response, request[LANG], secure=secure)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response
@@ -114,7 +114,7 @@ async def _csrf(request: web.Request) -> bool:
     if CSRF_HEADER in request.headers:
         return csrf_ok(request, request.headers[CSRF_HEADER])
     if request.content_type == "multipart/form-data":
-        return request.get("session") is not None  # checked by the handler, before anything is done
+        return request.get(SESSION) is not None  # checked by the handler, before anything is done
     form = await request.post()
     value = form.get(CSRF_FIELD)
     return csrf_ok(request, value if isinstance(value, str) else None)

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bots.web.forms import field, form
 from bots.web.pages.common import LOADERS, act, service, session, user
-from bots.web.render import render
+from bots.web.render import LANG, SESSION, render
 from bots.web.security import SESSION_COOKIE
 from core.i18n import platform_names, t
 from core.uploads import clone_uploads
@@ -43,7 +43,7 @@ async def dictionary_change(request: web.Request) -> web.Response:
             await service(request).remove_pronunciation(user(request), word)
         else:
             await service(request).set_pronunciation(user(request), word, field(data, "spoken") or "")
-        return {"notice": t("web_saved", request["lang"])}
+        return {"notice": t("web_saved", request[LANG])}
 
     return await act(request, "dictionary", action)
 
@@ -100,7 +100,7 @@ async def accounts_page(request: web.Request) -> web.Response:
 async def unlink(request: web.Request) -> web.Response:
     async def action() -> dict[str, Any]:
         await service(request).unlink(user(request))
-        return {"notice": t("web_unlinked", request["lang"])}
+        return {"notice": t("web_unlinked", request[LANG])}
 
     return await act(request, "accounts", action)
 
@@ -118,13 +118,13 @@ async def forget(request: web.Request) -> web.Response:
     data = await form(request)
     if data.get("confirm") != "yes":
         return render(request, "forget.html", page="forget", status=400, error=t("web_forget_unchecked",
-                                                                               request["lang"]))
+                                                                               request[LANG]))
     svc, who, account = service(request), user(request), session(request).account_id
     clone_uploads(svc).drop_user(who)
     report = await svc.forget(who)
     await svc.web.end_all(account)
-    request["session"] = None
-    response = render(request, "message.html", message=t("web_forgotten", request["lang"],
+    request[SESSION] = None
+    response = render(request, "message.html", message=t("web_forgotten", request[LANG],
                                                          voices=len(report.deleted_remote_voices)))
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bots.web.clips import Clips
-from bots.web.render import render
+from bots.web.render import LANG, SESSION, render
 from core.errors import VoiceBridgeError
 from core.i18n import error_text
 from core.models import UserRef
@@ -29,11 +29,11 @@ def service(request: web.Request) -> VoiceService:
 
 
 def session(request: web.Request) -> WebSession:
-    return request["session"]
+    return request[SESSION]
 
 
 def user(request: web.Request) -> UserRef:
-    return request["session"].user
+    return request[SESSION].user
 
 
 async def show(request: web.Request, page: str, *, status: int = 200, **extra: Any) -> web.Response:
@@ -49,5 +49,5 @@ async def act(request: web.Request, page: str, action: Callable[[], Awaitable[di
     try:
         extra = await action()
     except VoiceBridgeError as exc:
-        return await show(request, page, status=400, error=error_text(exc, request["lang"]), **keep)
+        return await show(request, page, status=400, error=error_text(exc, request[LANG]), **keep)
     return await show(request, page, **{**keep, **extra})

@@ -11,7 +11,7 @@ from aiohttp import web
 from bots.web.forms import field, form
 from bots.web.pages.common import LOADERS, act, service, user
 from bots.web.pages.speak import voice_choices
-from bots.web.render import render
+from bots.web.render import LANG, render
 from core.i18n import OFF_WORDS, t
 
 routes = web.RouteTableDef()
@@ -45,7 +45,7 @@ async def save(request: web.Request) -> web.Response:
                                   gain=field(data, "gain"), language=field(data, "language") or "auto", style=style)
         ui = field(data, "ui_language")
         await svc.set_ui_language(who, ui if ui in ("en", "zh", "ja") else None)
-        return {"notice": t("web_saved", request["lang"])}
+        return {"notice": t("web_saved", request[LANG])}
 
     return await act(request, "config", action)
 
@@ -58,8 +58,8 @@ async def key(request: web.Request) -> web.Response:
     async def action() -> dict[str, Any]:
         if data.get("clear") == "yes":
             await service(request).clear_api_key(user(request))
-            return {"notice": t("web_api_key_cleared", request["lang"])}
+            return {"notice": t("web_api_key_cleared", request[LANG])}
         await service(request).set_api_key(user(request), field(data, "api_key") or "")
-        return {"notice": t("web_saved", request["lang"])}
+        return {"notice": t("web_saved", request[LANG])}
 
     return await act(request, "config", action)

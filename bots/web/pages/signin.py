@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bots.web.pages.common import SECURE, service
-from bots.web.render import render
+from bots.web.render import SESSION, render
 from bots.web.security import SESSION_COOKIE, SignInLimiter, redirect, set_session_cookie
 
 routes = web.RouteTableDef()
@@ -14,7 +14,7 @@ LIMITER = web.AppKey("signin_limiter", SignInLimiter)
 
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
-    if request.get("session") is not None:
+    if request.get(SESSION) is not None:
         return redirect("/speak")
     return render(request, "signin.html")
 
@@ -43,9 +43,9 @@ async def sign_in(request: web.Request) -> web.Response:
 @routes.post("/signout")
 async def sign_out(request: web.Request) -> web.Response:
     token = request.cookies.get(SESSION_COOKIE)
-    if token and request.get("session") is not None:
+    if token and request.get(SESSION) is not None:
         await service(request).web.end_session(token)
-    request["session"] = None
+    request[SESSION] = None
     response = render(request, "message.html", message_key="signed_out")
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -10,7 +10,7 @@ from aiohttp import web
 from bots.web.clips import CONTENT_TYPES
 from bots.web.forms import field, form
 from bots.web.pages.common import CLIPS, LOADERS, act, service, session, user
-from bots.web.render import render
+from bots.web.render import LANG, render
 from core.i18n import t
 from core.models import LANGUAGES, STYLE_PRESETS, SettingsPatch
 
@@ -50,7 +50,7 @@ async def speak(request: web.Request) -> web.Response:
         clip = request.app[CLIPS].add(session(request).account_id, [note.audio for note in result.notes])
         notes = [{"url": f"/clips/{clip}/{i}.{fmt}", "ogg": f"/clips/{clip}/{i}.ogg", "mp3": f"/clips/{clip}/{i}.mp3",
                   "duration": note.audio.duration} for i, note in enumerate(result.notes)]
-        return {"notes": notes, "notices": [t(n, request["lang"]) for n in result.notices]}
+        return {"notes": notes, "notices": [t(n, request[LANG]) for n in result.notices]}
 
     return await act(request, "speak", action, form=data)
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from bots.web.clips import CONTENT_TYPES
 from bots.web.forms import field, form
 from bots.web.pages.common import LOADERS, act, service, user
-from bots.web.render import render
+from bots.web.render import LANG, render
 from core.i18n import t
 from core.models import SettingsPatch
 
@@ -39,7 +39,7 @@ async def sample(request: web.Request) -> web.Response:
     listing = await service(request).voices(user(request))
     if name.casefold() not in {v.name.casefold() for v in (*listing.presets, *listing.clones)}:
         raise web.HTTPNotFound()
-    result = await service(request).speak(user(request), t("web_sample_text", request["lang"]),
+    result = await service(request).speak(user(request), t("web_sample_text", request[LANG]),
                                           override=SettingsPatch(voice=name), fmt=fmt)
     return web.Response(body=result.notes[0].audio.data, content_type=CONTENT_TYPES[fmt])
 
@@ -50,7 +50,7 @@ async def use(request: web.Request) -> web.Response:
 
     async def action() -> dict[str, Any]:
         await service(request).set_voice(user(request), field(data, "voice") or "")
-        return {"notice": t("web_saved", request["lang"])}
+        return {"notice": t("web_saved", request[LANG])}
 
     return await act(request, "voices", action)
 
@@ -61,6 +61,6 @@ async def delete(request: web.Request) -> web.Response:
 
     async def action() -> dict[str, Any]:
         voice = await service(request).delete_voice(user(request), field(data, "voice") or "")
-        return {"notice": t("web_deleted", request["lang"], name=voice.name)}
+        return {"notice": t("web_deleted", request[LANG], name=voice.name)}
 
     return await act(request, "voices", action)
