@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bots.web import strings  # noqa: F401  (registers the console's sentences)
 from core.i18n import LANGUAGE_NAMES, UI_LANGUAGES, set_locale, t
+from core.models import PRESET_LABELS
 
 LANG_COOKIE = "vb_lang"
 #: What the middleware puts on each request: its language, and its session (or None).
@@ -43,6 +44,7 @@ def render(request: web.Request, template: str, *, status: int = 200, **context:
     session = request.get(SESSION)  # type: ignore[assignment]
     body = _ENV.get_template(template).render(
         _=lambda key, **params: t("web_" + key, lang, **params), lang=lang, languages=UI_LANGUAGES,
-        language_names=LANGUAGE_NAMES, session=session, csrf=session.csrf if session else "",
+        language_names=LANGUAGE_NAMES, session=session,
+        label=lambda voice: PRESET_LABELS.get(voice.name, {}).get(lang) or voice.label or "", csrf=session.csrf if session else "",
         path=request.path, **context)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")

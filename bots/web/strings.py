@@ -199,7 +199,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "web_api_key_clear": {"en": "Remove my key", "zh": "删除我的密钥", "ja": "キーを削除"},
     "web_api_key_cleared": {"en": "Your key was removed.", "zh": "你的密钥已删除。", "ja": "キーを削除しました。"},
-    "web_ui_language": {"en": "Console and reply language", "zh": "控制台和回复语言", "ja": "コンソールと返信の言語"},
+    "web_ui_language": {"en": "Language the bots reply in", "zh": "机器人回复所用的语言", "ja": "ボットが返信する言語"},
     "web_characters": {"en": "Your characters", "zh": "你的角色", "ja": "あなたのキャラクター"},
     "web_no_characters": {
         "en": "You have not created characters (/character in the bots).",

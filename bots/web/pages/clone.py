@@ -51,7 +51,7 @@ async def clone(request: web.Request) -> web.Response:
                 voice = await _clone_from(request, part, typed)
         if voice is None:  # no recording part at all
             raise ConsentRequired() if typed.get("consent") != "yes" else AudioEmpty()
-        return {"cloned": voice}
+        return {"cloned": voice, "form": {}}
 
     try:
         return await act(request, "clone", action, form=typed)
