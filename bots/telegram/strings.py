@@ -369,6 +369,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "command_menu_usage": {"en": "What you have used", "zh": "用量", "ja": "使用量"},
     "command_menu_pronounce": {"en": "How to read a word", "zh": "设置词语读法", "ja": "単語の読み方"},
     "command_menu_link": {"en": "Share your voices with Discord", "zh": "与 Discord 共用音色", "ja": "Discord と声を共有"},
+    "command_menu_web": {"en": "Sign in to the web console", "zh": "登录网页控制台", "ja": "ウェブコンソールにサインイン"},
     "command_menu_forget": {"en": "Delete your data", "zh": "删除你的数据", "ja": "データを削除"},
 }
 

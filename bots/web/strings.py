@@ -29,7 +29,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "你的网页控制台登录链接（仅可使用一次，10 分钟内有效；请勿分享）：\n{url}",
         "ja": "ウェブコンソールへのサインインリンクです（1 回限り、10 分間有効。共有しないでください）：\n{url}",
     },
-    "command_menu_web": {"en": "Sign in to the web console", "zh": "登录网页控制台", "ja": "ウェブコンソールにサインイン"},
     "command_help_web": {
         "en": "A private one-time link to the web console for your account (works once, for 10 minutes).",
         "zh": "为你的账户生成网页控制台的私密一次性链接（仅可使用一次，10 分钟内有效）。",

@@ -169,7 +169,6 @@ async def test_clone_copy_test_and_delete(page: Any, app: App, sf: FakeSiliconFl
     await page.fill("#clone-name", "kurisu")
     await page.check("#clone-consent")
     await page.set_input_files("#clone-file", str(reference))
-    await shot(page, "clone-form")
     await page.click("#clone")
     voice_id = (await page.inner_text("#voice-id")).strip()
     assert voice_id.startswith("speech:") and voice_id in {v["uri"] for v in sf.voices(OPERATOR_KEY)}
