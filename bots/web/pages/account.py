@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from bots.web.forms import field, form
-from bots.web.pages.common import LOADERS, act, service, session, user
+from bots.web.pages.common import LOADERS, act, service, session, show, user
 from bots.web.render import LANG, SESSION, render
 from bots.web.security import SESSION_COOKIE
 from core.i18n import platform_names, t
@@ -30,7 +30,7 @@ LOADERS["dictionary"] = _dictionary
 
 @routes.get("/dictionary")
 async def dictionary_page(request: web.Request) -> web.Response:
-    return render(request, "dictionary.html", page="dictionary", **await _dictionary(request))
+    return await show(request, "dictionary")
 
 
 @routes.post("/dictionary")
@@ -76,7 +76,7 @@ LOADERS["usage"] = _usage
 
 @routes.get("/usage")
 async def usage_page(request: web.Request) -> web.Response:
-    return render(request, "usage.html", page="usage", **await _usage(request))
+    return await show(request, "usage")
 
 
 # --- linked accounts ---------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ LOADERS["accounts"] = _accounts
 
 @routes.get("/accounts")
 async def accounts_page(request: web.Request) -> web.Response:
-    return render(request, "accounts.html", page="accounts", **await _accounts(request))
+    return await show(request, "accounts")
 
 
 @routes.post("/accounts/unlink")

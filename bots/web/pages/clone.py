@@ -11,8 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bots.web.forms import CsrfRefused, chunks, field, form, multipart_fields, read_text
-from bots.web.pages.common import LOADERS, act, service, user
-from bots.web.render import render
+from bots.web.pages.common import LOADERS, act, service, show, user
 from bots.web.security import refuse_csrf
 from core.cloning import CLONE_UPLOAD_MAX_BYTES
 from core.errors import AudioEmpty, ConsentRequired
@@ -35,7 +34,7 @@ LOADERS["clone"] = _load
 
 @routes.get("/clone")
 async def clone_page(request: web.Request) -> web.Response:
-    return render(request, "clone.html", page="clone", **await _load(request))
+    return await show(request, "clone")
 
 
 @routes.post("/clone")

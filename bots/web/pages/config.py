@@ -9,9 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from bots.web.forms import field, form
-from bots.web.pages.common import LOADERS, act, service, user
+from bots.web.pages.common import LOADERS, act, service, show, user
 from bots.web.pages.speak import voice_choices
-from bots.web.render import LANG, render
+from bots.web.render import LANG
 from core.i18n import OFF_WORDS, t
 
 routes = web.RouteTableDef()
@@ -28,7 +28,7 @@ LOADERS["config"] = _load
 
 @routes.get("/config")
 async def config_page(request: web.Request) -> web.Response:
-    return render(request, "config.html", page="config", **await _load(request))
+    return await show(request, "config")
 
 
 @routes.post("/config")

@@ -9,8 +9,8 @@ from aiohttp import web
 
 from bots.web.clips import CONTENT_TYPES
 from bots.web.forms import field, form
-from bots.web.pages.common import CLIPS, LOADERS, act, service, session, user
-from bots.web.render import LANG, render
+from bots.web.pages.common import CLIPS, LOADERS, act, service, session, show, user
+from bots.web.render import LANG
 from core.i18n import t
 from core.models import LANGUAGES, STYLE_PRESETS, SettingsPatch
 
@@ -34,7 +34,7 @@ LOADERS["speak"] = _load
 
 @routes.get("/speak")
 async def speak_page(request: web.Request) -> web.Response:
-    return render(request, "speak.html", page="speak", **await _load(request))
+    return await show(request, "speak")
 
 
 @routes.post("/speak")

@@ -9,8 +9,8 @@ from aiohttp import web
 
 from bots.web.clips import CONTENT_TYPES
 from bots.web.forms import field, form
-from bots.web.pages.common import LOADERS, act, service, user
-from bots.web.render import LANG, render
+from bots.web.pages.common import LOADERS, act, service, show, user
+from bots.web.render import LANG
 from core.i18n import t
 from core.models import SettingsPatch
 
@@ -27,7 +27,7 @@ LOADERS["voices"] = _load
 
 @routes.get("/voices")
 async def voices_page(request: web.Request) -> web.Response:
-    return render(request, "voices.html", page="voices", **await _load(request))
+    return await show(request, "voices")
 
 
 @routes.get("/voices/sample")

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 
 from bots.app import App, build_app
 from bots.telegram.runner import build_application
+from bots.web.security import SignInLimiter
 from bots.web.server import build_web_app
 from core.config import load_config
 from core.models import UserRef
@@ -58,7 +59,8 @@ async def app(tmp_path_factory: pytest.TempPathFactory, sf: FakeSiliconFlow) -> 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def base_url(app: App) -> AsyncIterator[str]:
-    server = TestServer(build_web_app(app.service), host="127.0.0.1")
+    # every test signs in again, from one address: more than the real limit of 10 a minute
+    server = TestServer(build_web_app(app.service, limiter=SignInLimiter(per_minute=1000)), host="127.0.0.1")
     await server.start_server()
     app.service.web.base_url = str(server.make_url("")).rstrip("/")
     yield app.service.web.base_url
@@ -77,7 +79,10 @@ async def telegram(app: App, sf: FakeSiliconFlow) -> AsyncIterator[Harness]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Any]:
     async with playwright_api.async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], timeout=TIMEOUT)
+        launched = await p.chromium.launch(executable_path=CHROMIUM, timeout=TIMEOUT,
+                                            # a fake microphone (a beeping tone) for recording in the page
+                                            args=["--no-sandbox", "--use-fake-ui-for-media-stream",
+                                                  "--use-fake-device-for-media-stream"])
         yield launched
         await launched.close()
 
@@ -86,7 +91,7 @@ async def browser() -> AsyncIterator[Any]:
 async def page(browser: Any, base_url: str) -> AsyncIterator[Any]:
     """A fresh browser context (its own cookies) that records every response body, for the key scan."""
     context = await browser.new_context(base_url=base_url, locale="en-US", viewport={"width": 1280, "height": 800})
-    await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    await context.grant_permissions(["clipboard-read", "clipboard-write", "microphone"], origin=base_url)
     context.set_default_timeout(TIMEOUT)
     tab = await context.new_page()
     tab.bodies = []  # type: ignore[attr-defined]
@@ -185,6 +190,24 @@ async def test_clone_copy_test_and_delete(page: Any, app: App, sf: FakeSiliconFl
     await page.wait_for_selector("#notice")
     assert await page.locator("#clones tr[data-voice='kurisu']").count() == 0
     assert voice_id not in {v["uri"] for v in sf.voices(OPERATOR_KEY)}  # gone at the provider too
+
+
+async def test_record_in_the_page_and_clone(page: Any, app: App, sf: FakeSiliconFlow) -> None:
+    """MediaRecorder → the form's file input → the same clone flow (Chromium's fake microphone)."""
+    await sign_in(page, app)
+    await page.goto("/clone")
+    await page.fill("#clone-name", "recorded")
+    await page.check("#clone-consent")
+    await page.click("#record")
+    await page.wait_for_function("() => document.querySelector('#record').textContent.trim() === 'Stop'")
+    await page.wait_for_timeout(6000)  # six seconds of "speech" (not an assertion on time)
+    await page.click("#record")
+    await page.wait_for_function("() => document.querySelector('#clone-file').files.length === 1")
+    assert await page.evaluate("() => document.querySelector('#clone-file').files[0].size") > 1000
+    await page.click("#clone")
+    voice_id = (await page.inner_text("#voice-id")).strip()
+    assert voice_id.startswith("speech:") and voice_id in {v["uri"] for v in sf.voices(OPERATOR_KEY)}
+    assert [v.name for v in (await app.service.voices(ME)).clones if v.provider_id == voice_id] == ["recorded"]
 
 
 async def test_settings_from_the_page_are_what_the_telegram_bot_uses(page: Any, app: App, telegram: Harness,

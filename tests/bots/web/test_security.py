@@ -178,3 +178,26 @@ async def test_a_session_belongs_to_the_account_so_links_share_it(console: Conso
     finally:
         await client.close()
     assert (await console.service.settings(TELEGRAM_USER)).effective.speed == 1.25
+
+
+async def test_clone_asks_consent_before_anything_is_uploaded(console: Console, client: Client,
+                                                              fake_siliconflow) -> None:
+    from aiohttp import FormData
+
+    def clone_form(consent: bool) -> FormData:
+        form = FormData()
+        form.add_field("csrf", client.csrf)
+        form.add_field("name", "kurisu")
+        if consent:
+            form.add_field("consent", "yes")
+        form.add_field("audio", ogg_bytes(speech_like(6.0)), filename="ref.ogg", content_type="audio/ogg")
+        return form
+
+    status, page = await client.post("/clone", clone_form(False))
+    assert status == 400 and "confirmation that the voice is yours" in page
+    assert fake_siliconflow.requests_for("upload") == []
+    status, page = await client.post("/clone", clone_form(True))
+    assert status == 200 and 'id="voice-id">speech:' in page
+    status, page = await client.post("/clone", clone_form(True))  # the name is taken now: said, nothing uploaded
+    assert status == 400 and 'id="error"' in page
+    assert len([r for r in fake_siliconflow.requests_for("upload") if r.status == 200]) == 1
