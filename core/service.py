@@ -107,7 +107,7 @@ class VoiceService:
                                      uploads=lambda: clone_uploads(self))
         # the web console's sign-in links and sessions (see the block at the end)
         self.web = WebAccess(store, self.cases.identities, secret_key=secret_key, enabled=config.web,
-                             base_url=config.public_url or "")
+                             base_url=config.public_url or f"http://{config.web_host}:{config.web_port}")
 
     @property
     def local(self) -> TTSProvider:

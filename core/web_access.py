@@ -87,7 +87,7 @@ class WebAccess:
         self.store = repo
         self.identities = identities
         self.enabled = enabled
-        #: Where links point (``VOICEBRIDGE_PUBLIC_URL``, else the console's own address once it listens).
+        #: Where links point (``VOICEBRIDGE_PUBLIC_URL``, else the console's own address: set when it listens).
         self.base_url = base_url
         self._key = hmac.new(secret_key or secrets.token_bytes(32), b"voicebridge web console", "sha256").digest()
         self._now = clock or (lambda: datetime.now(UTC))

@@ -51,7 +51,7 @@ async def start_web(service: VoiceService, host: str, port: int) -> tuple[web.Ap
     bound = runner.addresses[0][1] if runner.addresses else port
     shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
     address = f"http://{'[' + shown + ']' if ':' in shown else shown}:{bound}"
-    if not service.web.base_url:
+    if not service.config.public_url:  # links point where this console really listens (port 0: the one it got)
         service.web.base_url = address
     return runner, address
 

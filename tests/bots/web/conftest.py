@@ -97,7 +97,7 @@ async def make_console(make_app) -> AsyncIterator[MakeConsole]:
         app = await make_app(provider, **config)
         server = TestServer(build_web_app(app.service, limiter=limiter), host="127.0.0.1")
         await server.start_server()
-        if not app.service.web.base_url:
+        if not app.config.public_url:
             app.service.web.base_url = str(server.make_url("")).rstrip("/")
         servers.append(server)
         return Console(app, server)
