@@ -60,6 +60,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "プライベートチャットでボットに /web を送るか（Telegram）、/web コマンドを使うと（Discord、あなたにだけ"
               "表示されます）、ここにサインインできる 1 回限りのリンクが届きます。",
     },
+    "web_signin_owner": {
+        "en": "Running voicebridge yourself with no bot? Open the link `voicebridge run` printed when it started.",
+        "zh": "自己运行 voicebridge 且没有机器人？请打开 `voicebridge run` 启动时输出的链接。",
+        "ja": "ボットなしで voicebridge を自分で動かしている場合は、`voicebridge run` の起動時に表示されたリンクを開いてください。",
+    },
     "web_signin_confirm": {
         "en": "Sign in to the voicebridge console on this browser?",
         "zh": "要在此浏览器上登录 voicebridge 控制台吗？",
