@@ -60,7 +60,16 @@ async def run_web(app: App, stop: asyncio.Event, *, announce_owner_link: bool = 
     """Serve the console until ``stop`` is set. ``announce_owner_link``: print a one-time sign-in link for the
     local owner (a console with no bot: nobody could ask for one with /web)."""
     config = app.config
-    runner, address = await start_web(app.service, config.web_host, config.web_port)
+    try:
+        runner, address = await start_web(app.service, config.web_host, config.web_port)
+    except OSError as exc:
+        problem = f"the web console can't listen on {config.web_host}:{config.web_port} ({exc.strerror or exc})"
+        if announce_owner_link:  # the console is all there is to serve
+            raise OSError(f"{problem}: set VOICEBRIDGE_WEB_PORT to a free port") from None
+        # beside the bots it is an extra: they keep serving (and /web links point at nothing that answers)
+        log.error("%s; the bots run without it (set VOICEBRIDGE_WEB_PORT, or VOICEBRIDGE_WEB=off)", problem)
+        await stop.wait()
+        return
     try:
         print(f"voicebridge web console: {address}", flush=True)
         if announce_owner_link:

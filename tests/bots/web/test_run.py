@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import httpx
+import pytest
+
+from bots.web.server import run_web
 
 from tests.bots.test_cli import CLEAN_ENV
 
@@ -53,3 +58,22 @@ def test_run_without_tokens_serves_the_console_and_prints_a_sign_in_link(tmp_pat
     assert proc.returncode == 0, "".join(seen)
     assert not [s for s in seen if "Traceback" in s]
 
+
+
+async def test_a_busy_port_stops_a_console_alone_but_not_the_bots_beside_it(make_app, caplog) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        app = await make_app("local", web_port=busy.getsockname()[1])
+        stop = asyncio.Event()
+        with pytest.raises(OSError, match="VOICEBRIDGE_WEB_PORT"):
+            await asyncio.wait_for(run_web(app, stop, announce_owner_link=True), 30)
+        beside = asyncio.create_task(run_web(app, stop))
+        for _ in range(200):  # bounded: 10 s
+            if any("can't listen" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.05)
+        assert any("can't listen" in r.getMessage() for r in caplog.records)
+        assert not beside.done()  # it waits for the bots' stop, having said why there is no console
+        stop.set()
+        await asyncio.wait_for(beside, 10)
