@@ -56,11 +56,18 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from bots.app import build_app
 
     chosen = platforms.configured()
-    if not chosen:
+    if not chosen and not config.web:
         tokens = " and/or ".join(platform.token_env() for platform in platforms.PLATFORMS)
-        raise CLIError(f"no bot token: set {tokens} "
+        raise CLIError(f"no bot token and the web console is off: set {tokens}, or VOICEBRIDGE_WEB=on "
                        "(try `voicebridge speak TEXT -o out.ogg` to use the engine without a bot)")
     runners = [(platform.id, platform.runner(), settings) for platform, settings in chosen]
+    if config.web:  # the web console, beside the bots; alone (with a sign-in link printed) when there is none
+        from bots.web.server import run_web
+
+        async def web_runner(app, stop, owner_link):
+            await run_web(app, stop, announce_owner_link=owner_link)
+
+        runners.append(("web", web_runner, not chosen))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -72,7 +79,7 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
         exporter = _start_metrics(app)
         try:
             tasks = [asyncio.create_task(run(app, stop, settings), name=name) for name, run, settings in runners]
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            await _until_failed_or_bots_done(tasks)
             stop.set()
             results = await asyncio.gather(*tasks, return_exceptions=True)
         finally:
@@ -82,6 +89,18 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     for name, exc in failed:
         log.error("%s adapter stopped: %s", name, exc)
     return 1 if failed else 0
+
+
+async def _until_failed_or_bots_done(tasks: list[asyncio.Task]) -> None:
+    """Wait until an adapter fails, or every bot has stopped (the web console serves until then, or alone)."""
+    bots = [task for task in tasks if task.get_name() != "web"]
+    pending = set(tasks)
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if any(not t.cancelled() and t.exception() is not None for t in done):
+            return
+        if bots and all(t.done() for t in bots):
+            return
 
 
 async def cmd_speak(args: argparse.Namespace, config: Config) -> int:

@@ -200,6 +200,19 @@ class Config(EnvSettings):
         """The self-hosted server's own API key (sent as a bearer token), if it needs one."""
         return self.provider_api_key.get_secret_value() if self.provider_api_key else None
 
+    # --- the web console (bots/web) -----------------------------------------------------------
+    #: ``VOICEBRIDGE_WEB=off`` turns the console off; port 0 takes any free port (printed at start).
+    web: bool = Field(True, validation_alias=_env("VOICEBRIDGE_WEB"))
+    web_host: str = Field("127.0.0.1", validation_alias=_env("VOICEBRIDGE_WEB_HOST"))
+    web_port: int = Field(8080, ge=0, le=65535, validation_alias=_env("VOICEBRIDGE_WEB_PORT"))
+    public_url: str | None = Field(None, validation_alias=_env("VOICEBRIDGE_PUBLIC_URL"))
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _public_url(cls, value: object) -> object:
+        value = blank_is_unset(value)
+        return http_url(value) if isinstance(value, str) else value
+
 
 def load_config(**overrides: object) -> Config:
     """Read the environment (plus ``overrides`` by field name); raise ConfigError on a bad value."""

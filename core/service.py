@@ -49,6 +49,7 @@ from core.utterance import SpeakResult, Utterance
 from core.uploads import CloneUploads, clone_uploads
 from core.voices import VoiceList, Voices, voice_tag
 from core.voice_stream import OpusFrames, stream_voice
+from core.web_access import WebAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,9 @@ class VoiceService:
         self.cases = build_use_cases(store, config=config, cache=cache, engines=self.engines, limits=self.limits,
                                      metrics=self.metrics, secret_key=secret_key, clock=clock,
                                      uploads=lambda: clone_uploads(self))
+        # the web console's sign-in links and sessions (see the block at the end)
+        self.web = WebAccess(store, self.cases.identities, secret_key=secret_key, enabled=config.web,
+                             base_url=config.public_url or f"http://{config.web_host}:{config.web_port}")
 
     @property
     def local(self) -> TTSProvider:
@@ -315,3 +319,9 @@ class VoiceService:
     async def scope_voice(self, user: UserRef, name: str, *, is_admin: bool) -> str:
         """See :meth:`core.settings.Settings.scope_voice`."""
         return await self.cases.settings.scope_voice(user, name, is_admin=is_admin)
+
+    # --- the web console (core.web_access) -----------------------------------------------------
+
+    async def web_link(self, user: UserRef) -> str:
+        """A one-time sign-in link to the web console for ``user``'s account (privately only)."""
+        return await self.web.issue_link(user)

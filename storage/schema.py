@@ -247,6 +247,29 @@ voice_references = sa.Table(
     sqlite_autoincrement=True,
 )
 
+web_links = sa.Table(
+    "web_links",
+    metadata,
+    # A one-time sign-in link of the web console: the SHA-256 of its nonce (never the nonce itself), the
+    # account it opens, and when it stops working. Used up (deleted) when opened.
+    sa.Column("nonce_hash", sa.String, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_web_links_user_id", "user_id"),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    # A signed-in browser: the SHA-256 of its cookie's token, the account, the expiry. Deleting the row
+    # (sign-out, forget) ends the session at once. Not exported: sessions are this server's, not data.
+    sa.Column("token_hash", sa.String, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_web_sessions_user_id", "user_id"),
+)
+
 #: Every table, parents before children (the order export/import use).
 TABLES: tuple[sa.Table, ...] = (users, user_settings, scope_settings, voices, api_keys, characters, usage,
                                 pronunciations, pending_clones, identity_links, link_codes, voice_references)

@@ -17,10 +17,11 @@ from storage.references import ReferencesRepo
 from storage.settings import SettingsRepo
 from storage.transfer import TransferRepo
 from storage.voices import VoicesRepo
+from storage.web_sessions import WebSessionsRepo
 
 __all__ = ["Store", "secret_key_id", "upgrade"]
 
 
 class Store(AccountsRepo, LinksRepo, SettingsRepo, CharactersRepo, VoicesRepo, DictionaryRepo, TransferRepo,
-            ReferencesRepo, Database):
+            ReferencesRepo, WebSessionsRepo, Database):
     """Every read and write of voicebridge's state. Open with ``await Store.open(url, secret_key)``."""

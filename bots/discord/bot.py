@@ -43,6 +43,7 @@ COGS: list[str] = [
     "bots.discord.cogs.link",
     "bots.discord.cogs.help",
     "bots.discord.cogs.voice_channel", "bots.discord.cogs.characters",
+    "bots.discord.cogs.web",
 ]
 
 

@@ -57,6 +57,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "/key KEY — use your own SiliconFlow key (private chat only); /key clear\n"
                "/usage — what you have used\n"
                "/link — use the same voices and settings on Discord; /unlink\n"
+               "/web — a one-time link to the web console (clone, settings, usage)\n"
                "/forget — delete everything stored about you"),
         "zh": ("<b>朗读</b>\n"
                "/speak 文本——把文本变成语音消息（也可回复某条消息发送 /speak）\n"
@@ -78,6 +79,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "/key 密钥——使用你自己的 SiliconFlow 密钥（仅限私聊）；/key clear 清除\n"
                "/usage——用量\n"
                "/link——在 Discord 上使用相同的音色和设置；/unlink 取消\n"
+               "/web——网页控制台的一次性登录链接（克隆、设置、用量）\n"
                "/forget——删除关于你的全部数据"),
         "ja": ("<b>読み上げ</b>\n"
                "/speak テキスト — テキストをボイスメッセージに（メッセージに返信して /speak も可）\n"
@@ -99,6 +101,7 @@ STRINGS: dict[str, dict[str, str]] = {
                "/key キー — 自分の SiliconFlow キーを使う（個人チャットのみ）。/key clear で削除\n"
                "/usage — 使用量\n"
                "/link — Discord でも同じ声と設定を使う。/unlink で解除\n"
+               "/web — ウェブコンソールへの 1 回限りのリンク（クローン、設定、使用量）\n"
                "/forget — あなたに関するデータをすべて削除"),
     },
     # --- /speak ---------------------------------------------------------------------------------
@@ -366,6 +369,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "command_menu_usage": {"en": "What you have used", "zh": "用量", "ja": "使用量"},
     "command_menu_pronounce": {"en": "How to read a word", "zh": "设置词语读法", "ja": "単語の読み方"},
     "command_menu_link": {"en": "Share your voices with Discord", "zh": "与 Discord 共用音色", "ja": "Discord と声を共有"},
+    "command_menu_web": {"en": "Sign in to the web console", "zh": "登录网页控制台", "ja": "ウェブコンソールにサインイン"},
     "command_menu_forget": {"en": "Delete your data", "zh": "删除你的数据", "ja": "データを削除"},
     # the process speaks for as many requests as it can finish (bots/telegram/limits.py: BotBusy)
     "speaking_busy": {

@@ -68,7 +68,8 @@ def test_a_bad_platform_setting_stops_any_command(tmp_path):
 
 
 def test_run_without_tokens_says_what_to_set(tmp_path):
-    proc = run(["run"], tmp_path)
+    # with the web console on (the default) it serves that alone: tests/bots/web/test_run.py
+    proc = run(["run"], tmp_path, VOICEBRIDGE_WEB="off")
     assert proc.returncode == 1
     assert "TELEGRAM_BOT_TOKEN" in proc.stderr and "DISCORD_BOT_TOKEN" in proc.stderr
 

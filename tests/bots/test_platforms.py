@@ -50,6 +50,7 @@ def clean_env(monkeypatch, tmp_path):
             monkeypatch.delenv(name)
     monkeypatch.setenv("VOICEBRIDGE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("VOICEBRIDGE_PROVIDER", "local")
+    monkeypatch.setenv("VOICEBRIDGE_WEB_PORT", "0")  # the web console runs beside the bots: on any free port
     STARTED.clear()
 
 
@@ -77,9 +78,11 @@ def test_run_starts_a_registered_platform_with_no_other_edit(monkeypatch):
 
 
 def test_run_with_nothing_configured_names_every_registered_token(monkeypatch, capsys):
+    monkeypatch.setenv("VOICEBRIDGE_WEB", "off")  # else it serves the web console alone (tests/bots/web/test_run.py)
     assert cli.main(["run"]) == 1
-    assert capsys.readouterr().err == ("voicebridge: no bot token: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN "
-                                       "(try `voicebridge speak TEXT -o out.ogg` to use the engine without a bot)\n")
+    assert capsys.readouterr().err == ("voicebridge: no bot token and the web console is off: set TELEGRAM_BOT_TOKEN "
+                                       "and/or DISCORD_BOT_TOKEN, or VOICEBRIDGE_WEB=on (try `voicebridge speak TEXT -o "
+                                       "out.ogg` to use the engine without a bot)\n")
     monkeypatch.setattr(platforms, "PLATFORMS", (*PLATFORMS, FAKECHAT))
     assert cli.main(["run"]) == 1
     assert "TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN and/or FAKECHAT_BOT_TOKEN" in capsys.readouterr().err

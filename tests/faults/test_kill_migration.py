@@ -107,6 +107,11 @@ async def _snapshot(url: str) -> tuple[str | None, set[str], dict[str, set[str]]
     return revision, set(columns), columns, data
 
 
+def _old_tables(after: dict[str, list[tuple]], before: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """``after`` without the tables later revisions add empty (e.g. the web console's sessions)."""
+    return {table: rows for table, rows in after.items() if table in before or rows}
+
+
 @pytest.mark.parametrize("point, db", db_params(*PATTERNS))
 async def test_kill_during_migration(point: str, db: str, tmp_path: Path, make_db_url, secret_key: bytes) -> None:
     url = make_db_url(db)
@@ -128,13 +133,13 @@ async def test_kill_during_migration(point: str, db: str, tmp_path: Path, make_d
             f"the database says 0002 but has part of the next schema: meta={'meta' in tables}, {new_columns}"
     else:
         assert "meta" in tables and all(new_columns.values())
-    assert after == data, "rows changed or were lost by the killed migration"
+    assert _old_tables(after, data) == data, "rows changed or were lost by the killed migration"
 
     # --- the migration is repeated ----------------------------------------------------------------
     await upgrade(url)
     revision, tables, columns, after = await _snapshot(url)
     assert revision == head_revision()
-    assert after == data
+    assert _old_tables(after, data) == data
     async with await Store.open(url, secret_key) as store:
         assert await store.get_usage(1, day=date(2026, 11, 30)) == (1234, 5, 1234, 5)
         assert [v.name for v in await store.list_voices(1)] == ["Kurisu"]

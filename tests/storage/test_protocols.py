@@ -16,10 +16,11 @@ from core.rendering import UsageRepository
 from core.settings import SettingsRepository
 from core.speech import SpeechRepository
 from core.voices import VoiceRepository
+from core.web_access import WebRepository
 from storage import Store
 
 PROTOCOLS = [AccountRepository, CharacterRepository, CloneRepository, DictionaryRepository, IdentityRepository,
-             ReferenceRepository, SettingsRepository, SpeechRepository, UsageRepository, VoiceRepository]
+             ReferenceRepository, SettingsRepository, SpeechRepository, UsageRepository, VoiceRepository, WebRepository]
 
 
 def protocol_methods(protocol: type) -> dict[str, inspect.Signature]:

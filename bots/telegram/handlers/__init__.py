@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from . import account, clone, general, pronounce, settings, speak, voices
+from . import account, clone, general, pronounce, settings, speak, voices, web
 from ..uploads import is_text_file
 from .common import answer
 
@@ -78,6 +78,7 @@ def register_handlers(application: Application) -> None:
         "link": account.link_command,
         "unlink": account.unlink_command,
         "share_voice": voices.share_voice_command,
+        "web": web.web_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))

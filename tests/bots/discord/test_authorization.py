@@ -601,6 +601,12 @@ async def unlink_setup(w: World) -> None:
     await link_to_telegram(w, w.role)
 
 
+async def web_effect(w: World) -> None:
+    """/web: a one-time sign-in link to the invoker's account, seen by the invoker only."""
+    assert any("/signin/" in text for text in w.texts())
+    assert w.only_for_the_invoker(w.notes["inter"])
+
+
 async def unlink_effect(w: World) -> None:
     assert await w.service.linked_platforms(w.private()) == []
     assert await w.service.linked_platforms(w.private(w.other)) == ["telegram"]
@@ -857,6 +863,7 @@ ROWS: list[Row] = [
     Row("link CODE", "link", f"OK OK OK OK OK OK {NOT_YOURS}", link_code_act, link_code_effect, code_setup,
         press=link_code_press, owner_effect=link_code_owner_effect),
     Row("unlink", "unlink", "OK OK OK OK OK OK -", runs("unlink"), unlink_effect, unlink_setup),
+    Row("web", "web", "OK OK OK OK OK OK -", runs("web"), web_effect),
     Row("help", "help", "OK OK OK OK OK OK -", runs("help"), answered),
     # the server's defaults: Manage Server ----------------------------------------------------------------
     Row("server voice", "server voice", f"{PD} {PD} OK {PD} {PD} N/O -", runs("server voice", {"voice": "claire"}),

@@ -549,6 +549,12 @@ async def link_effect(w: World) -> None:
     assert await w.store.find_user("telegram", str(w.me)) is not None
 
 
+async def web_effect(w: World) -> None:
+    """/web: a one-time sign-in link to the caller's own account (tests/bots/web/ opens such links)."""
+    assert "/signin/" in w.said()
+    assert await w.store.find_user("telegram", str(w.me)) is not None
+
+
 async def link_code_setup(w: World) -> None:
     discord = UserRef(platform="discord", user_id=str(next(_users)), is_private=True)
     w.notes["code"] = await w.service.start_link(discord)
@@ -679,6 +685,9 @@ ROWS: list[Row] = [
         "NO:not_yours", link_code_act, link_code_effect, link_code_setup, press=link_code_press,
         owner_effect=link_code_owner_effect, callback="k", refused_check=link_code_burnt, may_change=code_burnt),
     Row("unlink", "unlink", "OK OK OK OK IGN IGN OK -", sends("/unlink"), unlink_effect, unlink_setup),
+    Row("web", "web",
+        "OK NO:web_private_only NO:web_private_only NO:web_private_only IGN IGN NO:web_private_only -",
+        sends("/web"), web_effect),
     Row("share_voice NAME off", "share_voice", "OK OK OK OK IGN IGN NO:unknown_voice -", share_act, share_effect,
         share_setup),
     Row("text in a private chat", "text", "OK IGN IGN IGN IGN IGN IGN -", sends("hello there"), text_effect),

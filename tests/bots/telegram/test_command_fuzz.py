@@ -130,6 +130,7 @@ COMMAND_WORDS: dict[str, list[str]] = {
     "forget": ["yes", "now"],
     "link": ["ABCDEFGH", "abcd-efgh", "00000000", "ABCD EFGH", "A" * 20, "I1O0"],
     "unlink": ["telegram", "discord"],
+    "web": ["open", "now", "https://example.org/signin/x.y"],
     "share_voice": ["kurisu on", "kurisu off", "alex on", "on", "off", "开", "オフ", "kurisu yes", "a b c on"],
 }
 #: Each button kind's arguments (the ones the keyboards build, and near misses).

@@ -127,7 +127,8 @@ async def test_voicebridge_run_serves_the_bot_and_metrics_until_sigterm(tg: Fake
     port = _free_port()
     env = {**CLEAN_ENV, "VOICEBRIDGE_DATA_DIR": str(tmp_path / "data"), "VOICEBRIDGE_PROVIDER": "local",
            "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_BASE_URL": tg.base_url,
-           "TELEGRAM_BASE_FILE_URL": tg.base_file_url, "VOICEBRIDGE_METRICS_PORT": str(port)}
+           "TELEGRAM_BASE_FILE_URL": tg.base_file_url, "VOICEBRIDGE_METRICS_PORT": str(port),
+           "VOICEBRIDGE_WEB_PORT": "0"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bots.cli", "run", env=env, cwd=Path(__file__).resolve().parents[3],
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
