@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from core.error_strings import ERROR_STRINGS
+from core.seed_strings import SEED_STRINGS
 from core.strings import STRINGS
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def register(strings: dict[str, dict[str, str]]) -> None:
 
 register(ERROR_STRINGS)
 register(STRINGS)
+register(SEED_STRINGS)  # the seed's voice workflow (voice IDs, dynamic voices, samples, files)
 
 
 def normalize_language(code: str | None) -> str:

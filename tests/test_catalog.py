@@ -28,9 +28,9 @@ OLD_PREFIXES = ("tg_", "dc_", "dcv_", "ui_")
 
 
 def catalog_modules() -> list[ModuleType]:
-    """Core's two catalog modules and every adapter's ``strings`` module, wherever it lives."""
-    paths = [ROOT / "core" / "error_strings.py", ROOT / "core" / "strings.py",
-             *sorted((ROOT / "bots").rglob("strings.py"))]
+    """Core's catalog modules and every adapter's ``strings`` module, wherever it lives (``*strings.py``: a
+    feature may keep its sentences in a module of its own, e.g. ``core/seed_strings.py``)."""
+    paths = [*sorted((ROOT / "core").glob("*strings.py")), *sorted((ROOT / "bots").rglob("*strings.py"))]
     return [importlib.import_module(".".join(p.relative_to(ROOT).with_suffix("").parts)) for p in paths]
 
 
