@@ -22,7 +22,7 @@ from core.engines import Engines
 from core.errors import AudioEmpty, ProviderBadRequest, VoiceKeyMismatch
 from core.models import DEFAULT_VOICE, Reference, SettingsPatch, SynthesisRequest, UserRef, VoiceNote
 from core.providers.base import TTSProvider
-from core.speech import Speech
+from core.speech import Markup, Speech
 from core.utterance import Utterance
 from core.voice_errors import DynamicVoiceRefused, DynamicVoiceUnsupported
 
@@ -73,18 +73,19 @@ class DynamicVoice:
         return key
 
     async def notes(self, user: UserRef, text: str, recording: bytes, *, filename: str | None = None,
-                    transcript: str | None = None) -> AsyncIterator[VoiceNote]:
+                    transcript: str | None = None, markup: Markup | None = None) -> AsyncIterator[VoiceNote]:
         """Ogg/Opus voice notes of ``text`` spoken like ``recording`` (the user consented, as for a clone).
 
         Checks, in order: an engine that can (else :class:`DynamicVoiceUnsupported`), the recording (the clone
         checks), the text and the user's limits (as ``/speak``); without ``transcript`` the recording is
         transcribed. The user's speed, gain, language and style apply; the user's own key pays if set, else the
-        operator's (as for a preset voice).
+        operator's (as for a preset voice). ``markup``: the platform's markup to plain text, as for ``prepare``.
         """
         remote = self._engine()
         speech_pcm, rate = await self.cloning.reference_speech(recording, filename)
         compact = await audio.encode(speech_pcm, rate, "mp3")
-        async with self.speech.session(user, text, override=SettingsPatch(voice=DEFAULT_VOICE)) as utt:
+        async with self.speech.session(user, text, override=SettingsPatch(voice=DEFAULT_VOICE),
+                                       markup=markup) as utt:
             if self.engines.is_offline(utt.engine):
                 raise DynamicVoiceUnsupported()  # nobody's key could pay for it
             key = await self._key(utt)
