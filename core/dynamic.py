@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import date
-from typing import Protocol
 
 from core import audio, text as textmod
 from core.cloning import Cloning
@@ -22,6 +20,7 @@ from core.engines import Engines
 from core.errors import AudioEmpty, ProviderBadRequest, VoiceKeyMismatch
 from core.models import DEFAULT_VOICE, Reference, SettingsPatch, SynthesisRequest, UserRef, VoiceNote
 from core.providers.base import TTSProvider
+from core.rendering import UsageRepository
 from core.speech import Markup, Speech
 from core.utterance import Utterance
 from core.voice_errors import DynamicVoiceRefused, DynamicVoiceUnsupported
@@ -33,12 +32,8 @@ SAMPLE_RATE = 24000
 TRANSCRIPT_MAX_CHARS = 1000
 
 
-class DynamicRepository(Protocol):
-    """What :class:`DynamicVoice` needs stored: the paying key, and the bill."""
-
-    async def get_api_key(self, user_id: int) -> str | None: ...
-    async def add_usage(self, user_id: int, nbytes: int, *, day: date | None = None, requests: int = 1,
-                        operator: bool = False, lent: bool = False) -> None: ...
+#: What :class:`DynamicVoice` needs stored is what the renderer needs: the paying key, and the bill.
+DynamicRepository = UsageRepository
 
 
 class DynamicVoice:
