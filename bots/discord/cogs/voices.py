@@ -102,6 +102,19 @@ def clone_line(voice: Voice, lang: str) -> str:
     return t("voices_clone_with_id", lang, name=voice.name, voice_id=voice.provider_id)
 
 
+def whole_lines(lines: list[str], limit: int = 1024) -> str:
+    """As many whole ``lines`` as fit in an embed field (``…`` when some are left out)."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 2:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
 class SamplePicker(discord.ui.Select):
     """▶ a voice: its sample (made once, cached) as an audio file only the invoker gets."""
 
@@ -165,8 +178,7 @@ class Voices(commands.Cog, name=COG_NAME):
                         inline=False)
         # the reply is ephemeral: each clone's ID is shown to its owner only
         embed.add_field(name=t("voices_section_clones", lang),
-                        value=("\n".join(clone_line(v, lang) for v in listing.clones)
-                               or t("voices_no_clones", lang))[:1024],
+                        value=whole_lines([clone_line(v, lang) for v in listing.clones]) or t("voices_no_clones", lang),
                         inline=False)
         if listing.shared:
             embed.add_field(name=t("voices_section_shared", lang, place="place_server"),

@@ -27,8 +27,11 @@ async def render(ctx: Ctx) -> tuple[str, keyboards.InlineKeyboardMarkup]:
     lines.append("")
     lines.append(f"<b>{ctx.tr('voices_section_clones')}</b>")
     if listing.clones and ctx.is_private:  # a clone's ID is shown to its owner only
+        shown = listing.clones[:keyboards.MAX_CLONE_BUTTONS]  # whole lines: the message stays under 4096
         lines.extend(f"🎙 {esc(v.name)} — <code>{esc(v.provider_id)}</code>" if v.provider_id else f"🎙 {esc(v.name)}"
-                     for v in listing.clones)
+                     for v in shown)
+        if len(listing.clones) > len(shown):
+            lines.append(", ".join(esc(v.name) for v in listing.clones[len(shown):]))
     elif listing.clones:
         lines.append(", ".join(esc(v.name) for v in listing.clones))
         lines.append(ctx.tr("voice_ids_private_hint"))

@@ -127,3 +127,19 @@ async def test_a_recording_and_a_file_together_are_refused(bot, fake_siliconflow
     inter = await run_command(bot, "speak", {"text": "hi", "voice_of": audio, "file": "mp3"})
     assert "not both" in bot.fake.last_reply(inter.token).content
     assert not fake_siliconflow.requests_for("speech")
+
+
+async def test_many_clones_with_ids_fit_the_embed(bot, app) -> None:
+    from datetime import UTC, datetime
+
+    uid = await app.service.user_id(me())
+    for i in range(30):
+        await app.store.add_voice(uid, f"clone{i:02d}", provider="siliconflow",
+                                  provider_id=f"speech:clone{i:02d}:{'c' * 25}:{'d' * 20}",
+                                  key_fingerprint=app.service.fingerprint(OPERATOR_KEY), transcript="hi",
+                                  consent_at=datetime.now(UTC))
+    inter = await run_command(bot, "voices")
+    [embed] = bot.fake.last_reply(inter.token).embeds
+    [clones] = [f for f in embed["fields"] if "clone00" in f["value"]]
+    assert len(clones["value"]) <= 1024 and clones["value"].endswith("…")
+    assert all(line.count("`") == 4 for line in clones["value"].splitlines()[:-1])  # no ID cut in half

@@ -182,3 +182,17 @@ async def test_format_in_a_group_is_for_admins(bot: Harness) -> None:
     assert bot.last_text(GROUP) == "好的，此后在此聊天中发送的语音形式为：WAV 文件，24000 Hz。"
     await bot.send("/speak 你好", chat=GROUP)
     assert bot.last("sendDocument", GROUP).upload("document").filename == "speech-24000.wav"
+
+
+async def test_many_clones_keep_the_list_whole(bot: Harness) -> None:
+    from datetime import UTC, datetime
+
+    uid = await bot.service.user_id(UserRef(platform="telegram", user_id="1001"))
+    for i in range(45):
+        await bot.app.store.add_voice(uid, f"clone{i:02d}", provider="siliconflow",
+                                      provider_id=f"speech:clone{i:02d}:{'c' * 25}:{'d' * 20}",
+                                      key_fingerprint=bot.service.fingerprint(OPERATOR_KEY), transcript="hi",
+                                      consent_at=datetime.now(UTC))
+    await bot.send("/voices")
+    text = bot.last("sendMessage").params["text"]
+    assert len(text) <= 4096 and text.count("<code>") == text.count("</code>") == 30 and "clone44" in text
