@@ -684,6 +684,7 @@ async def sample_owner_effect(w: World) -> None:
 
 
 async def dynamic_setup(w: World) -> None:
+    w.notes["uploads"] = len(w.h.sf.requests_for("upload"))  # for clone_refused: nothing is uploaded either
     if w.role == "reply":  # the owner's own voice note, replied to by someone else
         f = w.h.tg.add_file(w.notes["voice"])
         w.target = await w.owner_sends(None, voice=f.as_voice(6))
