@@ -29,6 +29,13 @@ SEED_STRINGS: dict[str, dict[str, str]] = {
         "zh": "这个音色 ID 已经添加过了，名称为“{name}”。",
         "ja": "その声の ID はすでに「{name}」として追加されています。",
     },
+    "voice_id_taken": {
+        "en": "Another account here already added that voice ID. A voice has one owner here: ask them to share it "
+              "(/share_voice), or clone your own.",
+        "zh": "这里的另一个账户已经添加了这个音色 ID。一个音色在这里只能有一个所有者：请对方共享（/share_voice），或克隆你自己的。",
+        "ja": "この声の ID は、ここで別のアカウントがすでに追加しています。声の持ち主は 1 人だけです。共有してもらう"
+              "（/share_voice）か、自分でクローンしてください。",
+    },
     "dynamic_voice_unsupported": {
         "en": "Speaking in the voice of a recording needs the SiliconFlow engine and a key (yours via /key, or the "
               "operator's). Clone the voice with /clone instead, once that works.",

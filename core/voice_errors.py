@@ -30,6 +30,12 @@ class VoiceIdAlreadyAdded(InputError):
     code = "voice_id_already_added"
 
 
+class VoiceIdTaken(InputError):
+    """Another account (on the same provider key) already added this ID; one voice, one owner here."""
+
+    code = "voice_id_taken"
+
+
 class DynamicVoiceUnsupported(InputError):
     """This bot's speech engine (or its key situation) cannot speak in the voice of a recording."""
 

@@ -29,7 +29,13 @@ from core.errors import (
 )
 from core.identity import Identities
 from core.models import PRESET_LABELS, PRESET_VOICES, Character, UserRef, Voice
-from core.voice_errors import InvalidVoiceId, VoiceIdAlreadyAdded, VoiceIdNeedsOwnKey, VoiceIdNotOnKey
+from core.voice_errors import (
+    InvalidVoiceId,
+    VoiceIdAlreadyAdded,
+    VoiceIdNeedsOwnKey,
+    VoiceIdNotOnKey,
+    VoiceIdTaken,
+)
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +200,8 @@ class Voices:
         """Store a ``speech:…`` voice made elsewhere (the provider's console, another tool) as the user's clone
         ``name``: only with the user's own key, and only if the provider lists that ID for that key (an ID works
         only with the key that made it). Raises :class:`InvalidVoiceId`, :class:`VoiceIdNeedsOwnKey`,
-        :class:`VoiceIdNotOnKey`, :class:`VoiceIdAlreadyAdded`, ``InvalidName``/``NameTaken``, or
+        :class:`VoiceIdNotOnKey`, :class:`VoiceIdAlreadyAdded` (:class:`VoiceIdTaken` by someone else),
+        ``InvalidName``/``NameTaken``, or
         ``CloningUnsupported`` when this bot has no engine with voices to list."""
         wanted = (voice_id or "").strip()
         if len(wanted) > VOICE_ID_MAX_CHARS or not VOICE_ID.fullmatch(wanted):
@@ -209,8 +216,10 @@ class Voices:
         if await self.store.get_voice(uid, display) is not None:
             raise NameTaken(name=display)
         stored = await self.store.get_voice_by_provider_id(wanted)
+        if stored is not None and stored.owner_id == uid:
+            raise VoiceIdAlreadyAdded(name=stored.name)
         if stored is not None:
-            raise VoiceIdAlreadyAdded(name=stored.name if stored.owner_id == uid else "?")
+            raise VoiceIdTaken()
         key = await self.store.get_api_key(uid)
         if not key:
             raise VoiceIdNeedsOwnKey()

@@ -19,6 +19,7 @@ from core.voice_errors import (
     VoiceIdAlreadyAdded,
     VoiceIdNeedsOwnKey,
     VoiceIdNotOnKey,
+    VoiceIdTaken,
 )
 from tests.app_fixtures import OPERATOR_KEY, USER_KEY
 from tests.core.people import ALICE, BOB
@@ -41,6 +42,9 @@ async def test_adopt_checks_the_voice_list_of_the_users_own_key(sf_app, fake_sil
     assert voice.key_fingerprint == svc.fingerprint(USER_KEY)
     with pytest.raises(VoiceIdAlreadyAdded):
         await svc.adopt_voice(ALICE, uri, "Again")
+    await svc.set_api_key(BOB, USER_KEY)  # the same key (a team's): one voice, one owner here
+    with pytest.raises(VoiceIdTaken):
+        await svc.adopt_voice(BOB, uri, "Mine too")
     with pytest.raises(NameTaken):
         await svc.adopt_voice(ALICE, fake_siliconflow.add_voice(USER_KEY, "two"), "mine")
     await svc.set_voice(ALICE, "Mine")
