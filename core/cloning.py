@@ -130,6 +130,12 @@ class Cloning:
             raise AudioTooLong(limit=int(CLONE_MAX_SECONDS))
         return decoded.duration, speech, decoded.sample_rate
 
+    async def reference_speech(self, data: bytes, filename: str | None = None) -> tuple[bytes, int]:
+        """The speech of a reference recording (silence trimmed, 3–30 s, mono s16le) and its rate: the same
+        checks as a clone's, for a one-off "dynamic voice" too. Raises the typed audio errors."""
+        _, speech, rate = await self._reference_speech(data, filename)
+        return speech, rate
+
     async def check_audio(self, data: bytes, filename: str | None = None) -> CloneCheck:
         """Check reference audio (decodable, 3–30 s of speech, not silent) before asking for consent."""
         duration, speech, rate = await self._reference_speech(data, filename)

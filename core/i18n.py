@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from core.error_strings import ERROR_STRINGS
 from core.selfhost_strings import SELFHOST_STRINGS
 from core.readaloud_strings import STRINGS as READALOUD_STRINGS
+from core.seed_strings import SEED_STRINGS
 from core.strings import STRINGS
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ register(ERROR_STRINGS)
 register(STRINGS)
 register(SELFHOST_STRINGS)  # the self-hosted engines (core/selfhost_strings.py)
 register(READALOUD_STRINGS)
+register(SEED_STRINGS)  # the seed's voice workflow (voice IDs, dynamic voices, samples, files)
 
 
 def normalize_language(code: str | None) -> str:

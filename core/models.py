@@ -177,8 +177,21 @@ class PCMChunk:
 
 
 @dataclass(frozen=True, slots=True)
+class Reference:
+    """A recording to speak like, for one request only (a "dynamic voice"): its audio and what it says."""
+
+    audio: bytes
+    text: str
+    mime_type: str = "audio/mpeg"
+
+    def __repr__(self) -> str:  # the recording is personal data: never in a log line
+        return f"Reference(audio=<{len(self.audio)} bytes>, mime_type={self.mime_type!r})"
+
+
+@dataclass(frozen=True, slots=True)
 class SynthesisRequest:
-    """What a provider is asked to say. ``voice`` is a preset name or a clone's provider id."""
+    """What a provider is asked to say. ``voice`` is a preset name or a clone's provider id; with a
+    ``reference`` (an engine whose ``supports_references`` is True) the voice is the recording's instead."""
 
     text: str
     voice: str
@@ -187,6 +200,7 @@ class SynthesisRequest:
     language: str = "auto"
     instruction: str | None = None  # style/dialect; the provider places it before <|endofprompt|>
     sample_rate: int = 24000
+    reference: Reference | None = None
 
 
 @dataclass(frozen=True, slots=True)

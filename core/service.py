@@ -24,6 +24,8 @@ from core.characters import Characters
 from core.cloning import CloneCheck, Cloning, CloneUpload
 from core.config import Config
 from core.dictionary import Dictionary
+from core.dynamic import DynamicVoice
+from core.exports import check_export, file_renderer
 from core.engines import Engines
 from core.identity import Identities, LinkPreview
 from core.limits import Limits
@@ -32,6 +34,7 @@ from core.models import (
     AudioFormat,
     Character,
     CloneRequest,
+    EncodedAudio,
     ForgetReport,
     PCMChunk,
     Pronunciation,
@@ -43,6 +46,7 @@ from core.models import (
 )
 from core.providers.base import TTSProvider
 from core.rendering import Renderer
+from core.samples import VoiceSamples
 from core.settings import Settings, SettingsView
 from core.speech import Speech
 from core.utterance import SpeakResult, Utterance
@@ -325,3 +329,34 @@ class VoiceService:
     async def web_link(self, user: UserRef) -> str:
         """A one-time sign-in link to the web console for ``user``'s account (privately only)."""
         return await self.web.issue_link(user)
+
+    # --- the seed's voice workflow: voice IDs, dynamic voices, samples, downloads ---------------
+    # (core.voices.Voices.adopt, core.dynamic, core.samples, core.exports)
+
+    async def adopt_voice(self, user: UserRef, voice_id: str, name: str) -> Voice:
+        """Store a ``speech:…`` voice made elsewhere with the user's own key as their clone ``name`` (checked
+        against the provider's voice list for that key); see :meth:`core.voices.Voices.adopt`."""
+        return await self.cases.voices.adopt(user, voice_id, name)
+
+    @property
+    def dynamic_voice(self) -> DynamicVoice:
+        """Speaking once in the voice of a recording (:class:`core.dynamic.DynamicVoice`)."""
+        cases = self.cases
+        return DynamicVoice(self.store, cases.speech, cases.cloning, self.engines, self.config)
+
+    def dynamic_notes(self, user: UserRef, text: str, recording: bytes, **options: Any) -> AsyncIterator[VoiceNote]:
+        """See :meth:`core.dynamic.DynamicVoice.notes` (the adapter asked for consent first)."""
+        return self.dynamic_voice.notes(user, text, recording, **options)
+
+    async def voice_sample(self, user: UserRef, voice: str, lang: str) -> VoiceNote:
+        """A short sample of a preset or of one of the user's clones, made once and cached."""
+        return await VoiceSamples(self.cases.speech).sample(user, voice, lang)
+
+    async def speak_file(self, user: UserRef, text: str, fmt: str, rate: int | None = None, *,
+                         max_bytes: int | None = None, **options: Any) -> EncodedAudio:
+        """``text`` as one MP3 or WAV file at one of the provider's rates (:mod:`core.exports`); options as
+        :meth:`prepare`."""
+        fmt, rate = check_export(fmt, rate)
+        renderer = file_renderer(self.cases.speech.renderer, self.cache, rate)
+        async with self.session(user, text, **options) as utt:
+            return await renderer.file(utt, fmt, max_bytes=max_bytes)

@@ -11,18 +11,37 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 from core import keys
 from core.cache import AudioCache
 from core.config import Config
 from core.engines import Engines
-from core.errors import InvalidName, ProviderError, UnknownVoice, VoiceKeyMismatch, VoiceNotShared
+from core.errors import (
+    CloningUnsupported,
+    InvalidName,
+    NameTaken,
+    ProviderError,
+    UnknownVoice,
+    VoiceKeyMismatch,
+    VoiceNotShared,
+)
 from core.identity import Identities
 from core.models import PRESET_LABELS, PRESET_VOICES, Character, UserRef, Voice
+from core.voice_errors import (
+    InvalidVoiceId,
+    VoiceIdAlreadyAdded,
+    VoiceIdNeedsOwnKey,
+    VoiceIdNotOnKey,
+    VoiceIdTaken,
+)
 
 log = logging.getLogger(__name__)
 
+#: A provider voice ID as SiliconFlow makes them: ``speech:<customName>:<id>:<id>`` (printable, no spaces).
+VOICE_ID = re.compile(r"speech:[A-Za-z0-9_-]+(?::[A-Za-z0-9]+)+")
+VOICE_ID_MAX_CHARS = 512
 #: How a clone is stored as a setting: ``clone:<id>``; a preset is stored by its name.
 CLONE_PREFIX = "clone:"
 NAME_MAX_CHARS = 32
@@ -39,6 +58,8 @@ class VoiceRepository(Protocol):
     async def set_voice_shared(self, owner_id: int, name: str, shared: bool | None) -> Voice | None: ...
     async def list_characters(self, scope: str) -> list[Character]: ...
     async def get_api_key(self, user_id: int) -> str | None: ...
+    async def add_voice(self, owner_id: int, name: str, *, provider: str, provider_id: str,
+                        key_fingerprint: str | None, transcript: str | None, consent_at: datetime) -> Voice: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +196,42 @@ class Voices:
         await self.cache.purge_tag(f"user:{uid}")  # audio cached before it was tagged by voice
         return voice
 
+    async def adopt(self, user: UserRef, voice_id: str, name: str) -> Voice:
+        """Store a ``speech:…`` voice made elsewhere (the provider's console, another tool) as the user's clone
+        ``name``: only with the user's own key, and only if the provider lists that ID for that key (an ID works
+        only with the key that made it). Raises :class:`InvalidVoiceId`, :class:`VoiceIdNeedsOwnKey`,
+        :class:`VoiceIdNotOnKey`, :class:`VoiceIdAlreadyAdded` (:class:`VoiceIdTaken` by someone else),
+        ``InvalidName``/``NameTaken``, or
+        ``CloningUnsupported`` when this bot has no engine with voices to list."""
+        wanted = (voice_id or "").strip()
+        if len(wanted) > VOICE_ID_MAX_CHARS or not VOICE_ID.fullmatch(wanted):
+            raise InvalidVoiceId(value=shorten_id(wanted))
+        display = validate_name(name)
+        if display.lower() in PRESET_VOICES:
+            raise InvalidName(name=display, rule="rule_name_is_preset")
+        remote = self.engines.remote
+        if remote is None or not remote.supports_cloning:
+            raise CloningUnsupported()
+        uid = await self.identities.user_id(user)
+        if await self.store.get_voice(uid, display) is not None:
+            raise NameTaken(name=display)
+        stored = await self.store.get_voice_by_provider_id(wanted)
+        if stored is not None and stored.owner_id == uid:
+            raise VoiceIdAlreadyAdded(name=stored.name)
+        if stored is not None:
+            raise VoiceIdTaken()
+        key = await self.store.get_api_key(uid)
+        if not key:
+            raise VoiceIdNeedsOwnKey()
+        listed = {found.uri: found for found in await remote.list_voices(api_key=key)}
+        found = listed.get(wanted)
+        if found is None:
+            raise VoiceIdNotOnKey(value=shorten_id(wanted))
+        return await self.store.add_voice(uid, display, provider=remote.name, provider_id=wanted,
+                                          key_fingerprint=keys.fingerprint(key),
+                                          transcript=(found.transcript or "")[:1000] or None,
+                                          consent_at=datetime.now(UTC))
+
     async def purge_audio(self, voice: Voice) -> int:
         """Remove cached audio spoken in ``voice``."""
         return await self.cache.purge_tag(voice_tag(voice.id)) if voice.id is not None else 0
@@ -210,6 +267,12 @@ def clone_id(stored: object) -> int | None:
         except ValueError:
             return None
     return None
+
+
+def shorten_id(voice_id: str, limit: int = 80) -> str:
+    """A voice ID as an error message shows it: printable, at most ``limit`` characters."""
+    shown = "".join(c for c in voice_id if c.isprintable())
+    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
 
 
 def voice_tag(voice_id: int | None) -> str:

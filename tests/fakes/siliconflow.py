@@ -37,6 +37,10 @@ Decisions where the contract is silent (tests may rely on them):
 - Error bodies carry ``x-siliconcloud-trace-id`` too; the 404 for an unknown path does not.
 - With ``stream: false`` the audio comes in one body with a Content-Length.
 - ``delete`` success body is the JSON string ``"success"``.
+- A "dynamic voice" (speech with ``voice: ""`` and ``references: [{"audio", "text"}]``, the guide's form; audio a
+  base64 data URL, decodable and under ``max_reference_seconds``, or an http(s) URL taken as is) speaks in a
+  pitch derived from the recording; a non-empty ``voice`` beside ``references`` is a 400. With
+  ``accepts_references=False`` the field is refused like any unknown one (the April-2025 schema).
 
 Audio: a deterministic speech-like signal (harmonics on a gliding pitch, syllable envelopes,
 pauses), ``expected_duration(text, speed)`` seconds long, gain applied. PCM is s16le mono;
@@ -231,7 +235,9 @@ class FakeSiliconFlow:
         transcript: what ``/audio/transcriptions`` answers (with SenseVoice's rich tags).
         list_key: ``"results"`` (documented), ``"result"`` (the 3P-reported variant), ``None``
             (a bare JSON list) or ``"data"`` (a ``{code, message, status, data}`` envelope).
-        max_reference_seconds: uploads at or above this length are refused (400).
+        max_reference_seconds: uploads (and ``references`` audio) at or above this length are refused (400).
+        accepts_references: whether speech takes ``references`` (a "dynamic voice"); False models the strict
+            April-2025 CosyVoice2 schema (``additionalProperties: false``): 400 "Unknown field(s): references".
         on_schedule / reuse_audio: timing under load (see the module docstring); off by default.
     """
 
@@ -252,13 +258,14 @@ class FakeSiliconFlow:
         max_reference_seconds: float = 30.0,
         on_schedule: bool = False,
         reuse_audio: bool = False,
+        accepts_references: bool = True,
         host: str = "127.0.0.1",
     ) -> None:
         self._initial = {
             "seconds_per_char": seconds_per_char, "min_seconds": min_seconds, "max_seconds": max_seconds,
             "first_byte_delay": first_byte_delay, "realtime_factor": realtime_factor, "chunk_size": chunk_size,
             "transcript": transcript, "list_key": list_key, "max_reference_seconds": max_reference_seconds,
-            "on_schedule": on_schedule, "reuse_audio": reuse_audio,
+            "on_schedule": on_schedule, "reuse_audio": reuse_audio, "accepts_references": accepts_references,
         }
         self.model = model
         self.asr_model = asr_model
@@ -273,6 +280,7 @@ class FakeSiliconFlow:
         self.max_reference_seconds = max_reference_seconds
         self.on_schedule = on_schedule
         self.reuse_audio = reuse_audio
+        self.accepts_references = accepts_references
         self.host = host
         self.port: int | None = None
 
@@ -700,7 +708,7 @@ class FakeSiliconFlow:
         body = rec.json
         if not isinstance(body, dict):
             raise _BadRequest("Request body must be a JSON object")
-        unknown = sorted(set(body) - _SPEECH_FIELDS)
+        unknown = sorted(set(body) - _SPEECH_FIELDS - ({"references"} if self.accepts_references else set()))
         if unknown:
             raise _BadRequest(f"Unknown field(s): {', '.join(unknown)}")
         if body.get("model") != self.model:
@@ -711,7 +719,9 @@ class FakeSiliconFlow:
         if not _spoken_text(text):
             raise _BadRequest("input has no text to speak")
         voice = body.get("voice")
-        if not isinstance(voice, str) or not self._voice_exists(voice, rec.api_key or ""):
+        if "references" in body:
+            voice = await self._reference_voice(body)
+        elif not isinstance(voice, str) or not self._voice_exists(voice, rec.api_key or ""):
             raise _BadRequest(f"Invalid voice: {voice!r}")
         fmt = body.get("response_format", "mp3")
         if fmt not in FORMAT_SAMPLE_RATES:
@@ -862,6 +872,42 @@ class FakeSiliconFlow:
         if start and chunks:
             chunks[0] = audio[:start] + chunks[0]
         return chunks or [b""]
+
+    async def _reference_voice(self, body: dict[str, Any]) -> str:
+        """Check a "dynamic voice" request (``voice: ""`` and ``references: [{audio, text}]``, audio a base64
+        data URL or an http(s) URL, text its transcript) and return the name the audio is made for (a pitch
+        derived from the recording, so another recording sounds different)."""
+        if body.get("voice") != "":
+            raise _BadRequest("voice must be empty when references are given")
+        refs = body["references"]
+        if not isinstance(refs, list) or not refs:
+            raise _BadRequest("references must be a non-empty array")
+        digest = hashlib.sha256()
+        for ref in refs:
+            if not isinstance(ref, dict) or set(ref) - {"audio", "text"}:
+                raise _BadRequest("each reference is an object with audio and text")
+            text, audio = ref.get("text"), ref.get("audio")
+            if not isinstance(text, str) or not text.strip():
+                raise _BadRequest("reference text is required")
+            if not isinstance(audio, str) or not audio.strip():
+                raise _BadRequest("reference audio is required")
+            if audio.startswith(("http://", "https://")):
+                digest.update(audio.encode())
+                continue
+            match = _DATA_URL.fullmatch(audio.strip())
+            if not match:
+                raise _BadRequest("reference audio must be a URL or a base64 data URL")
+            try:
+                data = base64.b64decode(match["data"], validate=True)
+            except (binascii.Error, ValueError):
+                raise _BadRequest("reference audio is not valid base64") from None
+            duration = await asyncio.to_thread(_probe_duration, data)
+            if not duration:
+                raise _BadRequest("The reference audio could not be decoded")
+            if duration >= self.max_reference_seconds:
+                raise _BadRequest(f"Reference audio must be shorter than {self.max_reference_seconds:g} seconds")
+            digest.update(data)
+        return f"reference:{digest.hexdigest()[:16]}"
 
     def _voice_exists(self, voice: str, api_key: str) -> bool:
         if voice.startswith("speech:"):

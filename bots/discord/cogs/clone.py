@@ -150,9 +150,10 @@ class Clone(commands.Cog):
                                                           transcript=transcript)
             finally:
                 invalidate_clones(self.bot, user.user_id)
-        await interaction.edit_original_response(
-            content=clip(t("clone_done", lang, name=voice.name, transcript=clip(voice.transcript or "", 300))),
-            view=None)
+        done = t("clone_done", lang, name=voice.name, transcript=clip(voice.transcript or "", 300))
+        if voice.provider_id:  # the reply is ephemeral: the ID is shown to its owner only
+            done += "\n" + t("voice_id_of", lang, name=voice.name, voice_id=f"`{voice.provider_id}`")
+        await interaction.edit_original_response(content=clip(done), view=None)
 
 
 async def setup(bot: VoiceBridgeBot) -> None:

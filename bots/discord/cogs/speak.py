@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bots.discord import markup
 from bots.discord.common import clip, mention_names, reply, ui_lang, user_ref
+from bots.discord.cogs.speak_extras import FileFormat, FileRate, speak_extras
 from bots.discord.voice_message import Delivery, Target, deliver_notes, private_files
 from core.i18n import t
 from core.models import UserRef
@@ -87,15 +88,24 @@ class Speak(commands.Cog):
         self.bot.tree.remove_command(self.read_aloud_menu.name, type=self.read_aloud_menu.type)
 
     @app_commands.command(name="speak")
-    @app_commands.describe(text="What to say (up to 2000 characters)")
+    @app_commands.describe(text="What to say (up to 2000 characters)",
+                           file="Instead, an audio file to download: MP3 (44.1 kHz) or WAV",
+                           rate="The WAV file's sample rate in Hz (default 24000)",
+                           voice_of="Speak once in the voice of this recording (yours, or one you may use; asks first)")
     async def speak(self, interaction: discord.Interaction[VoiceBridgeBot],
-                    text: app_commands.Range[str, 1, 2000]) -> None:
+                    text: app_commands.Range[str, 1, 2000], file: FileFormat | None = None,
+                    rate: FileRate | None = None, voice_of: discord.Attachment | None = None) -> None:
         """Say TEXT in your voice: a voice message here, or aloud in the voice channel we share.
 
-        Long text becomes several voice messages, sent in order.
+        Long text becomes several voice messages, sent in order. With ``file``, an MP3 or WAV file to download
+        (only you get it); with ``voice_of``, TEXT once in the voice of that recording (nothing is stored).
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = user_ref(interaction)
+        if voice_of is not None or file is not None or rate is not None:
+            await speak_extras(interaction, user, text, fmt=file or ("wav" if rate else None), rate=rate,
+                               recording=voice_of)
+            return
         manager = getattr(self.bot, "voice_manager", None)
         member = interaction.user
         if manager is not None and isinstance(member, discord.Member) and manager.shares_channel(member):

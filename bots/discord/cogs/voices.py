@@ -1,9 +1,12 @@
-"""``/voices`` (list and pick) and ``/voice NAME`` (autocomplete served from memory)."""
+"""``/voices`` (list and pick, ▶ samples, the clones' IDs), ``/voice NAME`` (autocomplete served from memory),
+``/delete_voice``, ``/share_voice`` and ``/adopt_voice`` (a ``speech:…`` ID made elsewhere)."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import secrets
 import time
 from typing import TYPE_CHECKING
 
@@ -11,10 +14,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bots.discord import seed_strings  # noqa: F401 - registers the sentences used here
 from bots.discord.common import OwnerView, ask_confirmation, reply, ui_lang, user_ref
 from core.errors import UnknownVoice
 from core.i18n import t
-from core.models import PRESET_LABELS, PRESET_VOICES
+from core.models import PRESET_LABELS, PRESET_VOICES, Voice
 
 if TYPE_CHECKING:
     from bots.discord.bot import VoiceBridgeBot
@@ -95,6 +99,43 @@ class VoicePicker(discord.ui.Select):
                                                 embed=None, view=None)
 
 
+def clone_line(voice: Voice, lang: str) -> str:
+    """A clone in the /voices list: its name and ID (for use elsewhere with the key that made it)."""
+    if not voice.provider_id:
+        return f"`{voice.name}`"
+    return t("voices_clone_with_id", lang, name=voice.name, voice_id=voice.provider_id)
+
+
+def whole_lines(lines: list[str], limit: int = 1024) -> str:
+    """As many whole ``lines`` as fit in an embed field (``…`` when some are left out)."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 2:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+class SamplePicker(discord.ui.Select):
+    """▶ a voice: its sample (made once, cached) as an audio file only the invoker gets."""
+
+    def __init__(self, options: list[discord.SelectOption], placeholder: str) -> None:
+        super().__init__(placeholder=placeholder, options=options, min_values=1, max_values=1,
+                         custom_id=f"vb:sample:{secrets.token_hex(4)}")
+
+    async def callback(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:  # type: ignore[override]
+        service = interaction.client.service
+        name = self.values[0]
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        lang = await ui_lang(service, interaction)
+        note = await service.voice_sample(user_ref(interaction), name, lang)
+        await interaction.followup.send(t("voice_sample_caption", lang, name=name), ephemeral=True,
+                                        file=discord.File(io.BytesIO(note.audio.data), filename="sample.ogg"))
+
+
 class Voices(commands.Cog, name=COG_NAME):
     """Voices: list, choose."""
 
@@ -139,8 +180,9 @@ class Voices(commands.Cog, name=COG_NAME):
         embed.add_field(name=t("voices_section_presets", lang),
                         value="\n".join(f"`{p.name}` — {preset_label(p.name, lang)}" for p in listing.presets)[:1024],
                         inline=False)
+        # the reply is ephemeral: each clone's ID is shown to its owner only
         embed.add_field(name=t("voices_section_clones", lang),
-                        value=("\n".join(f"`{v.name}`" for v in listing.clones) or t("voices_no_clones", lang))[:1024],
+                        value=whole_lines([clone_line(v, lang) for v in listing.clones]) or t("voices_no_clones", lang),
                         inline=False)
         if listing.shared:
             embed.add_field(name=t("voices_section_shared", lang, place="place_server"),
@@ -151,6 +193,8 @@ class Voices(commands.Cog, name=COG_NAME):
                                          default=p.name == listing.current) for p in listing.presets]
         view = OwnerView(interaction.user.id, lang=lang, timeout=300)
         view.add_item(VoicePicker(options[:MAX_CHOICES], t("voices_pick_placeholder", lang)))
+        samples = [discord.SelectOption(label=f"▶ {o.label}"[:100], value=o.value) for o in options[:MAX_CHOICES]]
+        view.add_item(SamplePicker(samples, t("voices_sample_placeholder", lang)))
         await reply(interaction, embed=embed, view=view)
 
     @app_commands.command(name="voice")
@@ -190,6 +234,20 @@ class Voices(commands.Cog, name=COG_NAME):
         finally:
             self.invalidate(user.user_id)
         await interaction.edit_original_response(content=t("voice_deleted", lang, name=voice.name), view=None)
+
+    @app_commands.command(name="adopt_voice")
+    @app_commands.describe(voice_id="The voice's ID, speech:NAME:xxxx:yyyy (made with your own key)",
+                           name="What to call it here")
+    async def adopt_voice(self, interaction: discord.Interaction[VoiceBridgeBot],
+                          voice_id: app_commands.Range[str, 1, 512], name: app_commands.Range[str, 1, 32]) -> None:
+        """Add a voice you cloned elsewhere with your own key, by its speech:… ID."""
+        user = user_ref(interaction)
+        try:
+            voice = await self.service.adopt_voice(user, voice_id, name)
+        finally:
+            self.invalidate(user.user_id)
+        lang = await ui_lang(self.service, interaction)
+        await reply(interaction, t("voice_adopted", lang, name=voice.name))
 
     @app_commands.command(name="share_voice")
     @app_commands.describe(name="One of your cloned voices",

@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from . import account, clone, general, pronounce, settings, speak, voices, web
+from . import account, clone, general, pronounce, seed, settings, speak, voices, web
 from ..uploads import is_text_file
 from .common import answer
 
@@ -96,4 +96,5 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(clone.on_consent, pattern=r"^vb:c:"))
     application.add_handler(CallbackQueryHandler(account.on_forget_button, pattern=r"^vb:f:"))
     application.add_handler(CallbackQueryHandler(account.on_link_button, pattern=r"^vb:k:"))
+    seed.register(application)  # /adopt_voice, /delete_voice, /format; samples, deletion and dynamic-voice buttons
     application.add_handler(CallbackQueryHandler(_stale_button))

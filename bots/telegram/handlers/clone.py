@@ -19,12 +19,12 @@ from telegram import CallbackQuery, Message
 from telegram.constants import ChatAction
 
 from core.errors import NotYourRecording, VoiceBridgeError
-from core.i18n import error_text, quoted
+from core.i18n import error_text, quoted, t
 from core.text import truncate_for_speech
 from core.uploads import clone_uploads
 
 from .. import keyboards
-from ..context import Ctx, edit_text, handler, remove_keyboard, send_text, tr
+from ..context import Ctx, edit_text, esc, handler, remove_keyboard, send_text, tr
 from ..keyboards import Callback
 from ..sending import ChatActionLoop
 from ..uploads import check_before_download, download, download_file, find_audio
@@ -152,4 +152,13 @@ async def _clone_confirmed(ctx: Ctx, query: CallbackQuery, pending, slot) -> Non
     except Exception:
         await edit_text(query.message, tr("clone_failed", ctx.lang, error=error_text(VoiceBridgeError(), ctx.lang)))
         raise
-    await edit_text(query.message, ctx.tr("clone_done_try_it", name=voice.name))
+    done = ctx.tr("clone_done_try_it", name=voice.name)
+    if voice.provider_id:  # its ID, for use elsewhere with the same key: shown to its owner only
+        done += "\n\n" + (voice_id_line(ctx, voice.name, voice.provider_id) if ctx.is_private
+                           else ctx.tr("voice_ids_private_hint"))
+    await edit_text(query.message, done)
+
+
+def voice_id_line(ctx: Ctx, name: str, voice_id: str) -> str:
+    """“Voice ID of NAME: <code>speech:…</code>” (HTML)."""
+    return t("voice_id_of", ctx.lang, name=esc(name), voice_id=f"<code>{esc(voice_id)}</code>")

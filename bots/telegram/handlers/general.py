@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..context import Ctx, handler
-from ..sending import speak
+from .speak import speak_in_chat as speak  # voice notes, or the files this chat chose with /format
 from ..uploads import download_text_file, find_audio
 
 

@@ -40,6 +40,8 @@ class SiliconFlowProvider(SiliconFlowSpeech):
     supports_cloning = True
     supports_instruction = True
     supports_opus = True
+    #: A speech request may carry a reference recording instead of a voice (``SynthesisRequest.reference``).
+    supports_references = True
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "unset"

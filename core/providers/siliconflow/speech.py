@@ -4,6 +4,9 @@
   yielded as :class:`~core.models.PCMChunk` while it arrives (an odd trailing byte waits for
   the next chunk, so every chunk holds whole s16le samples); or, by :meth:`SiliconFlowSpeech.synthesize_opus`,
   as ``opus`` at 48 kHz: an Ogg/Opus file, yielded as the bytes arrive.
+- A request with a ``reference`` (a "dynamic voice": speak like this recording, nothing stored) is sent with
+  ``voice: ""`` and ``references: [{"audio": "data:…;base64,…", "text": transcript}]`` (SiliconFlow's guide;
+  the April-2025 CosyVoice2 schema does not list the field, so a 400 for it is expected from some deployments).
 - ``<|…|>`` tokens are removed from the user's text and the instruction; the instruction goes
   in front as ``instruction<|endofprompt|>text``.
 - Retried like any idempotent call, but only *before* the first audio byte was yielded
@@ -28,6 +31,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import math
 from collections.abc import AsyncIterator
@@ -44,7 +48,7 @@ from core.errors import (
     ProviderTimeout,
     UnknownVoice,
 )
-from core.models import PRESET_VOICES, PCMChunk, SynthesisRequest
+from core.models import PRESET_VOICES, PCMChunk, Reference, SynthesisRequest
 from core.providers.siliconflow.answers import (
     CONTAINER_MAGIC,
     ERROR_BODY_LIMIT,
@@ -234,16 +238,19 @@ class SiliconFlowSpeech(SiliconFlowClient):
         rate = OPUS_SAMPLE_RATE if opus else request.sample_rate or self.sample_rate
         if not opus and rate not in PCM_SAMPLE_RATES:
             raise InvalidValue(name="sample_rate", value=rate, allowed=", ".join(map(str, PCM_SAMPLE_RATES)))
-        return {
+        payload: dict[str, Any] = {
             "model": self.model,
             "input": f"{instruction}<|endofprompt|>{text}" if instruction else text,
-            "voice": self.voice_id(request.voice),
+            "voice": self.voice_id(request.voice) if request.reference is None else "",
             "response_format": "opus" if opus else "pcm",
             "sample_rate": rate,
             "stream": True,
             "speed": float(request.speed),
             "gain": float(request.gain),
         }
+        if request.reference is not None:
+            payload["references"] = [reference_entry(request.reference)]
+        return payload
 
     async def _open_speech(self, stack: contextlib.AsyncExitStack, url: str, payload: dict[str, Any],
                            key: str, max_bytes: int, *, opus: bool) -> tuple[AsyncIterator[bytes], bytes]:
@@ -290,6 +297,16 @@ class SiliconFlowSpeech(SiliconFlowClient):
         what = "no audio" if not body.strip() else "something that is not audio"
         return ProviderNotAudio(f"speech: HTTP {response.status_code} with {what}", status=response.status_code,
                                 message=f"the service sent {what}")
+
+
+def reference_entry(reference: Reference) -> dict[str, str]:
+    """One ``references`` item of a "dynamic voice" request: the recording as a base64 data URL and its
+    transcript (``<|…|>`` tokens removed: nobody injects instructions through it either)."""
+    text = strip_control_tokens(reference.text or "").strip()
+    if not text or not reference.audio:
+        raise InvalidValue(name="references", value="", allowed="allowed_transcript")
+    encoded = base64.b64encode(reference.audio).decode("ascii")
+    return {"audio": f"data:{reference.mime_type};base64,{encoded}", "text": text}
 
 
 def _spoken_chars(request: SynthesisRequest) -> int:

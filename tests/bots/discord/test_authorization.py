@@ -812,6 +812,22 @@ async def character_deleted(w: World) -> None:
     assert await w.service.characters(w.scope) == []
 
 
+# adopt_voice (the seed's voice IDs; tests/bots/discord/cogs/test_seed.py has the details) -------------------
+
+async def adopt_setup(w: World) -> None:
+    await w.service.set_api_key(w.private(), USER_KEY)
+    w.notes["uri"] = w.bot.sf.add_voice(USER_KEY, f"elsewhere{w.ids[w.role]}")
+
+
+async def adopt_act(w: World) -> None:
+    w.notes["inter"] = await w.run("adopt_voice", {"voice_id": w.notes["uri"], "name": "adopted"})
+
+
+async def adopt_effect(w: World) -> None:
+    [mine] = (await w.service.voices(w.private())).clones
+    assert mine.provider_id == w.notes["uri"]
+
+
 async def character_spoke(w: World) -> None:
     [post] = w.posted(w.text)
     assert post.files
@@ -838,6 +854,8 @@ ROWS: list[Row] = [
         owner_effect=delete_voice_effect),
     Row("share_voice <the owner's clone> off", "share_voice", f"OK {UV} {UV} {UV} {UV} {UV} -",
         runs("share_voice", {"name": "ownerclone", "shared": False}), share_effect, owner_has_clone),
+    Row("adopt_voice ID NAME (made with their own key)", "adopt_voice", "OK OK OK OK OK OK -", adopt_act,
+        adopt_effect, adopt_setup),
     Row("speak TEXT (the bot in the owner's voice channel)", "speak", "OK OK OK OK OK OK -",
         runs("speak", {"text": "hello there"}), speak_effect, speak_setup, background_speech=True),
     Row("Read aloud (someone else's message)", "Read aloud", "OK OK OK OK OK OK -", read_aloud_act,

@@ -628,6 +628,108 @@ async def text_effect(w: World) -> None:
     assert w.calls("sendVoice")
 
 
+# the seed's voice workflow: /adopt_voice, /delete_voice, ▶ samples, a dynamic voice, /format ----------------
+
+async def adopt_setup(w: World) -> None:
+    if w.real_user:
+        await w.service.set_api_key(private_ref(w.me), USER_KEY)
+    w.notes["uri"] = w.h.sf.add_voice(USER_KEY, f"elsewhere{w.me}")
+
+
+async def adopt_effect(w: World) -> None:
+    [mine] = (await w.service.voices(private_ref(w.me))).clones
+    assert mine.provider_id == w.notes["uri"]
+
+
+async def delete_setup(w: World) -> None:
+    await seed_clone(w, w.owner, "ownerclone")
+    if w.real_user:
+        await seed_clone(w, w.me, "myvoice")
+
+
+async def delete_act(w: World) -> None:
+    await w.send("/delete_voice myvoice")
+    if w.real_user:
+        msg = w.keyboard_message()
+        await w.press(button_data(msg.params["reply_markup"], "🗑"), msg.result)
+
+
+async def delete_effect(w: World) -> None:
+    assert not (await w.service.voices(private_ref(w.me))).clones
+
+
+async def delete_press(w: World) -> None:
+    await w.owner_sends("/delete_voice ownerclone")
+    msg = w.keyboard_message(w.group)
+    w.notes["button"] = (button_data(msg.params["reply_markup"], "🗑"), msg.result)
+
+
+async def delete_owner_effect(w: World) -> None:
+    assert not (await w.service.voices(private_ref(w.owner))).clones
+
+
+async def sample_act(w: World) -> None:
+    await w.send("/voices")
+    if w.real_user:
+        msg = w.keyboard_message()
+        await w.press(button_data(msg.params["reply_markup"], "▶ claire"), msg.result)
+
+
+async def sample_effect(w: World) -> None:
+    assert w.calls("sendVoice"), "no sample"
+
+
+async def sample_press(w: World) -> None:
+    await w.owner_sends("/voices")
+    msg = w.keyboard_message(w.group)
+    w.notes["button"] = (button_data(msg.params["reply_markup"], "▶ claire"), msg.result)
+
+
+async def sample_owner_effect(w: World) -> None:
+    assert w.calls("sendVoice"), "the owner got no sample"
+
+
+async def dynamic_setup(w: World) -> None:
+    w.notes["uploads"] = len(w.h.sf.requests_for("upload"))  # for clone_refused: nothing is uploaded either
+    if w.role == "reply":  # the owner's own voice note, replied to by someone else
+        f = w.h.tg.add_file(w.notes["voice"])
+        w.target = await w.owner_sends(None, voice=f.as_voice(6))
+
+
+async def dynamic_act(w: World) -> None:
+    if w.role == "reply":
+        await w.send("/speak in a stolen voice")
+        return
+    f = w.h.tg.add_file(w.notes["voice"])
+    note = await w.send(None, voice=f.as_voice(6))
+    await w.send("/speak in my own voice", reply_to=note)
+    if w.real_user:
+        prompt = w.keyboard_message()
+        await w.press(button_data(prompt.params["reply_markup"], "✅"), prompt.result)
+
+
+async def dynamic_effect(w: World) -> None:
+    assert w.calls("sendVoice"), "no voice note"
+    assert w.h.speech_requests()[-1].json["references"], "not spoken in the recording's voice"
+
+
+async def dynamic_press(w: World) -> None:
+    f = w.h.tg.add_file(w.notes["voice"])
+    note = await w.owner_sends(None, voice=f.as_voice(6))
+    await w.owner_sends("/speak in the owner's voice", reply_to=note)
+    msg = w.keyboard_message(w.group)
+    w.notes["button"] = (button_data(msg.params["reply_markup"], "✅"), msg.result)
+
+
+async def format_setup(w: World) -> None:
+    w.extra_owners.add(f"scope:telegram:{w.chat}")  # a private chat's own options
+
+
+async def format_effect(w: World) -> None:
+    options = await w.service.scope_options(f"telegram:{w.chat}")
+    assert options["audio_file"] == {"format": "wav", "rate": 24000}
+
+
 ROWS: list[Row] = [
     # Cells, in ROLES order: private member admin creator anon channel reply presser.
     Row("start", "start", "OK OK OK OK IGN IGN OK -", sends("/start"), answered),
@@ -691,6 +793,22 @@ ROWS: list[Row] = [
     Row("share_voice NAME off", "share_voice", "OK OK OK OK IGN IGN NO:unknown_voice -", share_act, share_effect,
         share_setup),
     Row("text in a private chat", "text", "OK IGN IGN IGN IGN IGN IGN -", sends("hello there"), text_effect),
+    # the seed's voice workflow (tests/bots/telegram/handlers/test_seed.py has the details)
+    Row("adopt_voice ID NAME", "adopt_voice", "OK OK OK OK IGN IGN OK -",
+        lambda w: w.send(f"/adopt_voice {w.notes['uri']} adopted"), adopt_effect, adopt_setup),
+    Row("delete_voice NAME", "delete_voice", "OK OK OK OK IGN IGN OK NO:not_yours", delete_act, delete_effect,
+        delete_setup, press=delete_press, owner_effect=delete_owner_effect, callback="d"),
+    Row("voices ▶ sample", "voices", "OK OK OK OK IGN IGN OK NO:not_yours", sample_act, sample_effect,
+        press=sample_press, owner_effect=sample_owner_effect, callback="p"),
+    # reply: someone else's voice note is theirs, as for /clone: refused before any consent button
+    Row("speak TEXT (reply to a voice note)", "speak", "OK OK OK OK IGN IGN NO:not_your_recording NO:not_yours",
+        dynamic_act, dynamic_effect, dynamic_setup, press=dynamic_press, owner_effect=dynamic_effect, callback="x",
+        refused_check=clone_refused),
+    # how speech arrives in a group is the group's: its admins decide (judgment: anonymous admins are ignored,
+    # like every personal command; they can use /settings chat …)
+    Row("format wav", "format",
+        "OK NO:format_admins_only OK OK IGN IGN NO:format_admins_only -", sends("/format wav"), format_effect,
+        format_setup, scope_ok=True),
 ]
 
 CELLS = [pytest.param(row, role, id=f"{row.label}|{role}") for row in ROWS

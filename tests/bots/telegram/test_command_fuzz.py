@@ -132,6 +132,11 @@ COMMAND_WORDS: dict[str, list[str]] = {
     "unlink": ["telegram", "discord"],
     "web": ["open", "now", "https://example.org/signin/x.y"],
     "share_voice": ["kurisu on", "kurisu off", "alex on", "on", "off", "开", "オフ", "kurisu yes", "a b c on"],
+    "adopt_voice": ["speech:kurisu:abc:def kurisu", "speech:kurisu:abc:def", "speech: x", "alex alex",
+                    "speech:" + "a" * 600 + " x", "speech:a:b:c " + "語" * 40, "speech:a:b:c <b>x</b>"],
+    "delete_voice": ["kurisu", '"Kurisu M"', "alex", "clone:1", "語" * 40, "<b>"],
+    "format": ["voice", "mp3", "wav", "wav 16000", "wav 44100hz", "wav 22050", "mp3 32000", "flac", "ogg",
+               "wav x", "wav -1", "WAV 8000"],
 }
 #: Each button kind's arguments (the ones the keyboards build, and near misses).
 KIND_ARGS: dict[str, list[str]] = {
@@ -142,6 +147,9 @@ KIND_ARGS: dict[str, list[str]] = {
     "c": ["ok", "no", "ok:abc", "no:abc", "ok:", ":ok", "ok:" + "z" * 30],
     "f": ["ok", "no", "OK", "ok:ok", ""],
     "k": ["no", "ABCDEFGH", "abcdefgh", "00000000", "ABCD", "A" * 20],
+    "p": ["p", "c", "p:alex", "p:nobody", "c:1", "c:x", "c:-1", "c:999999999999", "x:y", "p:"],
+    "d": ["ok", "no", "ok:1", "no:1", "ok:x", "ok:-1", "ok:", "ok:999999999999"],
+    "x": ["ok", "no", "ok:abc", "no:abc", "ok:", ":ok", "ok:" + "z" * 30],
 }
 CHATS = ("private", "private", "group", "admin", "reply")
 LANGS = ("en", "zh", "ja", None, "pt-br", "zh-hans", "ko")

@@ -14,7 +14,7 @@ async def test_help_lists_every_command_with_its_docstring(bot) -> None:
     answer = bot.fake.last_reply(inter.token)
     assert answer.ephemeral
     text = str(answer.embeds[0])
-    for name in ("/speak text", "/voices", "/voice name", "/clone name audio [transcript]", "/settings",
+    for name in ("/speak text [file] [rate] [voice_of]", "/voices", "/voice name", "/clone name audio [transcript]", "/settings",
                  "/speed value", "/gain db", "/lang language", "/style style", "/key key", "/usage", "/forget",
                  "/help", "/server voice [voice]", "/server show", "/pronounce set word say_as [server]",
                  "/pronounce list"):

@@ -94,9 +94,10 @@ async def test_voices_lists_and_picks(bot, app) -> None:
     [embed] = answer.embeds
     text = str(embed)
     assert "`kurisu`" in text and "`alex`" in text
-    [row] = answer.components
+    row, samples = answer.components  # pick a voice; ▶ hear one (tests/bots/discord/cogs/test_seed.py)
     options = [o["value"] for o in row["components"][0]["options"]]
     assert options[0] == "kurisu" and len(options) == 9
+    assert [o["value"] for o in samples["components"][0]["options"]] == options
     chosen = await select(bot, inter, ["claire"])
     await bot.fake.wait_for(lambda: bot.fake.replies(chosen.token))
     assert bot.fake.last_reply(chosen.token).content == "Your voice is now **claire**."
