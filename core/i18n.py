@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.error_strings import ERROR_STRINGS
 from core.strings import STRINGS
+from core.talk_strings import TALK_STRINGS
 
 if TYPE_CHECKING:
     from core.errors import VoiceBridgeError
@@ -52,6 +53,7 @@ def register(strings: dict[str, dict[str, str]]) -> None:
 
 register(ERROR_STRINGS)
 register(STRINGS)
+register(TALK_STRINGS)
 
 
 def normalize_language(code: str | None) -> str:

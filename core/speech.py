@@ -106,7 +106,7 @@ class Speech:
         if len(cleaned) > self.config.max_text_chars:
             raise TextTooLong(length=len(cleaned), limit=self.config.max_text_chars, unit="unit_characters")
 
-        char_obj: Character | None = await self.characters.get(user.scope, character) if character else None
+        char_obj: Character | None = await self.characters.find(user, character) if character else None
         mine, scope = await self.settings.layers(uid, user.scope)
         checked_override = None
         if override is not None and not override.is_empty():
