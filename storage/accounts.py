@@ -224,8 +224,11 @@ class AccountsRepo(Database):
                 deleted += (await conn.execute(sa.delete(table).where(column.in_(everyone)))).rowcount
             deleted += (await conn.execute(sa.delete(schema.pronunciations).where(
                 schema.pronunciations.c.owner.in_([user_owner(u) for u in everyone])))).rowcount
-            deleted += (await conn.execute(sa.delete(schema.characters).where(  # their own (personal) characters
-                schema.characters.c.scope.in_([personal_scope(u) for u in everyone])))).rowcount
+            own_scopes = [personal_scope(u) for u in everyone]  # their own characters, and options kept there
+            deleted += (await conn.execute(sa.delete(schema.characters).where(
+                schema.characters.c.scope.in_(own_scopes)))).rowcount
+            deleted += (await conn.execute(sa.delete(schema.scope_settings).where(
+                schema.scope_settings.c.scope.in_(own_scopes)))).rowcount
             await conn.execute(sa.update(schema.characters).where(schema.characters.c.owner_id.in_(everyone))
                                .values(owner_id=None))
             deleted += (await conn.execute(sa.delete(schema.users).where(schema.users.c.id.in_(everyone)))).rowcount

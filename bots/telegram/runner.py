@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 #: The command menu, in this order (the public command names; descriptions are ``command_menu_<name>``).
 COMMANDS = ("speak", "voices", "voice", "clone", "settings", "speed", "gain", "lang", "style", "pronounce", "key",
-            "usage", "link", "forget", "help", "start")
+            "usage", "link", "forget", "help", "start", "talk", "character")
 #: Languages the menu is registered in besides the default (English).
 MENU_LANGUAGES = ("zh", "ja")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]

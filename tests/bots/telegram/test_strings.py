@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from bots.telegram.runner import COMMANDS
 from bots.telegram.strings import STRINGS, UI_NAMES
+from bots.telegram.talk_strings import TALK_STRINGS
 from core.i18n import LANGUAGE_NAMES, UI_LANGUAGES
 
 
 def test_the_command_menu_describes_every_command_and_nothing_else() -> None:
-    assert {key for key in STRINGS if key.startswith("command_menu_")} == {f"command_menu_{c}" for c in COMMANDS}
+    described = {key for key in {**STRINGS, **TALK_STRINGS} if key.startswith("command_menu_")}
+    assert described == {f"command_menu_{c}" for c in COMMANDS}
 
 
 def test_language_names_are_cores() -> None:
