@@ -25,6 +25,7 @@ BENCHES: dict[str, str] = {
     "notes": "bench.notes",
     "scale": "bench.scale",
     "burst": "bench.burst",
+    "talk": "bench.talk",
 }
 
 

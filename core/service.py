@@ -243,8 +243,9 @@ class VoiceService:
     async def update_character(self, user: UserRef, name: str, *, is_admin: bool, **fields: object) -> Character:
         return await self.cases.characters.update(user, name, is_admin=is_admin, **fields)
 
-    async def delete_character(self, user: UserRef, name: str, *, is_admin: bool, personal: bool = False) -> Character:
-        return await self.cases.characters.delete(user, name, is_admin=is_admin, personal=personal)
+    async def delete_character(self, user: UserRef, name: str, *, is_admin: bool, **options: bool) -> Character:
+        """See :meth:`core.characters.Characters.delete` (``personal=True``: one of the user's own)."""
+        return await self.cases.characters.delete(user, name, is_admin=is_admin, **options)
 
     # --- pronunciation dictionaries (core.dictionary) ------------------------------------------
 

@@ -106,8 +106,6 @@ async def _heard(ctx: Ctx, msg: Message) -> str | None:
     """The words of the message: its text, or its voice note transcribed (None: nothing to answer)."""
     text = (msg.text or msg.caption or "").strip()
     media = msg.voice or msg.audio
-    if text.startswith("/"):
-        return None
     if media is None:
         username = ctx.context.bot.username
         return text.replace(f"@{username}", "").strip() if username else text
@@ -136,6 +134,8 @@ async def talk_message(ctx: Ctx) -> None:
     msg = ctx.message
     if msg is None or ctx.on_behalf_of is not None or not ctx.service.talk_enabled:
         return
+    if (msg.text or msg.caption or "").lstrip().startswith("/"):
+        return  # a command (a captioned /clone …): its own handler takes it
     if not ctx.is_private and not _addressed_to_bot(ctx, msg):
         return
     if await ctx.service.talk_current(ctx.ref, _where(ctx)) is None:

@@ -165,3 +165,13 @@ async def test_help_and_usage_mention_talking(bot, fake_chat_model):
     await bot.send("Hi!")
     await bot.send("/usage")
     assert "language-model tokens today" in bot.last_text()
+
+
+async def test_a_captioned_clone_still_clones_while_a_character_talks(bot, fake_chat_model, voice_6s):
+    await kurisu(bot)
+    await bot.send("/talk Kurisu")
+    asked = len(fake_chat_model.requests)
+    f = bot.tg.add_file(voice_6s)
+    await bot.send(None, voice=f.as_voice(6), caption="/clone mine")
+    assert len(fake_chat_model.requests) == asked
+    assert "Only confirm if this is your own voice" in bot.last_text()
