@@ -76,7 +76,7 @@ class Speech:
         self.config = config
         self.renderer = renderer_for(self.release)
 
-    async def prepare(self, user: UserRef, text: str, *, character: str | None = None,
+    async def prepare(self, user: UserRef, text: str, *, character: str | Character | None = None,
                       override: SettingsPatch | None = None, markup: Markup | None = None) -> Utterance:
         """Check and resolve one request to speak ``text``; nothing is synthesized yet.
 
@@ -84,7 +84,8 @@ class Speech:
         rate limit, quota, busy) before any provider is called. Release the returned utterance
         by rendering it (``renderer.notes`` / ``renderer.stream``) or with :meth:`release`;
         :meth:`session` does both. ``markup``: the adapter's own markup (mentions, custom emoji …) → plain
-        text, run before the core's cleanup.
+        text, run before the core's cleanup. ``character``: its name (this chat's character, else the user's own)
+        or the character itself (a talking character, whoever made it).
         """
         try:
             return await self._prepare(user, text, character=character, override=override, markup=markup)
@@ -92,7 +93,7 @@ class Speech:
             self.metrics.refusals.labels(exc.code).inc()
             raise
 
-    async def _prepare(self, user: UserRef, text: str, *, character: str | None,
+    async def _prepare(self, user: UserRef, text: str, *, character: str | Character | None,
                        override: SettingsPatch | None, markup: Markup | None) -> Utterance:
         uid = await self.identities.user_id(user)
         raw = text or ""
@@ -106,7 +107,8 @@ class Speech:
         if len(cleaned) > self.config.max_text_chars:
             raise TextTooLong(length=len(cleaned), limit=self.config.max_text_chars, unit="unit_characters")
 
-        char_obj: Character | None = await self.characters.find(user, character) if character else None
+        char_obj: Character | None = (character if isinstance(character, Character) else
+                                      await self.characters.find(user, character) if character else None)
         mine, scope = await self.settings.layers(uid, user.scope)
         checked_override = None
         if override is not None and not override.is_empty():

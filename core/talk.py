@@ -188,7 +188,7 @@ class Talk:
             if used >= self.config.daily_token_quota:
                 raise TokenQuotaExceeded(used=used, limit=self.config.daily_token_quota)
         language = char.reply_language or current_locale()
-        template = await self.speech.prepare(user, said, character=char.name)
+        template = await self.speech.prepare(user, said, character=char)
         messages = [Message("system", system_prompt(char, language))]
         history = fit_budget(await self.store.recent_turns(place, char.id, limit=MAX_TURNS_READ),
                              self.config.talk_memory_tokens)

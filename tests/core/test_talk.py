@@ -188,3 +188,32 @@ async def test_talk_off_is_refused_plainly(make_app, db_url, talk_config) -> Non
     assert not svc.talk_enabled
     with pytest.raises(TalkDisabled):
         await svc.talk_start(ALICE, HERE, "Kurisu")
+
+
+async def test_who_pays_for_the_chat_model(make_app, db_url) -> None:
+    """SiliconFlow's chat model: the user's own key if they set one (not the operator's quota), else the operator's;
+    with neither, talking is refused before anything is spent. Another base URL: VOICEBRIDGE_LLM_API_KEY."""
+    from core.chat_errors import TalkNeedsKey
+    from tests.app_fixtures import USER_KEY
+
+    app = await make_app("siliconflow", database_url=db_url)
+    talk = app.service.cases.talk
+    uid = await app.service.user_id(ALICE)
+    assert await talk._key(uid) == (OPERATOR_KEY, True)
+    await app.service.set_api_key(ALICE, USER_KEY)
+    assert await talk._key(uid) == (USER_KEY, False)
+    keyless = await make_app("siliconflow", database_url=db_url, siliconflow_api_key=None, talk=True)
+    assert keyless.service.talk_enabled
+    with pytest.raises(TalkNeedsKey):
+        await keyless.service.cases.talk._key(await keyless.service.user_id(BOB_IN_GROUP))
+    own = await make_app("siliconflow", database_url=db_url, llm_base_url="http://127.0.0.1:9/v1",
+                         llm_api_key=CHAT_KEY)
+    assert await own.service.cases.talk._key(uid) == (CHAT_KEY, True)
+
+
+async def test_anyone_in_a_group_may_talk_with_a_members_own_character(app, fake_chat_model) -> None:
+    svc = app.service
+    await svc.create_character(ALICE_IN_GROUP, "Mine", personal=True, voice="david")
+    await svc.talk_start(ALICE_IN_GROUP, "g1", "Mine")
+    turn, notes = await talk(svc, BOB_IN_GROUP, "hello, Alice's character", where="g1")
+    assert turn.complete and notes and turn.character.name == "Mine"

@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 from contextlib import aclosing
 
-from telegram import Message
+from telegram import Chat, Message, Update
 from telegram.constants import ChatAction
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from core.errors import AudioEmpty, AudioTooLarge
 from core.i18n import NO_WORDS, OFF_WORDS, ON_WORDS
 
 from .. import talk_strings  # noqa: F401 - registers the sentences
-from ..context import Ctx, esc, handler
+from ..context import Ctx, esc, get_deps, handler, user_ref
 from ..sending import ChatActionLoop, send_note
 from ..uploads import _file_chunks as file_chunks
 
@@ -92,9 +92,8 @@ async def speak_greeting(ctx: Ctx, text: str, character: str) -> None:
                             caption=caption if note.total == 1 else None, lang=ctx.lang)
 
 
-def _addressed_to_bot(ctx: Ctx, msg: Message) -> bool:
+def _addressed_to_bot(bot, msg: Message) -> bool:
     """In a group: a reply to one of the bot's messages, or a message that names the bot."""
-    bot = ctx.context.bot
     replied = msg.reply_to_message
     if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
         return True
@@ -128,24 +127,28 @@ async def _heard(ctx: Ctx, msg: Message) -> str | None:
             return None
 
 
-@handler
-async def talk_message(ctx: Ctx) -> None:
-    """A message to the character talking in this chat (see the module's docstring); others pass through."""
-    msg = ctx.message
-    if msg is None or ctx.on_behalf_of is not None or not ctx.service.talk_enabled:
+async def talk_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message to the character talking in this chat (see the module's docstring); others pass through untouched
+    (decided before anything is read or written about the sender)."""
+    msg, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    service = get_deps(context).service
+    if msg is None or chat is None or user is None or not service.talk_enabled:
         return
     if (msg.text or msg.caption or "").lstrip().startswith("/"):
         return  # a command (a captioned /clone …): its own handler takes it
-    if not ctx.is_private and not _addressed_to_bot(ctx, msg):
+    if chat.type != Chat.PRIVATE and not _addressed_to_bot(context.bot, msg):
         return
-    if await ctx.service.talk_current(ctx.ref, _where(ctx)) is None:
+    if await service.talk_current(user_ref(user, chat), str(chat.id)) is None:
+        return
+    ctx = await Ctx.build(update, context)
+    if ctx is None or ctx.on_behalf_of is not None:
         return
     try:
         text = await _heard(ctx, msg)
         if text:
             await answer(ctx, text, msg)
     except Exception as exc:  # reported by the bot's error handler; the update stops here either way
-        await ctx.context.application.process_error(ctx.update, exc)
+        await context.application.process_error(update, exc)
     raise ApplicationHandlerStop
 
 
