@@ -26,6 +26,7 @@ BENCHES: dict[str, str] = {
     "scale": "bench.scale",
     "burst": "bench.burst",
     "emoji": "bench.emoji",
+    "talk": "bench.talk",
 }
 
 

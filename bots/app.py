@@ -11,6 +11,7 @@ import httpx
 
 from core.cache import AudioCache
 from core.changes import ChangeFeed, NoChanges
+from core.chat_model import ChatModel
 from core.config import DEFAULT_TTS_MODEL, Config, ensure_data_dir, load_config
 from core.metrics import Metrics
 from core.providers.base import TTSProvider
@@ -101,8 +102,12 @@ async def build_app(config: Config | None = None, *, upgrade: bool = True, creat
         remote = build_remote(config, http, store)
         cache = AudioCache(config.cache_dir, config.cache_max_bytes)
         metrics = Metrics()
+        # talking characters: any OpenAI-compatible chat model, on the same HTTP client (core.chat_model)
+        chat = ChatModel(http, base_url=config.effective_llm_base_url, api_key=config.llm_operator_key(),
+                         model=config.llm_model, max_retries=config.provider_max_retries,
+                         backoff_base=config.provider_backoff)
         service = VoiceService(config=config, store=store, cache=cache, local=local, remote=remote,
-                               secret_key=secret, metrics=metrics)
+                               secret_key=secret, metrics=metrics, chat=chat)
         changes = await open_changes(store)
         service.watch_changes(changes)
     except BaseException:

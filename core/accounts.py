@@ -38,6 +38,7 @@ class AccountRepository(Protocol):
     async def get_usage(self, user_id: int, *, day: date | None = None) -> tuple[int, int, int, int]: ...
     async def get_lent_bytes(self, user_id: int, *, day: date | None = None) -> tuple[int, int]: ...
     async def get_operator_bytes(self, user_id: int, *, day: date | None = None) -> int: ...
+    async def get_tokens(self, user_id: int, *, day: date | None = None) -> tuple[int, int, int]: ...
     async def list_voices(self, owner_id: int) -> list[Voice]: ...
     async def delete_voice(self, owner_id: int, name: str) -> Voice | None: ...
     async def forget_user(self, user_id: int) -> int: ...
@@ -96,15 +97,18 @@ class Accounts:
         return KeyRemoval(removed=removed, stranded=stranded if removed else [])
 
     async def usage(self, user: UserRef) -> UsageReport:
-        """UTF-8 bytes billed (today and in total) and the estimated cost."""
+        """UTF-8 bytes billed (today and in total), the estimated cost, and chat-model tokens."""
         uid = await self.identities.user_id(user)
         today_b, today_r, total_b, total_r = await self.store.get_usage(uid)
         lent_today, lent_total = await self.store.get_lent_bytes(uid)
+        tokens_today, tokens_total, tokens_operator = await self.store.get_tokens(uid)
         return UsageReport(
             today_bytes=today_b, today_requests=today_r, total_bytes=total_b, total_requests=total_r,
             daily_limit=self.config.daily_byte_quota or None, quota_used=await self.store.get_operator_bytes(uid),
             estimated_cost=round(total_b * self.config.price_per_million_bytes / 1_000_000, 4),
             currency=self.config.currency, lent_today=lent_today, lent_total=lent_total,
+            tokens_today=tokens_today, tokens_total=tokens_total, tokens_quota_used=tokens_operator,
+            token_limit=self.config.daily_token_quota or None,
         )
 
     async def forget(self, user: UserRef) -> ForgetReport:

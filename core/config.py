@@ -29,6 +29,8 @@ DEFAULT_ASR_MODEL = "FunAudioLLM/SenseVoiceSmall"
 #: The engines served by the operator's own machine (VOICEBRIDGE_PROVIDER_BASE_URL).
 SELF_HOSTED_PROVIDERS = ("cosyvoice", "openai")
 
+DEFAULT_LLM_MODEL = "Qwen/Qwen2.5-7B-Instruct"
+
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
@@ -212,6 +214,50 @@ class Config(EnvSettings):
     def _public_url(cls, value: object) -> object:
         value = blank_is_unset(value)
         return http_url(value) if isinstance(value, str) else value
+
+    # --- talking characters (core.talk): the chat model and its limits ---------------------------
+
+    llm_base_url: str | None = Field(None, validation_alias=_env("VOICEBRIDGE_LLM_BASE_URL"))
+    llm_model: str = Field(DEFAULT_LLM_MODEL, min_length=1, validation_alias=_env("VOICEBRIDGE_LLM_MODEL"))
+    llm_api_key: SecretStr | None = Field(None, validation_alias=_env("VOICEBRIDGE_LLM_API_KEY"))
+    #: on/off; unset: on when a chat model is reachable (a key, or a base URL other than SiliconFlow's)
+    talk: bool | None = Field(None, validation_alias=_env("VOICEBRIDGE_TALK"))
+    #: tokens of past turns a prompt may carry (estimated: core.talk_memory)
+    talk_memory_tokens: int = Field(1500, ge=0, le=100_000, validation_alias=_env("VOICEBRIDGE_TALK_MEMORY_TOKENS"))
+    #: the longest answer, in model tokens (max_tokens); the text is also cut at TALK_MAX_ANSWER_CHARS
+    talk_max_tokens: int = Field(300, ge=16, le=4096, validation_alias=_env("VOICEBRIDGE_TALK_MAX_TOKENS"))
+    #: chat-model tokens per user and UTC day on the operator's key (0: no limit)
+    daily_token_quota: int = Field(0, ge=0, validation_alias=_env("VOICEBRIDGE_DAILY_TOKEN_QUOTA"))
+
+    _talk_blank_is_unset = field_validator("llm_base_url", "llm_api_key", "talk", mode="before")(blank_is_unset)
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_url(cls, value: str | None) -> str | None:
+        return None if value is None else http_url(value)
+
+    @property
+    def effective_llm_base_url(self) -> str:
+        """The chat model's API base: VOICEBRIDGE_LLM_BASE_URL, else SiliconFlow's."""
+        return self.llm_base_url or self.siliconflow_base_url
+
+    @property
+    def llm_is_siliconflow(self) -> bool:
+        """Whether the chat model is SiliconFlow's (then the speech keys pay for it)."""
+        return self.effective_llm_base_url == self.siliconflow_base_url
+
+    def llm_operator_key(self) -> str | None:
+        """The operator's key for the chat model: VOICEBRIDGE_LLM_API_KEY, else (SiliconFlow's) SILICONFLOW_API_KEY."""
+        if self.llm_api_key:
+            return self.llm_api_key.get_secret_value()
+        return self.operator_key() if self.llm_is_siliconflow else None
+
+    @property
+    def talk_enabled(self) -> bool:
+        """VOICEBRIDGE_TALK, else whether a chat model is reachable: a key, or a server of the operator's own."""
+        if self.talk is not None:
+            return self.talk
+        return bool(self.llm_operator_key()) or not self.llm_is_siliconflow
 
 
 def load_config(**overrides: object) -> Config:

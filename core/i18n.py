@@ -21,6 +21,7 @@ from core.selfhost_strings import SELFHOST_STRINGS
 from core.readaloud_strings import STRINGS as READALOUD_STRINGS
 from core.seed_strings import SEED_STRINGS
 from core.strings import STRINGS
+from core.talk_strings import TALK_STRINGS
 
 if TYPE_CHECKING:
     from core.errors import VoiceBridgeError
@@ -58,6 +59,7 @@ register(STRINGS)
 register(SELFHOST_STRINGS)  # the self-hosted engines (core/selfhost_strings.py)
 register(READALOUD_STRINGS)
 register(SEED_STRINGS)  # the seed's voice workflow (voice IDs, dynamic voices, samples, files)
+register(TALK_STRINGS)
 
 
 def normalize_language(code: str | None) -> str:

@@ -158,6 +158,12 @@ class Character:
     owner_id: int | None = None
     created_at: datetime | None = None
     id: int | None = None
+    #: a talking character's persona (core.characters): its system prompt, what it says first, the language it
+    #: answers in (zh, ja, en; None: the speaker's) and its chat model (None: the operator's default)
+    persona: str | None = None
+    greeting: str | None = None
+    reply_language: str | None = None
+    model: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +271,11 @@ class UsageReport:
     #: of the bytes above, those others spoke through the user's clones on the user's own key (today, in total)
     lent_today: int = 0
     lent_total: int = 0
+    #: chat-model tokens of talking characters (today, in total), today's part on the operator's key, its limit
+    tokens_today: int = 0
+    tokens_total: int = 0
+    tokens_quota_used: int = 0
+    token_limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

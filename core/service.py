@@ -54,6 +54,9 @@ from core.uploads import CloneUploads, clone_uploads
 from core.voices import VoiceList, Voices, voice_tag
 from core.voice_stream import OpusFrames, stream_voice
 from core.web_access import WebAccess
+from core.chat_model import ChatModel
+from core.talk import Talk, TalkStart
+from core.talk_turn import TalkTurn
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +71,12 @@ class UseCases:
     dictionary: Dictionary
     accounts: Accounts
     speech: Speech
+    talk: Talk
 
 
 def build_use_cases(store: Any, *, config: Config, cache: AudioCache, engines: Engines, limits: Limits,
                     metrics: Metrics, secret_key: bytes, clock: Callable[[], float],
-                    uploads: Callable[[], CloneUploads]) -> UseCases:
+                    uploads: Callable[[], CloneUploads], chat: ChatModel | None = None) -> UseCases:
     """Wire the use cases on one store (it implements all their repository Protocols)."""
     identities = Identities(store, clock=clock, legacy_secret=secret_key)
     voices = Voices(store, identities, engines, cache, config, legacy_secret=secret_key)
@@ -87,9 +91,12 @@ def build_use_cases(store: Any, *, config: Config, cache: AudioCache, engines: E
                     dictionary=dictionary, engines=engines, limits=limits, metrics=metrics, config=config,
                     renderer_for=renderer)
     cloning = Cloning(store, identities, voices, settings, engines, config, metrics, uploads)
+    talk = Talk(store, identities=identities, characters=characters, speech=speech, engines=engines, limits=limits,
+                config=config, chat=chat)
     return UseCases(identities=identities, voices=voices, cloning=cloning, settings=settings,
                     characters=characters, dictionary=dictionary,
-                    accounts=Accounts(store, identities, voices, engines, cache, limits, config), speech=speech)
+                    accounts=Accounts(store, identities, voices, engines, cache, limits, config), speech=speech,
+                    talk=talk)
 
 
 class VoiceService:
@@ -100,7 +107,7 @@ class VoiceService:
 
     def __init__(self, *, config: Config, store: Any, cache: AudioCache, local: TTSProvider,
                  remote: TTSProvider | None, secret_key: bytes, metrics: Metrics | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, chat: ChatModel | None = None) -> None:
         self.config = config
         self.metrics = metrics or Metrics()
         self.store = store
@@ -110,7 +117,7 @@ class VoiceService:
                              clock=clock)
         self.cases = build_use_cases(store, config=config, cache=cache, engines=self.engines, limits=self.limits,
                                      metrics=self.metrics, secret_key=secret_key, clock=clock,
-                                     uploads=lambda: clone_uploads(self))
+                                     uploads=lambda: clone_uploads(self), chat=chat)
         # the web console's sign-in links and sessions (see the block at the end)
         self.web = WebAccess(store, self.cases.identities, secret_key=secret_key, enabled=config.web,
                              base_url=config.public_url or f"http://{config.web_host}:{config.web_port}")
@@ -246,8 +253,9 @@ class VoiceService:
     async def update_character(self, user: UserRef, name: str, *, is_admin: bool, **fields: object) -> Character:
         return await self.cases.characters.update(user, name, is_admin=is_admin, **fields)
 
-    async def delete_character(self, user: UserRef, name: str, *, is_admin: bool) -> Character:
-        return await self.cases.characters.delete(user, name, is_admin=is_admin)
+    async def delete_character(self, user: UserRef, name: str, *, is_admin: bool, **options: bool) -> Character:
+        """See :meth:`core.characters.Characters.delete` (``personal=True``: one of the user's own)."""
+        return await self.cases.characters.delete(user, name, is_admin=is_admin, **options)
 
     # --- pronunciation dictionaries (core.dictionary) ------------------------------------------
 
@@ -360,3 +368,43 @@ class VoiceService:
         renderer = file_renderer(self.cases.speech.renderer, self.cache, rate)
         async with self.session(user, text, **options) as utt:
             return await renderer.file(utt, fmt, max_bytes=max_bytes)
+
+    # --- talking characters (core.talk): see core/talk.py for how an adapter drives a conversation ----------
+
+    @property
+    def talk_enabled(self) -> bool:
+        """Whether characters may converse (VOICEBRIDGE_TALK and a chat model)."""
+        return self.cases.talk.enabled
+
+    async def talk_start(self, user: UserRef, where: str, name: str) -> TalkStart:
+        """See :meth:`core.talk.Talk.start`."""
+        return await self.cases.talk.start(user, where, name)
+
+    async def talk_current(self, user: UserRef, where: str) -> Character | None:
+        """See :meth:`core.talk.Talk.current`."""
+        return await self.cases.talk.current(user, where)
+
+    async def talk_end(self, user: UserRef, where: str) -> Character | None:
+        """See :meth:`core.talk.Talk.end`."""
+        return await self.cases.talk.end(user, where)
+
+    async def talk_reset(self, user: UserRef, where: str, name: str | None = None) -> tuple[Character, int]:
+        """See :meth:`core.talk.Talk.reset`."""
+        return await self.cases.talk.reset(user, where, name)
+
+    def talk_turn(self, user: UserRef, where: str, text: str, *,
+                  character: str | None = None) -> AbstractAsyncContextManager[TalkTurn]:
+        """See :meth:`core.talk.Talk.turn`."""
+        return self.cases.talk.turn(user, where, text, character=character)
+
+    async def talk_transcribe(self, user: UserRef, data: bytes, filename: str | None = None) -> str:
+        """See :meth:`core.talk.Talk.transcribe`."""
+        return await self.cases.talk.transcribe(user, data, filename)
+
+    async def character_scope(self, user: UserRef, *, personal: bool) -> str | None:
+        """See :meth:`core.characters.Characters.scope_for` (list with :meth:`characters`)."""
+        return await self.cases.characters.scope_for(user, personal=personal)
+
+    async def find_character(self, user: UserRef, name: str) -> Character:
+        """See :meth:`core.characters.Characters.find`."""
+        return await self.cases.characters.find(user, name)

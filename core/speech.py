@@ -76,7 +76,7 @@ class Speech:
         self.config = config
         self.renderer = renderer_for(self.release)
 
-    async def prepare(self, user: UserRef, text: str, *, character: str | None = None,
+    async def prepare(self, user: UserRef, text: str, *, character: str | Character | None = None,
                       override: SettingsPatch | None = None, markup: Markup | None = None,
                       channel: SettingsPatch | None = None) -> Utterance:
         """Check and resolve one request to speak ``text``; nothing is synthesized yet.
@@ -87,6 +87,8 @@ class Speech:
         :meth:`session` does both. ``markup``: the adapter's own markup (mentions, custom emoji …) → plain
         text, run before the core's cleanup. ``channel``: a channel's defaults (its voice, stored as the
         server's options: a preset or a clone its owner lent), between the user's own settings and the scope's.
+        ``character``: its name (this chat's character, else the user's own)
+        or the character itself (a talking character, whoever made it).
         """
         try:
             return await self._prepare(user, text, character=character, override=override, markup=markup,
@@ -95,7 +97,7 @@ class Speech:
             self.metrics.refusals.labels(exc.code).inc()
             raise
 
-    async def _prepare(self, user: UserRef, text: str, *, character: str | None,
+    async def _prepare(self, user: UserRef, text: str, *, character: str | Character | None,
                        override: SettingsPatch | None, markup: Markup | None,
                        channel: SettingsPatch | None = None) -> Utterance:
         uid = await self.identities.user_id(user)
@@ -104,7 +106,8 @@ class Speech:
         if len(raw) > raw_text_limit(self.config.max_text_chars):
             raise TextTooLong(length=len(raw), limit=self.config.max_text_chars, unit="unit_characters")
         dictionary = await self.dictionary.applying(uid, user.scope)
-        char_obj: Character | None = await self.characters.get(user.scope, character) if character else None
+        char_obj: Character | None = (character if isinstance(character, Character) else
+                                      await self.characters.find(user, character) if character else None)
         mine, scope = await self.settings.layers(uid, user.scope)
         checked_override = None
         if override is not None and not override.is_empty():

@@ -10,6 +10,7 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.characters import personal_scope
 from core.errors import NotFound
 from core.lexicon import user_owner
 from storage import schema
@@ -198,7 +199,8 @@ class AccountsRepo(Database):
         """Delete every row about the user (settings, voices, key, usage, dictionary, pending clone
         requests, link codes, the user itself), and the identities on other platforms linked to it.
 
-        Characters are the scope's: the user's characters stay, with no owner. Returns the number
+        Characters are the scope's: the user's characters in a chat or server stay, with no owner; their own
+        (personal) characters go, with every conversation's memory of them. Returns the number
         of rows deleted (characters un-owned are not counted).
         """
         deleted = 0
@@ -215,10 +217,18 @@ class AccountsRepo(Database):
                                   (schema.api_keys, schema.api_keys.c.user_id),
                                   (schema.user_settings, schema.user_settings.c.user_id),
                                   (schema.usage, schema.usage.c.user_id),
-                                  (schema.pending_clones, schema.pending_clones.c.user_id)):
+                                  (schema.pending_clones, schema.pending_clones.c.user_id),
+                                  # talking characters: their turns (and the answers to them), talks they began
+                                  (schema.conversation_turns, schema.conversation_turns.c.user_id),
+                                  (schema.talks, schema.talks.c.user_id)):
                 deleted += (await conn.execute(sa.delete(table).where(column.in_(everyone)))).rowcount
             deleted += (await conn.execute(sa.delete(schema.pronunciations).where(
                 schema.pronunciations.c.owner.in_([user_owner(u) for u in everyone])))).rowcount
+            own_scopes = [personal_scope(u) for u in everyone]  # their own characters, and options kept there
+            deleted += (await conn.execute(sa.delete(schema.characters).where(
+                schema.characters.c.scope.in_(own_scopes)))).rowcount
+            deleted += (await conn.execute(sa.delete(schema.scope_settings).where(
+                schema.scope_settings.c.scope.in_(own_scopes)))).rowcount
             await conn.execute(sa.update(schema.characters).where(schema.characters.c.owner_id.in_(everyone))
                                .values(owner_id=None))
             deleted += (await conn.execute(sa.delete(schema.users).where(schema.users.c.id.in_(everyone)))).rowcount

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import NameTaken, NotFound
+from core.characters import PERSONA_FIELDS
 from core.models import Character, SettingsPatch
 from storage import schema
 from storage.database import Database, integrity_kind
@@ -17,7 +18,8 @@ from storage.settings import SettingValue, clean_settings, settings_patch
 def _character(row: sa.Row[Any]) -> Character:
     m = row._mapping
     return Character(scope=m["scope"], name=m["name"], settings=settings_patch(row), owner_id=m["owner_id"],
-                     created_at=m["created_at"], id=m["id"])
+                     created_at=m["created_at"], id=m["id"],
+                     **{name: m[name] for name in PERSONA_FIELDS})
 
 
 class CharactersRepo(Database):
@@ -37,6 +39,12 @@ class CharactersRepo(Database):
             raise NotFound(what="user", name=str(owner_id)) from None
         return _character(row)
 
+    async def get_character_by_id(self, character_id: int) -> Character | None:
+        table = schema.characters
+        async with self._read() as conn:
+            row = (await conn.execute(sa.select(table).where(table.c.id == character_id))).first()
+        return _character(row) if row else None
+
     async def get_character(self, scope: str, name: str) -> Character | None:
         table = schema.characters
         async with self._read() as conn:
@@ -52,12 +60,12 @@ class CharactersRepo(Database):
         return [_character(r) for r in rows]
 
     async def update_character(self, scope: str, name: str, **fields: SettingValue | int) -> Character:
-        """Change the given settings fields (None clears one), ``new_name`` (rename) or ``owner_id``.
+        """Change the given settings or persona fields (None clears one), ``new_name`` (rename) or ``owner_id``.
 
         Raises NotFound if there is no such character, NameTaken if a rename collides (any case).
         """
         table = schema.characters
-        values = clean_settings(fields, extra=frozenset({"new_name", "owner_id"}))
+        values = clean_settings(fields, extra=frozenset({"new_name", "owner_id", *PERSONA_FIELDS}))
         if "new_name" in values:
             new_name = values.pop("new_name")
             if not isinstance(new_name, str) or not new_name:

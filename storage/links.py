@@ -112,12 +112,11 @@ class LinksRepo(Database):
                 if (await conn.execute(sa.update(table).where(column == uid).values({column.name: aid}))).rowcount:
                     brought[what] = marker
             for row in (await conn.execute(sa.select(u).where(u.c.user_id == uid))).all():
-                stmt = self._insert(u).values(user_id=aid, day=row.day, bytes=row.bytes, requests=row.requests,
-                                              operator_bytes=row.operator_bytes, lent_bytes=row.lent_bytes)
+                added = ("bytes", "requests", "operator_bytes", "lent_bytes", "tokens", "operator_tokens")
+                stmt = self._insert(u).values(user_id=aid, day=row.day, **{name: getattr(row, name) for name in added})
                 await conn.execute(stmt.on_conflict_do_update(
                     index_elements=["user_id", "day"],
-                    set_={name: getattr(u.c, name) + getattr(stmt.excluded, name)
-                          for name in ("bytes", "requests", "operator_bytes", "lent_bytes")}))
+                    set_={name: getattr(u.c, name) + getattr(stmt.excluded, name) for name in added}))
             await conn.execute(sa.delete(u).where(u.c.user_id == uid))
             mine, ours = user_owner(uid), user_owner(aid)
             kept = sa.select(p.c.word_key).where(p.c.owner == ours).scalar_subquery()

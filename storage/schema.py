@@ -155,6 +155,12 @@ characters = sa.Table(
     sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # the persona of a talking character (core.characters.PERSONA_FIELDS): its system prompt, what it says when
+    # a conversation starts, the language it answers in (zh, ja, en; NULL: the speaker's) and a chat model id
+    sa.Column("persona", sa.Text, nullable=True),
+    sa.Column("greeting", sa.Text, nullable=True),
+    sa.Column("reply_language", sa.String, nullable=True),
+    sa.Column("model", sa.String, nullable=True),
     sa.UniqueConstraint("scope", "name_key", name="uq_characters_scope_name"),
     sa.Index("ix_characters_owner_id", "owner_id"),
     sqlite_autoincrement=True,
@@ -171,6 +177,9 @@ usage = sa.Table(
     sa.Column("operator_bytes", sa.BigInteger, nullable=False, server_default=sa.text("0")),
     # bytes other people spoke through this account's clones on this account's own key
     sa.Column("lent_bytes", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    # chat-model tokens of talking characters (prompt + answer), and the part the operator's key paid for
+    sa.Column("tokens", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    sa.Column("operator_tokens", sa.BigInteger, nullable=False, server_default=sa.text("0")),
 )
 
 pronunciations = sa.Table(
@@ -223,6 +232,37 @@ link_codes = sa.Table(
     sa.Index("ix_link_codes_user_id", "user_id"),
 )
 
+talks = sa.Table(
+    "talks",
+    metadata,
+    # The conversation going on in a chat or channel ("<platform>:<chat or channel id>"): which character answers.
+    sa.Column("place", sa.String, primary_key=True),
+    sa.Column("character_id", sa.Integer, sa.ForeignKey("characters.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),  # who began
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Index("ix_talks_character_id", "character_id"),
+    sa.Index("ix_talks_user_id", "user_id"),
+)
+
+conversation_turns = sa.Table(
+    "conversation_turns",
+    metadata,
+    # A conversation's memory: a place and a character; each turn is a user's message or the character's answer
+    # to it, and belongs to that user (/forget deletes both).
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("place", sa.String, nullable=False),
+    sa.Column("character_id", sa.Integer, sa.ForeignKey("characters.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("role", sa.String, nullable=False),  # "user" or "assistant"
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("tokens", sa.Integer, nullable=False),  # estimated (core.talk_memory.estimate_tokens)
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_conversation_turns_place", "place", "character_id", "id"),
+    sa.Index("ix_conversation_turns_user_id", "user_id"),
+    sa.Index("ix_conversation_turns_character_id", "character_id"),
+    sqlite_autoincrement=True,
+)
+
 meta = sa.Table(
     "meta",
     metadata,
@@ -272,7 +312,8 @@ web_sessions = sa.Table(
 
 #: Every table, parents before children (the order export/import use).
 TABLES: tuple[sa.Table, ...] = (users, user_settings, scope_settings, voices, api_keys, characters, usage,
-                                pronunciations, pending_clones, identity_links, link_codes, voice_references)
+                                pronunciations, pending_clones, identity_links, link_codes, voice_references,
+                                talks, conversation_turns)
 
 #: The settings columns shared by user_settings, scope_settings and characters.
 SETTINGS_FIELDS: tuple[str, ...] = ("voice", "speed", "gain", "language", "style")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.keys import secret_key_id
 from storage.accounts import AccountsRepo
 from storage.characters import CharactersRepo
+from storage.conversations import ConversationsRepo
 from storage.database import Database
 from storage.dictionary import DictionaryRepo
 from storage.links import LinksRepo
@@ -23,5 +24,5 @@ __all__ = ["Store", "secret_key_id", "upgrade"]
 
 
 class Store(AccountsRepo, LinksRepo, SettingsRepo, CharactersRepo, VoicesRepo, DictionaryRepo, TransferRepo,
-            ReferencesRepo, WebSessionsRepo, Database):
+            ReferencesRepo, WebSessionsRepo, ConversationsRepo, Database):
     """Every read and write of voicebridge's state. Open with ``await Store.open(url, secret_key)``."""

@@ -27,7 +27,7 @@ EXPORT_FORMAT = "voicebridge-export"
 EXPORT_VERSION = 1
 
 #: Tables whose integer ``id`` comes from a sequence (exported, and restored by an import).
-_SERIAL_TABLES = (schema.users, schema.voices, schema.characters, schema.voice_references)
+_SERIAL_TABLES = (schema.users, schema.voices, schema.characters, schema.voice_references, schema.conversation_turns)
 
 
 class TransferRepo(Database):

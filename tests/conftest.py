@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fakes.siliconflow_fixtures",
+    "tests.fakes.chat_model_fixtures",
     "tests.storage.fixtures",
     "tests.app_fixtures",
 ]

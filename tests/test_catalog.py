@@ -28,8 +28,7 @@ OLD_PREFIXES = ("tg_", "dc_", "dcv_", "ui_")
 
 
 def catalog_modules() -> list[ModuleType]:
-    """Core's catalog modules and every adapter's ``strings`` module, wherever it lives (a feature's own sentences
-    are in a ``<feature>_strings.py`` beside them)."""
+    """Core's catalog modules (``core/*strings.py``) and every adapter's (``*strings.py``), wherever they live."""
     paths = [*sorted((ROOT / "core").glob("*strings.py")), *sorted((ROOT / "bots").rglob("*strings.py"))]
     return [importlib.import_module(".".join(p.relative_to(ROOT).with_suffix("").parts)) for p in paths]
 

@@ -42,7 +42,7 @@ from .strings import register_strings
 log = logging.getLogger(__name__)
 
 #: The command menu, in this order (the public command names; descriptions are ``command_menu_<name>``).
-COMMANDS = ("speak", "voices", "voice", "clone", "adopt_voice", "delete_voice", "settings", "speed", "gain", "lang",
+COMMANDS = ("speak", "voices", "voice", "clone", "adopt_voice", "delete_voice", "talk", "character", "settings", "speed", "gain", "lang",
             "style", "format", "pronounce", "key", "usage", "link", "web", "forget", "help", "start")
 #: Languages the menu is registered in besides the default (English).
 MENU_LANGUAGES = ("zh", "ja")

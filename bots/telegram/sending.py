@@ -126,7 +126,7 @@ async def _repeat_action(bot, chat_id: int, action: str, thread_id: int | None, 
             log.debug("chat action failed: %s", type(exc).__name__)
         except Exception:  # nor end the loop that other requests in this chat share
             log.warning("chat action failed", exc_info=True)
-        with suppress(TimeoutError):
+        with suppress(TimeoutError):  # not wait_for: on 3.11 it can swallow a cancel that meets a poke
             async with asyncio.timeout(interval):
                 await poke.wait()
         poke.clear()

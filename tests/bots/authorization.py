@@ -162,8 +162,9 @@ def row_owners(table: str, row: Mapping[str, Any]) -> set[str]:
         return {f"uid:{row['id']}"}
     if table == "identity_links":
         return {f"uid:{row['identity_id']}", f"uid:{row['account_id']}"}
-    if table in ("scope_settings", "characters"):
-        return {f"scope:{row['scope']}"}
+    if table in ("scope_settings", "characters"):  # "user:N": an account's own (core.characters.personal_scope)
+        scope = str(row["scope"])
+        return {f"uid:{scope.split(':', 1)[1]}"} if scope.startswith("user:") else {f"scope:{scope}"}
     if table == "voices":
         return {f"uid:{row['owner_id']}"}
     if table == "pronunciations":

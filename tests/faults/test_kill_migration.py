@@ -37,6 +37,10 @@ PATTERNS = {
     ("version-bumped-uncommitted", "postgres"): r"^UPDATE alembic_version",
 }
 NEW_IN_HEAD = {"voices": "shared", "usage": "lent_bytes", "identity_links": "brought"}
+#: Every column added after 0002 (left out when rows are compared); tables added after it have no 0002 rows.
+ADDED_AFTER_0002 = {"voices": {"shared"}, "usage": {"lent_bytes", "tokens", "operator_tokens"},
+                    "identity_links": {"brought"}, "characters": {"persona", "greeting", "reply_language", "model"}}
+NEW_TABLES = ("alembic_version", "meta", "talks", "conversation_turns")
 
 
 async def _at_0002_with_data(url: str) -> None:
@@ -95,9 +99,9 @@ async def _snapshot(url: str) -> tuple[str | None, set[str], dict[str, set[str]]
             columns = await conn.run_sync(inspect)
             data = {}
             for table, cols in sorted(columns.items()):
-                if table in ("alembic_version", "meta") or table.startswith("_alembic_tmp"):
+                if table in NEW_TABLES or table.startswith("_alembic_tmp"):
                     continue
-                keep = sorted(cols - {NEW_IN_HEAD.get(table)})
+                keep = sorted(cols - ADDED_AFTER_0002.get(table, set()))
                 result = await conn.execute(sa.text(f"SELECT {', '.join(keep)} FROM {table}"))
                 rows = sorted(tuple(map(repr, r)) for r in result.all())
                 if rows:  # tables later revisions add start empty; a table that lost every row still differs

@@ -14,6 +14,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from core.models import CloneRequest, SettingsPatch
+from core.talk_memory import TurnRecord
 from storage import Store
 from storage.transfer import export_to_file, import_from_file, read_export
 
@@ -55,6 +56,11 @@ async def populate(store: Store) -> dict[str, int]:
     await store.create_link_code(bob, "ABCD2345", max_age=600)
     await store.add_clone_request(bob, CloneRequest(token="tok1", name="Bob 2", transcript=None, file_ref="f-1"),
                                   max_per_user=3, max_age=3600)
+    amadeus = await store.get_character("discord:42", "Amadeus")
+    assert amadeus is not None and amadeus.id is not None
+    await store.start_talk("discord:5150", amadeus.id, alice)  # a conversation, and its memory
+    await store.add_turns("discord:5150", amadeus.id, [TurnRecord(alice, "user", "你好，Amadeus", 4),
+                                                        TurnRecord(alice, "assistant", "Hello, Okabe.", 4)])
     await store.forget_user(gone)  # the narrator stays, without an owner
     return {"alice": alice, "bob": bob}
 
@@ -86,7 +92,10 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         moved = await target.export_all()
         assert _comparable(moved) == _comparable(original)
         assert moved["sequences"] == original["sequences"] == {"users": 5, "voices": 4, "characters": 3,
-                                                               "voice_references": 1}
+                                                               "voice_references": 1,
+                                                               "conversation_turns": 3}
+        assert [t.content for t in await target.recent_turns("discord:5150", 1, limit=10)] == [
+            "你好，Amadeus", "Hello, Okabe."]
         assert moved["source_dialect"] == "postgresql" and original["source_dialect"] == "sqlite"
         # the data works there, not just compares equal
         alice = await target.find_user("telegram", "1001")
@@ -117,7 +126,7 @@ async def test_sqlite_to_postgres_and_back(tmp_path: Path, sqlite_url: str, secr
         # the row added and removed on PostgreSQL is gone; everything else is identical
         assert _comparable(again) == _comparable(original)
         assert await back.get_api_key(ids["alice"]) == KEY
-        assert again["sequences"] == {"users": 6, "voices": 5, "characters": 3, "voice_references": 1}
+        assert again["sequences"] == {"users": 6, "voices": 5, "characters": 3, "voice_references": 1, "conversation_turns": 3}
         assert await back.get_or_create_user("telegram", "another") == 6
 
 

@@ -2,7 +2,8 @@
 
 One module per command group: ``general`` (/start, /help, private-chat text and audio), ``speak``,
 ``voices`` (/voices, /voice), ``clone``, ``settings`` (/settings, /speed, /gain, /lang, /style),
-``pronounce`` and ``account`` (/key, /usage, /forget, /link, /unlink). Only new messages are handled
+``pronounce``, ``account`` (/key, /usage, /forget, /link, /unlink), ``characters`` (/character) and ``talk``
+(/talk, and the messages a talking character answers). Only new messages are handled
 (edits are ignored, so editing a ``/speak`` message doesn't speak it again).
 """
 
@@ -17,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from . import account, clone, general, pronounce, seed, settings, speak, voices, web
+from . import account, characters, clone, general, pronounce, seed, settings, speak, talk, voices, web
 from ..uploads import is_text_file
 from .common import answer
 
@@ -79,6 +80,8 @@ def register_handlers(application: Application) -> None:
         "unlink": account.unlink_command,
         "share_voice": voices.share_voice_command,
         "web": web.web_command,
+        "talk": talk.talk_command,
+        "character": characters.character_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))
@@ -98,3 +101,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(account.on_link_button, pattern=r"^vb:k:"))
     seed.register(application)  # /adopt_voice, /delete_voice, /format; samples, deletion and dynamic-voice buttons
     application.add_handler(CallbackQueryHandler(_stale_button))
+    # talking characters: before the handlers above (group -1), which see the message when no character talks
+    application.add_handler(MessageHandler(
+        NEW_MESSAGE & ((filters.TEXT & ~filters.COMMAND) | filters.VOICE | filters.AUDIO)
+        & (filters.ChatType.PRIVATE | filters.REPLY | filters.Entity("mention")), talk.talk_message), group=-1)

@@ -132,6 +132,10 @@ async def usage_command(ctx: Ctx) -> None:
         text += ctx.tr("usage_own_key", hint=hint)
     if report.lent_total:
         text += ctx.tr("usage_lent", today=report.lent_today, total=report.lent_total)
+    if report.tokens_total:  # talking characters
+        text += ctx.tr("usage_tokens", today=report.tokens_today, total=report.tokens_total)
+        if report.token_limit:
+            text += ctx.tr("usage_tokens_limit", used=report.tokens_quota_used, limit=report.token_limit)
     await ctx.reply(text)
 
 

@@ -14,7 +14,7 @@ async def start(ctx: Ctx) -> None:
 
 @handler
 async def help_command(ctx: Ctx) -> None:
-    await ctx.reply(ctx.tr("help_overview"), quote=False)
+    await ctx.reply(ctx.tr("help_overview") + "\n\n" + ctx.tr("help_talk"), quote=False)
 
 
 @handler

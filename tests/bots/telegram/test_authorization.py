@@ -729,6 +729,22 @@ async def format_effect(w: World) -> None:
     options = await w.service.scope_options(f"telegram:{w.chat}")
     assert options["audio_file"] == {"format": "wav", "rate": 24000}
 
+# talking characters -------------------------------------------------------------------------------------
+
+
+async def character_new_effect(w: World) -> None:
+    ref = private_ref(w.me) if w.role == "private" else group_ref(w.me, w.group)
+    assert (await w.service.find_character(ref, "Kurisu")).name == "Kurisu"
+
+
+async def host_setup(w: World) -> None:
+    await w.service.create_character(group_ref(w.owner, w.group), "Host", voice="alex")
+
+
+async def host_persona_effect(w: World) -> None:
+    host = await w.service.find_character(group_ref(w.owner, w.group), "Host")
+    assert host.persona == "A calm narrator."
+
 
 ROWS: list[Row] = [
     # Cells, in ROLES order: private member admin creator anon channel reply presser.
@@ -809,6 +825,14 @@ ROWS: list[Row] = [
     Row("format wav", "format",
         "OK NO:format_admins_only OK OK IGN IGN NO:format_admins_only -", sends("/format wav"), format_effect,
         format_setup, scope_ok=True),
+    Row("talk (who talks here)", "talk", "OK OK OK OK IGN IGN OK -", sends("/talk"), answered),
+    # a character made in a private chat is the user's own; in a group, the group's (anyone may add one, as on
+    # Discord), changed by its creator or an admin
+    Row("character new NAME", "character", "OK OK OK OK IGN IGN OK -", sends("/character new Kurisu"),
+        character_new_effect, scope_ok=True),
+    Row("character persona NAME TEXT (the owner's)", "character",
+        "NO:not_found NO:permission_denied OK OK IGN IGN NO:permission_denied -",
+        sends("/character persona Host A calm narrator."), host_persona_effect, host_setup, scope_ok=True),
 ]
 
 CELLS = [pytest.param(row, role, id=f"{row.label}|{role}") for row in ROWS

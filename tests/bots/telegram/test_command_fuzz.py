@@ -128,6 +128,10 @@ COMMAND_WORDS: dict[str, list[str]] = {
     "key": ["clear", "remove", "off", "sk-test-user", "sk-test-operator", "sk-" + "x" * 60, "sk-"],
     "usage": ["today", "all"],
     "forget": ["yes", "now"],
+    "talk": ["off", "reset", "captions", "captions off", "captions on", "Kurisu", "kurisu", "关"],
+    "character": ["new Kurisu", 'new "Doctor Who" alex', "persona Kurisu A scientist.", "lang Kurisu ja",
+                  "lang Kurisu fr", "greeting Kurisu off", "model Kurisu bad model!", "show Kurisu",
+                  "delete Kurisu", "list", "voice Kurisu anna", "style Kurisu happy"],
     "link": ["ABCDEFGH", "abcd-efgh", "00000000", "ABCD EFGH", "A" * 20, "I1O0"],
     "unlink": ["telegram", "discord"],
     "web": ["open", "now", "https://example.org/signin/x.y"],
@@ -668,7 +672,7 @@ async def test_still_answers_help(bot: Harness, caplog: pytest.LogCaptureFixture
     first = len(bot.tg.calls)
     await bot.feed(command_message(bot, w, "/help", lang="en"))
     texts = [c.params.get("text") for c in bot.tg.calls[first:] if c.method == "sendMessage" and c.status == 200]
-    assert texts and texts[-1] == t("help_overview", "en")
+    assert texts and texts[-1] == t("help_overview", "en") + "\n\n" + t("help_talk", "en")
     assert not error_records(caplog.records)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from bots.telegram.runner import COMMANDS
 from bots.telegram.strings import STRINGS, UI_NAMES
+from bots.telegram.talk_strings import TALK_STRINGS
 from core.i18n import LANGUAGE_NAMES, UI_LANGUAGES
 
 
 def test_the_command_menu_describes_every_command_and_nothing_else() -> None:
     from bots.telegram import seed_strings  # a feature's own sentences (its commands' menu entries too)
 
-    keys = {*STRINGS, *seed_strings.STRINGS}
+    keys = {*STRINGS, *seed_strings.STRINGS, *TALK_STRINGS}
     assert {key for key in keys if key.startswith("command_menu_")} == {f"command_menu_{c}" for c in COMMANDS}
 
 

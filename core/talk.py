@@ -1,0 +1,223 @@
+"""Talking characters: a conversation with a character in a chat or channel, answered by a chat model in the
+character's voice.
+
+The life of a conversation, as an adapter drives it (``service`` is :class:`core.service.VoiceService`; ``where``
+is the platform's id of the chat or channel, so a conversation is a *place* ``"<platform>:<where>"`` and a
+character):
+
+1. ``start = await service.talk_start(user, where, "Kurisu")`` makes Kurisu the one who answers there and gives
+   its greeting (``start.greeting``, or None) to speak with ``service.session(user, text, character=...)``.
+2. Each message: ``async with service.talk_turn(user, where, text) as turn:`` then ``async for spoken in
+   turn.notes():`` send ``spoken.note`` (caption ``spoken.caption``) — or read ``turn.sentences()`` and render
+   ``turn.utterance([...])`` yourself (a voice channel: ``service.stream_pcm``). Leaving the block closes the model's
+   stream, saves the turn to memory (when the answer was complete), and bills its tokens.
+   A voice message is first made text with ``await service.talk_transcribe(user, data, filename)``.
+3. ``service.talk_reset(user, where)`` forgets the conversation here; ``service.talk_end(user, where)`` ends it;
+   ``service.talk_current(user, where)`` says which character talks here.
+
+Faults: refusals are :class:`~core.errors.InputError` (``TalkDisabled``, ``TalkNeedsKey``, ``NotTalking``,
+``TokenQuotaExceeded``, and every refusal of :meth:`core.speech.Speech.prepare`: rate, busy, quota, too long);
+the model's faults are :class:`~core.chat_errors.ChatModelError` (raised from ``talk_turn``'s iteration, after the
+sentences that were already said); speech faults are the usual :class:`~core.errors.ProviderError`. Every one has
+its sentence in the user's language (``core.i18n.error_text``).
+
+Memory and privacy: a conversation remembers the last turns within ``VOICEBRIDGE_TALK_MEMORY_TOKENS``. In a group
+it is the group's: everyone's turns with that character in that chat are its memory (they were said in front of the
+same people). Nothing from another chat or channel, no key and no setting ever goes into a prompt; each turn is
+stored under the user who spoke it (the answer too), so ``/forget`` deletes exactly theirs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from core import audio, text as textmod
+from core.chat_errors import NotTalking, TalkDisabled, TalkNeedsKey, TokenQuotaExceeded
+from core.chat_model import ChatModel, Message
+from core.characters import Characters
+from core.config import Config
+from core.engines import Engines
+from core.errors import AudioEmpty, EmptyText
+from core.i18n import current_locale
+from core.identity import Identities
+from core.limits import Limits
+from core.models import Character, UserRef
+from core.speech import Speech
+from core.talk_memory import MAX_TURNS_READ, ConversationRepository, TurnRecord, estimate_tokens, fit_budget
+from core.talk_turn import TalkTurn
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"zh": "Simplified Chinese (简体中文)", "ja": "Japanese (日本語)", "en": "English"}
+#: The longest voice message transcribed to talk, in seconds.
+MAX_VOICE_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class TalkStart:
+    """A conversation begun: who answers, and what it says first (None: nothing)."""
+
+    character: Character
+    greeting: str | None
+
+
+def system_prompt(character: Character, language: str) -> str:
+    """The system message of a character: its persona, the language it answers in, and how to write for speech.
+    Only the character's own fields go in (never a key, a setting or anything of a user)."""
+    persona = (character.persona or "").strip() or "You are friendly, curious and natural."
+    return (f"You are {character.name}. {persona}\n\n"
+            f"Always answer in {LANGUAGE_NAMES.get(language, 'English')}. Your words are spoken aloud by a speech "
+            "engine in a voice chat: answer in short spoken sentences (usually one to three), plain text only, "
+            "with no markdown, lists, emoji, code or stage directions.")
+
+
+class Talk:
+    """Conversations with characters (see the module's docstring)."""
+
+    def __init__(self, repo: ConversationRepository, *, identities: Identities, characters: Characters,
+                 speech: Speech, engines: Engines, limits: Limits, config: Config, chat: ChatModel | None) -> None:
+        self.store = repo
+        self.identities = identities
+        self.characters = characters
+        self.speech = speech
+        self.engines = engines
+        self.limits = limits
+        self.config = config
+        self.chat = chat
+
+    @property
+    def enabled(self) -> bool:
+        """Whether characters may talk here (VOICEBRIDGE_TALK, and a chat model configured)."""
+        return self.chat is not None and self.config.talk_enabled
+
+    def _check_enabled(self) -> ChatModel:
+        if not self.enabled or self.chat is None:
+            raise TalkDisabled()
+        return self.chat
+
+    @staticmethod
+    def place(user: UserRef, where: str) -> str:
+        """The place of a conversation: the platform and its id of the chat or channel."""
+        return f"{user.platform}:{where}"
+
+    async def start(self, user: UserRef, where: str, name: str) -> TalkStart:
+        """Make the character ``name`` (this chat's, else the user's own) the one who answers here."""
+        self._check_enabled()
+        char = await self.characters.find(user, name)
+        assert char.id is not None
+        uid = await self.identities.user_id(user)
+        await self._key(uid)  # refuse now, not at the first message, when nobody can pay
+        place = self.place(user, where)
+        await self.store.start_talk(place, char.id, uid)
+        greeting = (char.greeting or "").strip() or None
+        if greeting:
+            await self.store.add_turns(place, char.id, [TurnRecord(uid, "assistant", greeting,
+                                                                   estimate_tokens(greeting))])
+        return TalkStart(character=char, greeting=greeting)
+
+    async def current(self, user: UserRef, where: str) -> Character | None:
+        """The character talking here, or None."""
+        found = await self.store.get_talk(self.place(user, where))
+        return await self.store.get_character_by_id(found) if found is not None else None
+
+    async def end(self, user: UserRef, where: str) -> Character | None:
+        """End the conversation here (its memory stays for next time); the character that was talking, or None."""
+        char = await self.current(user, where)
+        await self.store.end_talk(self.place(user, where))
+        return char
+
+    async def reset(self, user: UserRef, where: str, name: str | None = None) -> tuple[Character, int]:
+        """Forget the conversation here with ``name`` (default: the character talking here); returns it and the
+        number of turns forgotten."""
+        char = await self.characters.find(user, name) if name else await self.current(user, where)
+        if char is None or char.id is None:
+            raise NotTalking()
+        return char, await self.store.clear_turns(self.place(user, where), char.id)
+
+    async def _key(self, uid: int) -> tuple[str | None, bool]:
+        """The key that pays for the chat model, and whether it is the operator's (counted against the quota):
+        the user's own SiliconFlow key when the chat model is SiliconFlow's and VOICEBRIDGE_LLM_API_KEY is unset,
+        else the operator's."""
+        if self.config.llm_api_key is None and self.config.llm_is_siliconflow:
+            own = await self.store.get_api_key(uid)
+            if own:
+                return own, False
+        key = self.config.llm_operator_key()
+        if key is None and self.config.llm_is_siliconflow:
+            raise TalkNeedsKey()
+        return key, True
+
+    async def transcribe(self, user: UserRef, data: bytes, filename: str | None = None) -> str:
+        """The text of a voice message (SenseVoice), to talk with; AudioEmpty if nothing was said."""
+        remote = self.engines.remote
+        uid = await self.identities.user_id(user)
+        key = await self.store.get_api_key(uid) or self.config.operator_key()
+        if remote is None or not key:
+            raise TalkNeedsKey()
+        decoded = await audio.decode_upload(data, max_seconds=MAX_VOICE_SECONDS, sample_rate=16000,
+                                            filename=filename)
+        wav = await audio.encode(decoded.pcm, decoded.sample_rate, "wav")
+        text = textmod.strip_control_tokens(await remote.transcribe(wav.data, "speech.wav", api_key=key)).strip()
+        if not text:
+            raise AudioEmpty()
+        return text
+
+    @contextlib.asynccontextmanager
+    async def turn(self, user: UserRef, where: str, text: str, *,
+                   character: str | None = None) -> AsyncIterator[TalkTurn]:
+        """One answer to ``text`` from the character talking here (or ``character``): see the module's docstring.
+
+        Checks, before the model is asked: talking on, a character here, a key to pay, the user's token quota,
+        and everything :meth:`core.speech.Speech.prepare` checks (rate, busy, byte quota, length), holding one of
+        the user's slots until the block ends."""
+        chat = self._check_enabled()
+        uid = await self.identities.user_id(user)
+        place = self.place(user, where)
+        char = await self.characters.find(user, character) if character else await self.current(user, where)
+        if char is None or char.id is None:
+            raise NotTalking()
+        said = textmod.normalize_input(text or "").strip()
+        if not said:
+            raise EmptyText()
+        key, billed = await self._key(uid)
+        if billed and self.config.daily_token_quota:
+            used = (await self.store.get_tokens(uid))[2]
+            if used >= self.config.daily_token_quota:
+                raise TokenQuotaExceeded(used=used, limit=self.config.daily_token_quota)
+        language = char.reply_language or current_locale()
+        template = await self.speech.prepare(user, said, character=char)
+        messages = [Message("system", system_prompt(char, language))]
+        history = fit_budget(await self.store.recent_turns(place, char.id, limit=MAX_TURNS_READ),
+                             self.config.talk_memory_tokens)
+        messages += [Message(t.role, t.content) for t in history]
+        messages.append(Message("user", said))
+        stream = chat.stream(messages, model=char.model, api_key=key, max_tokens=self.config.talk_max_tokens)
+        turn = TalkTurn(character=char, user_text=said, stream=stream, template=template, hold=self.limits.hold,
+                        render=self.speech.renderer.notes, language=char.reply_language)
+        try:
+            yield turn
+        finally:
+            self.speech.release(template)
+            await stream.aclose()
+            await self._settle(uid, place, char.id, turn, messages, billed)
+
+    async def _settle(self, uid: int, place: str, character_id: int, turn: TalkTurn, messages: list[Message],
+                      billed: bool) -> None:
+        """Bill the turn's tokens and, when the answer was whole, remember it."""
+        usage = turn.stream.usage
+        tokens = usage.total_tokens if usage.reported else 0
+        if not usage.reported and turn.stream.started:
+            tokens = sum(estimate_tokens(m.content) for m in messages) + estimate_tokens(turn.answer)
+        try:
+            if tokens:
+                await self.store.add_tokens(uid, tokens, operator=billed)
+            answer = turn.answer
+            if turn.complete and answer:
+                await self.store.add_turns(place, character_id, [
+                    TurnRecord(uid, "user", turn.user_text, estimate_tokens(turn.user_text)),
+                    TurnRecord(uid, "assistant", answer, estimate_tokens(answer))])
+        except Exception:  # the answer was given; a failed bookkeeping write must not turn it into an error
+            log.warning("could not record a conversation turn", exc_info=True)
