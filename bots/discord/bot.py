@@ -40,6 +40,7 @@ COGS: list[str] = [
     "bots.discord.cogs.link",
     "bots.discord.cogs.help",
     "bots.discord.cogs.voice_channel", "bots.discord.cogs.characters",
+    "bots.discord.cogs.talk",  # talking characters (issue 12)
 ]
 
 

@@ -26,8 +26,11 @@ def test_registered_with_core_i18n() -> None:
 
 async def test_every_voice_command_has_descriptions_that_fit(app) -> None:
     from bots.discord.strings import command_description
-    from bots.discord.voice_channel.strings import COMMAND_DESCRIPTIONS
+    from bots.discord.talk_strings import TALK_STRINGS
+    from bots.discord.voice_channel.strings import COMMAND_DESCRIPTIONS as VOICE_DESCRIPTIONS
     from tests.bots.discord.voice_guild import VOICE_COGS
+
+    COMMAND_DESCRIPTIONS = {**VOICE_DESCRIPTIONS, **TALK_STRINGS}  # /character persona|show are talk's
     from tests.fakes.discord import close_bot, make_bot
 
     bot = await make_bot(app, cogs=VOICE_COGS)
