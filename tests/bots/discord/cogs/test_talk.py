@@ -139,6 +139,7 @@ async def test_a_message_naming_the_character_gets_voice_messages_in_its_voice(
     assert PERSONA in asked[0]["content"] and "English" in asked[0]["content"]
     notes = voice_messages(vbot)
     assert len(notes) >= 2  # the first sentence first, the rest after
+    assert fake_siliconflow.requests_for("speech")[spoken_before].json["input"].endswith(FIRST)
     assert text_answers(vbot) == [f"**Kurisu:** {ANSWER}"]
     voices = voices_spoken(fake_siliconflow)[spoken_before:]
     assert voices and all(v.endswith(":claire") for v in voices)
@@ -196,3 +197,18 @@ async def test_a_voice_message_replying_to_the_character_is_transcribed(vbot, fa
     assert fake_chat_model.requests[-1].json["messages"][-1] == {"role": "user",
                                                                  "content": "How is the weather today?"}
     assert text_answers(vbot)[-1] == f"**Kurisu:** {ANSWER}"
+
+
+async def test_the_greeting_is_said_when_the_conversation_starts(vbot, fake_siliconflow) -> None:
+    await kurisu(vbot)
+    inter = await run_command(vbot, "character persona", {"name": "Kurisu"})
+    done = await submit_modal(vbot, inter, [PERSONA, "Oh, it's you again."])
+    await vbot.fake.wait_for(lambda: vbot.fake.replies(done.token))
+    spoken_before = len(fake_siliconflow.requests_for("speech"))
+    inter = await run_command(vbot, "talk", {"name": "Kurisu"}, user_id=OTHER_USER_ID)  # not in a voice channel
+    assert vbot.fake.last_reply(inter.token).content.endswith("**Kurisu:** Oh, it's you again.")
+    [note] = voice_messages(vbot)
+    speech = fake_siliconflow.requests_for("speech")[spoken_before:]
+    assert speech and speech[-1].json["input"].endswith("Oh, it's you again.")
+    assert speech[-1].json["voice"].endswith(":claire")
+    assert note.payload["flags"] == 8192

@@ -28,10 +28,14 @@ async def test_in_the_voice_channel_each_sentence_is_spoken_as_it_comes(vbot, fa
                                                                        fake_siliconflow) -> None:
     await kurisu(vbot)
     await join(vbot)
-    fake_chat_model.tokens_per_second = 25  # the model writes while the first sentence is already spoken
+    fake_chat_model.tokens_per_second = 4  # ~5 s for the answer: the first sentence is heard long before its end
     fake_chat_model.script(ANSWER)
     spoken_before = len(fake_siliconflow.requests_for("speech"))
-    await deliver(vbot, said(vbot, "Kurisu, how is the weather today?"))  # USER_ID sits in the bot's channel
+    packets_before = len(spoken(vbot))
+    answer = asyncio.create_task(deliver(vbot, said(vbot, "Kurisu, how is the weather today?")))  # USER_ID is in
+    await wait_for(lambda: len(spoken(vbot)) > packets_before or answer.done(), timeout=20)  # the bot's channel
+    assert not answer.done()  # the first packets went out while the model was still writing
+    await asyncio.wait_for(answer, 30)
     player = vbot.voice_manager.player(GUILD_ID)
     requests = fake_siliconflow.requests_for("speech")[spoken_before:]
     assert requests[0].json["input"].endswith(FIRST)  # the first sentence alone, before the rest was written
@@ -92,6 +96,15 @@ async def test_faults_are_told_plainly(vbot, fake_chat_model) -> None:
     await deliver(vbot, said(vbot, "Kurisu, hello again.", author_id=OTHER_USER_ID))
     remembered = [m["content"] for m in fake_chat_model.requests[-1].json["messages"][1:]]
     assert remembered == ["Kurisu, hello again."]  # neither the refusals nor the cut answer were remembered
+
+
+async def test_a_refusal_is_told_in_the_speakers_language(vbot, fake_chat_model) -> None:
+    await kurisu(vbot)
+    await run_command(vbot, "uilang", {"language": "zh"}, user_id=OTHER_USER_ID)
+    fake_chat_model.fail(503, times=None)
+    await deliver(vbot, said(vbot, "Kurisu, 你在吗？", author_id=OTHER_USER_ID))
+    reason = t("chat_model_unavailable", "zh")
+    assert text_answers(vbot)[-1] == t("talk_could_not_answer", "zh", name="Kurisu", reason=reason)
 
 
 async def test_another_user_is_answered_while_a_character_thinks(vbot, fake_chat_model) -> None:
