@@ -4,7 +4,8 @@
   most once per :data:`EDIT_INTERVAL` seconds, and once more at the end), under Discord's 2000 characters.
 * :func:`speak_in_voice` — aloud in a voice channel: each sentence is queued in the guild's fair queue the moment the
   model completes it (so the first packet goes out while the model writes the rest). The turn's items are chained
-  (:meth:`~bots.discord.voice_channel.queue.FairQueue.follow`) so nobody else's message cuts into the answer, and
+  (:meth:`~bots.discord.voice_channel.queue.FairQueue.follow`, and ``hold_after`` while the model still writes) so
+  nobody else's message cuts into the answer, and
   sentences that arrive while the turn's last item still waits are merged into it (one item waiting per turn, never
   the per-user queue limit).
 * :func:`post_voice_notes` — outside a voice channel: the turn's voice notes (the first sentence or two first, then
@@ -105,31 +106,37 @@ async def speak_in_voice(turn: TalkTurn, player: GuildPlayer, *, author: str, re
     waiting: _Waiting | None = None
     tail: QueueItem[Speech] | None = None  # the turn's last item that was taken by the player
     queued = 0
-    async for sentence in turn.sentences():
-        await text.add(sentence.text)
-        if not sentence.speech:
-            continue
-        group = [sentence]
+    try:
+        async for sentence in turn.sentences():
+            await text.add(sentence.text)
+            if not sentence.speech:
+                continue
+            group = [sentence]
+            if waiting is not None:
+                merged = waiting.sentences + [sentence]
+                still_waiting = player.queue.position(waiting.item) is not None
+                if still_waiting and weight(" ".join(s.speech for s in merged)) <= ITEM_WEIGHT:
+                    player.queue.remove(waiting.item.id)  # frees its utterance; the merged one takes its place
+                    group = merged
+                else:
+                    tail = waiting.item
+                player.queue.release_hold(waiting.item)
+            utt = turn.utterance(group)
+            try:
+                speech = Speech(utt, speaker=turn.character.name, announce=False, max_seconds=max_seconds,
+                                origin=origin)
+                item = player.enqueue(author, speech, label=join_sentences([s.text for s in group])[:80])
+            except BaseException:
+                release(utt)
+                raise
+            if tail is not None:
+                player.queue.follow(item, tail)
+            player.queue.hold_after(item)  # the rest of the answer follows it, before anyone else
+            waiting = _Waiting(item, group)
+            queued += 1
+    finally:
         if waiting is not None:
-            merged = waiting.sentences + [sentence]
-            still_waiting = player.queue.position(waiting.item) is not None
-            if still_waiting and weight(" ".join(s.speech for s in merged)) <= ITEM_WEIGHT:
-                player.queue.remove(waiting.item.id)  # frees its utterance; the merged one takes its place
-                group = merged
-            else:
-                tail = waiting.item
-        utt = turn.utterance(group)
-        try:
-            speech = Speech(utt, speaker=turn.character.name, announce=False, max_seconds=max_seconds,
-                            origin=origin)
-            item = player.enqueue(author, speech, label=join_sentences([s.text for s in group])[:80])
-        except BaseException:
-            release(utt)
-            raise
-        if tail is not None:
-            player.queue.follow(item, tail)
-        waiting = _Waiting(item, group)
-        queued += 1
+            player.queue.release_hold(waiting.item)
     await text.show()
     return queued
 

@@ -61,7 +61,7 @@ async def test_an_answer_is_not_cut_into_by_someone_elses_message(vbot, fake_cha
         return item
 
     player.queue.get_nowait = taken  # type: ignore[method-assign]
-    fake_chat_model.tokens_per_second = 25
+    fake_chat_model.tokens_per_second = 6  # slower than the fake channel plays: the queue waits for the rest
     fake_chat_model.script(ANSWER)
     answer = asyncio.create_task(deliver(vbot, said(vbot, "Kurisu, how is the weather today?")))
     await wait_for(lambda: order, timeout=10)  # the first sentence is being spoken
@@ -171,3 +171,20 @@ async def test_talk_has_descriptions_that_fit_in_every_language(vbot) -> None:
     for lang in ("zh", "ja"):
         text = command_description("talk", lang)
         assert text and len(text) <= 100, lang
+
+
+async def test_a_held_turn_waits_for_the_rest_of_the_answer() -> None:
+    queue: FairQueue[str] = FairQueue()
+    a1 = queue.put("a", "a1")
+    queue.hold_after(a1)
+    assert queue.get_nowait() is a1
+    queue.put("b", "b1")
+    assert queue.get_nowait() is None  # the model is still writing a's answer
+    a2 = queue.put("a", "a2")
+    queue.follow(a2, a1)
+    queue.release_hold(a1)
+    queue.hold_after(a2)
+    assert queue.get_nowait() is a2
+    assert queue.get_nowait() is None
+    queue.release_hold(a2)  # the answer is complete
+    assert queue.get_nowait().payload == "b1"
