@@ -44,6 +44,7 @@ COGS: list[str] = [
     "bots.discord.cogs.help",
     "bots.discord.cogs.voice_channel", "bots.discord.cogs.characters",
     "bots.discord.cogs.web",
+    "bots.discord.cogs.talk",  # talking characters (issue 12)
 ]
 
 

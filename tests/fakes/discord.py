@@ -415,6 +415,10 @@ class FakeDiscordHTTP:
             return message_payload(channel_id=int(p["channel_id"]), content=payload.get("content") or "",
                                    flags=int(payload.get("flags") or 0), attachments=attachments,
                                    embeds=payload.get("embeds"))
+        if call.path == "/channels/{channel_id}/messages/{message_id}" and call.method == "PATCH":
+            payload = call.payload  # an edit of the bot's own message (a talking character's growing answer)
+            return message_payload(message_id=int(p["message_id"]), channel_id=int(p["channel_id"]),
+                                   content=payload.get("content") or "", embeds=payload.get("embeds"))
         if call.path == "/interactions/{webhook_id}/{webhook_token}/callback":
             return self._callback(call)
         if call.path == "/webhooks/{webhook_id}/{webhook_token}/messages/@original":
@@ -770,6 +774,42 @@ async def select(bot: Any, interaction: discord.Interaction, values: list[str], 
     return chosen
 
 
+async def submit_modal(bot: Any, interaction: discord.Interaction, values: list[str], *, user_id: int | None = None,
+                       timeout: float = 10.0) -> discord.Interaction:
+    """Fill the form (modal) the bot opened in answer to ``interaction`` with ``values`` (its text inputs, in order)
+    and send it, as the gateway would deliver the MODAL_SUBMIT interaction (type 5)."""
+    fake: FakeDiscordHTTP = bot.fake
+
+    def find() -> Call | None:
+        return next((c for c in reversed(fake.interaction_calls(interaction.token)) if c.callback_type == 9), None)
+
+    form = (await fake.wait_for(find, timeout)).payload["data"]
+    inputs = [c for c in _walk(form["components"]) if c.get("type") == 4]
+    rows: list[dict[str, Any]] = [{"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]}
+                                  for c, v in zip(inputs, values, strict=True)]
+    who = user_id if user_id is not None else interaction.user.id
+    guild_id = interaction.guild_id
+    channel_id = interaction.channel_id or (CHANNEL_ID if guild_id is not None else DM_CHANNEL_ID)
+    payload: dict[str, Any] = {
+        "id": str(snowflake()), "application_id": str(bot._connection.application_id or APP_ID), "type": 5,
+        "token": f"tok-{snowflake()}", "version": 1, "locale": str(interaction.locale),
+        "data": {"custom_id": form["custom_id"], "components": rows},
+        "attachment_size_limit": DEFAULT_FILESIZE_LIMIT, "app_permissions": str(BOT_PERMISSIONS.value),
+        "channel": channel_payload(channel_id, guild_id, user_id=who), "channel_id": str(channel_id),
+        "entitlements": [],
+    }
+    if guild_id is not None:
+        payload["guild_id"] = str(guild_id)
+        perms = interaction.permissions.value if isinstance(interaction.user, discord.Member) else None
+        payload["member"] = member_payload(who, permissions=perms)
+    else:
+        payload["user"] = user_payload(who)
+    submitted = discord.Interaction(data=payload, state=bot._connection)
+    bot._connection._view_store.dispatch_modal(form["custom_id"], submitted, rows, {})
+    await asyncio.sleep(0)
+    return submitted
+
+
 def _walk(components: list[dict[str, Any]]):
     for comp in components or []:
         yield comp
@@ -809,5 +849,6 @@ __all__ = [
     "select",
     "snowflake",
     "start_command",
+    "submit_modal",
     "user_payload",
 ]

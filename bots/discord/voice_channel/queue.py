@@ -12,6 +12,11 @@ Items older than ``ttl`` seconds are dropped instead of being spoken (a reply to
 that moved on minutes ago is noise); ``on_drop`` is called for each item that leaves the queue
 without being served (expired, cleared, removed) so its owner can free what it holds.
 
+A *continuation* (:meth:`FairQueue.follow`: the next part of one answer, e.g. a talking character's next sentence)
+is served straight after the item it follows when that was the last one served, before anyone else, so one answer
+is heard as a whole; while the rest of the answer is still being written, :meth:`FairQueue.hold_after` keeps the
+turn (nobody else's item is served after that one until its continuation comes or the hold is released).
+
 ``skip`` is decided here (who may skip: the author, or a manager) and carried out by whoever runs
 the items (the guild player registers ``on_skip``). The clock is injectable for tests.
 """
@@ -80,6 +85,8 @@ class FairQueue(Generic[T]):
         self._serves = 0
         self._ids = itertools.count(1)
         self._size = 0
+        self._last_id: int | None = None  # the item served last (continuations of it go first)
+        self._holds: set[int] = set()  # items whose author keeps the turn after them (hold_after)
         self._changed = asyncio.Event()
         #: Items handed out by get() and not yet marked done (the one being heard first).
         self.current: list[QueueItem[T]] = []
@@ -101,9 +108,35 @@ class FairQueue(Generic[T]):
         self._changed.set()
         return item
 
+    def follow(self, item: QueueItem[T], after: QueueItem[T]) -> None:
+        """Make waiting ``item`` a continuation of ``after`` (the same author's): when ``after`` was the last item
+        served, ``item`` goes next, before anyone else (if it is at the head of its author's queue)."""
+        if item.author != after.author:
+            raise ValueError("an item can only continue its own author's")
+        item.extra["follows"] = after.id
+
+    def hold_after(self, item: QueueItem[T]) -> None:
+        """Keep the turn after ``item`` for its author (more of one answer is coming): once ``item`` was served,
+        nobody else's item is, until a continuation of it is queued or :meth:`release_hold` is called."""
+        self._holds.add(item.id)
+
+    def release_hold(self, item: QueueItem[T]) -> None:
+        """End :meth:`hold_after`: the others' items may go after ``item`` again."""
+        self._holds.discard(item.id)
+        self._changed.set()
+
+    @staticmethod
+    def _continues(items: collections.deque[QueueItem[T]] | list[QueueItem[T]], last: int | None) -> bool:
+        return last is not None and bool(items) and items[0].extra.get("follows") == last
+
     # --- taking -------------------------------------------------------------------------------
 
     def _pick_author(self) -> Hashable | None:
+        for author, items in self._by_author.items():
+            if self._continues(items, self._last_id):
+                return author
+        if self._last_id in self._holds:
+            return None  # the rest of that answer is still being written
         best: Hashable | None = None
         best_key: tuple[int, int] | None = None
         for author, items in self._by_author.items():
@@ -127,6 +160,7 @@ class FairQueue(Generic[T]):
         self._size -= 1
         self._serves += 1
         self._last_served[author] = self._serves
+        self._last_id = item.id
         self._prune_history()
         self.current.append(item)
         return item
@@ -232,10 +266,14 @@ class FairQueue(Generic[T]):
         queues = {a: list(items) for a, items in self._by_author.items() if items}
         served = dict(self._last_served)
         serves = self._serves
+        last = self._last_id
         order: list[QueueItem[T]] = []
         while queues:
-            author = min(queues, key=lambda a: (served.get(a, -1), queues[a][0].id))
+            author = next((a for a, items in queues.items() if self._continues(items, last)), None)
+            if author is None:
+                author = min(queues, key=lambda a: (served.get(a, -1), queues[a][0].id))
             order.append(queues[author].pop(0))
+            last = order[-1].id
             if not queues[author]:
                 del queues[author]
             serves += 1

@@ -837,6 +837,16 @@ async def list_characters_effect(w: World) -> None:
     assert "Kurisu" in (w.last(w.notes["inter"]).content or "")
 
 
+# talking characters (issue 12) -------------------------------------------------------------------------
+
+async def persona_form_opened(w: World) -> None:
+    assert [c for c in w.fake.interaction_calls(w.notes["inter"].token) if c.callback_type == 9]
+
+
+async def talk_status_effect(w: World) -> None:
+    assert "/talk" in (w.last(w.notes["inter"]).content or "")
+
+
 NOT_YOURS = "NO:buttons_invoker_only"
 PD = "NO:permission_denied"
 UV = "NO:unknown_voice"
@@ -975,6 +985,12 @@ ROWS: list[Row] = [
     Row("character speak <the owner's character, the owner's unshared clone>", "character speak",
         "OK NO:voice_not_shared NO:voice_not_shared NO:voice_not_shared NO:voice_not_shared N/O -",
         runs("character speak", {"name": "Kurisu", "text": "hello"}), character_spoke, owner_clone_character),
+    # talking characters (issue 12) ------------------------------------------------------------------------
+    Row("character show <the owner's character>", "character show", "OK OK OK OK OK N/O -",
+        runs("character show", {"name": "Kurisu"}), list_characters_effect, owner_character),
+    Row("character persona <the owner's character>", "character persona", f"OK {PD} OK {PD} {PD} N/O -",
+        runs("character persona", {"name": "Kurisu"}), persona_form_opened, owner_character),
+    Row("talk (who talks here)", "talk", "OK OK OK OK OK N/O -", runs("talk"), talk_status_effect),
 ]
 
 CELLS = [pytest.param(row, role, id=f"{row.label}|{role}") for row in ROWS

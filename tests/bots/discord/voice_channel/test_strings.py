@@ -27,11 +27,13 @@ def test_registered_with_core_i18n() -> None:
 async def test_every_voice_command_has_descriptions_that_fit(app) -> None:
     from bots.discord.strings import command_description
     from bots.discord.readaloud_strings import COMMAND_DESCRIPTIONS as READALOUD
+    from bots.discord.talk_strings import TALK_STRINGS
     from bots.discord.voice_channel.strings import COMMAND_DESCRIPTIONS as VOICE
     from tests.bots.discord.voice_guild import VOICE_COGS
+
     from tests.fakes.discord import close_bot, make_bot
 
-    COMMAND_DESCRIPTIONS = {**VOICE, **READALOUD}  # noqa: N806
+    COMMAND_DESCRIPTIONS = {**VOICE, **READALOUD, **TALK_STRINGS}  # noqa: N806  (/character persona|show are talk's)
     bot = await make_bot(app, cogs=VOICE_COGS)
     try:
         for cog in ("VoiceChannel", "Characters"):
