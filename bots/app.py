@@ -12,7 +12,8 @@ import httpx
 from core.cache import AudioCache
 from core.changes import ChangeFeed, NoChanges
 from core.chat_model import ChatModel
-from core.config import DEFAULT_TTS_MODEL, Config, ensure_data_dir, load_config
+from core.config import DEFAULT_TTS_MODEL, Config, load_config
+from core.secret_key import ensure_data_dir
 from core.metrics import Metrics
 from core.providers.base import TTSProvider
 from core.providers.cosyvoice import CosyVoiceProvider

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from bots import platforms
-from core.config import Config, ensure_data_dir, load_config
+from core.config import Config, load_config
+from core.secret_key import ensure_data_dir
 from core.errors import ConfigError, VoiceBridgeError
 from core.models import SettingsPatch, UserRef
 
@@ -219,7 +220,7 @@ With VOICEBRIDGE_SECRET_KEY, set it to the new key everywhere afterwards. Neithe
 
 def _new_secret_key(args: argparse.Namespace) -> bytes | None:
     """The new key given on the command line or in VOICEBRIDGE_NEW_SECRET_KEY (None: generate one)."""
-    from core.config import is_fernet_key
+    from core.secret_key import is_fernet_key
 
     from_env = os.environ.get(NEW_SECRET_KEY_ENV, "").strip()
     if args.new_key_file and from_env:
@@ -244,7 +245,7 @@ async def _rotate_key(args: argparse.Namespace, config: Config) -> int:
     """``db rotate-key``: see ROTATE_HELP."""
     from cryptography.fernet import Fernet
 
-    from core.config import SECRET_KEY_ENV, fsync_dir, pending_secret_key_path, secret_key_path, write_key_file
+    from core.secret_key import SECRET_KEY_ENV, fsync_dir, pending_secret_key_path, secret_key_path, write_key_file
     from core.keys import secret_key_id
     from storage.keyring import open_store
 

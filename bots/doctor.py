@@ -9,7 +9,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bots import platforms
-from core.config import Config, pending_secret_key_path, resolve_secret_key, secret_key_path
+from core.config import Config
+from core.secret_key import pending_secret_key_path, resolve_secret_key, secret_key_path
 from core.errors import VoiceBridgeError
 from core.keys import secret_key_id
 

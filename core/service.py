@@ -5,7 +5,9 @@ implements: :mod:`core.speech` and :mod:`core.rendering` (speaking), :mod:`core.
 :mod:`core.cloning` (voices and their life cycle), :mod:`core.settings`, :mod:`core.characters`,
 :mod:`core.dictionary`, :mod:`core.identity` and :mod:`core.accounts` (keys, usage, forgetting).
 This class builds them once and lends their methods to adapters under one roof, so every platform
-behaves the same. New code may use the use cases (``service.cases.speech`` …) directly.
+behaves the same. New code may use the use cases (``service.cases.speech`` …) directly. Two families of
+methods are lent from their own modules: :mod:`core.facade_voice_workflow` (voice IDs, dynamic voices, samples,
+files) and :mod:`core.facade_talk` (talking characters).
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from core.characters import Characters
 from core.cloning import CloneCheck, Cloning, CloneUpload
 from core.config import Config
 from core.dictionary import Dictionary
-from core.dynamic import DynamicVoice
-from core.exports import check_export, file_renderer
 from core.engines import Engines
+from core.facade_talk import TalkFacade
+from core.facade_voice_workflow import VoiceWorkflowFacade
 from core.identity import Identities, LinkPreview
 from core.limits import Limits
 from core.metrics import Metrics
@@ -34,7 +36,6 @@ from core.models import (
     AudioFormat,
     Character,
     CloneRequest,
-    EncodedAudio,
     ForgetReport,
     PCMChunk,
     Pronunciation,
@@ -46,7 +47,6 @@ from core.models import (
 )
 from core.providers.base import TTSProvider
 from core.rendering import Renderer
-from core.samples import VoiceSamples
 from core.settings import Settings, SettingsView
 from core.speech import Speech
 from core.utterance import SpeakResult, Utterance
@@ -55,8 +55,7 @@ from core.voices import VoiceList, Voices, voice_tag
 from core.voice_stream import OpusFrames, stream_voice
 from core.web_access import WebAccess
 from core.chat_model import ChatModel
-from core.talk import Talk, TalkStart
-from core.talk_turn import TalkTurn
+from core.talk import Talk
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +98,7 @@ def build_use_cases(store: Any, *, config: Config, cache: AudioCache, engines: E
                     talk=talk)
 
 
-class VoiceService:
+class VoiceService(VoiceWorkflowFacade, TalkFacade):
     """The facade. Build one per process (see ``bots.app``) and share it between adapters.
 
     ``store`` implements every use case's repository Protocol (``storage.Store`` does).
@@ -337,74 +336,3 @@ class VoiceService:
     async def web_link(self, user: UserRef) -> str:
         """A one-time sign-in link to the web console for ``user``'s account (privately only)."""
         return await self.web.issue_link(user)
-
-    # --- the seed's voice workflow: voice IDs, dynamic voices, samples, downloads ---------------
-    # (core.voices.Voices.adopt, core.dynamic, core.samples, core.exports)
-
-    async def adopt_voice(self, user: UserRef, voice_id: str, name: str) -> Voice:
-        """Store a ``speech:…`` voice made elsewhere with the user's own key as their clone ``name`` (checked
-        against the provider's voice list for that key); see :meth:`core.voices.Voices.adopt`."""
-        return await self.cases.voices.adopt(user, voice_id, name)
-
-    @property
-    def dynamic_voice(self) -> DynamicVoice:
-        """Speaking once in the voice of a recording (:class:`core.dynamic.DynamicVoice`)."""
-        cases = self.cases
-        return DynamicVoice(self.store, cases.speech, cases.cloning, self.engines, self.config)
-
-    def dynamic_notes(self, user: UserRef, text: str, recording: bytes, **options: Any) -> AsyncIterator[VoiceNote]:
-        """See :meth:`core.dynamic.DynamicVoice.notes` (the adapter asked for consent first)."""
-        return self.dynamic_voice.notes(user, text, recording, **options)
-
-    async def voice_sample(self, user: UserRef, voice: str, lang: str) -> VoiceNote:
-        """A short sample of a preset or of one of the user's clones, made once and cached."""
-        return await VoiceSamples(self.cases.speech).sample(user, voice, lang)
-
-    async def speak_file(self, user: UserRef, text: str, fmt: str, rate: int | None = None, *,
-                         max_bytes: int | None = None, **options: Any) -> EncodedAudio:
-        """``text`` as one MP3 or WAV file at one of the provider's rates (:mod:`core.exports`); options as
-        :meth:`prepare`."""
-        fmt, rate = check_export(fmt, rate)
-        renderer = file_renderer(self.cases.speech.renderer, self.cache, rate)
-        async with self.session(user, text, **options) as utt:
-            return await renderer.file(utt, fmt, max_bytes=max_bytes)
-
-    # --- talking characters (core.talk): see core/talk.py for how an adapter drives a conversation ----------
-
-    @property
-    def talk_enabled(self) -> bool:
-        """Whether characters may converse (VOICEBRIDGE_TALK and a chat model)."""
-        return self.cases.talk.enabled
-
-    async def talk_start(self, user: UserRef, where: str, name: str) -> TalkStart:
-        """See :meth:`core.talk.Talk.start`."""
-        return await self.cases.talk.start(user, where, name)
-
-    async def talk_current(self, user: UserRef, where: str) -> Character | None:
-        """See :meth:`core.talk.Talk.current`."""
-        return await self.cases.talk.current(user, where)
-
-    async def talk_end(self, user: UserRef, where: str) -> Character | None:
-        """See :meth:`core.talk.Talk.end`."""
-        return await self.cases.talk.end(user, where)
-
-    async def talk_reset(self, user: UserRef, where: str, name: str | None = None) -> tuple[Character, int]:
-        """See :meth:`core.talk.Talk.reset`."""
-        return await self.cases.talk.reset(user, where, name)
-
-    def talk_turn(self, user: UserRef, where: str, text: str, *,
-                  character: str | None = None) -> AbstractAsyncContextManager[TalkTurn]:
-        """See :meth:`core.talk.Talk.turn`."""
-        return self.cases.talk.turn(user, where, text, character=character)
-
-    async def talk_transcribe(self, user: UserRef, data: bytes, filename: str | None = None) -> str:
-        """See :meth:`core.talk.Talk.transcribe`."""
-        return await self.cases.talk.transcribe(user, data, filename)
-
-    async def character_scope(self, user: UserRef, *, personal: bool) -> str | None:
-        """See :meth:`core.characters.Characters.scope_for` (list with :meth:`characters`)."""
-        return await self.cases.characters.scope_for(user, personal=personal)
-
-    async def find_character(self, user: UserRef, name: str) -> Character:
-        """See :meth:`core.characters.Characters.find`."""
-        return await self.cases.characters.find(user, name)

@@ -76,7 +76,7 @@ def _create_private_file(path: Path) -> None:
     """Create the SQLite file (and its directory) readable by this user only: the directory we create gets
     0700, a new database file 0600 — its -wal and -shm files take the file's mode. Existing ones are left
     as they are."""
-    from core.config import make_private_dir
+    from core.secret_key import make_private_dir
 
     make_private_dir(path.parent)
     try:

@@ -242,7 +242,7 @@ async def open_store(config: Config, *, create_key: bool, upgrade: bool = True,
     upgraded) and return both. ``create_key``: generate a key if there is none (SQLite only; see
     :func:`core.config.resolve_secret_key`). An interrupted ``db rotate-key`` is finished here
     (``finish_rotation``) when the database says it committed: ``secret.key.new`` becomes ``secret.key``."""
-    from core.config import fsync_dir, pending_secret_key_path, read_key_file, resolve_secret_key, secret_key_path
+    from core.secret_key import fsync_dir, pending_secret_key_path, read_key_file, resolve_secret_key, secret_key_path
     from core.errors import SecretKeyFileInvalid
     from storage.store import Store
 

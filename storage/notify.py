@@ -76,11 +76,16 @@ NOTICES: dict[str, Callable[[Args, Any], list[Change]]] = {
         [Change(VOICE_DELETED, f"{a['owner_id']}:{r.id}")] if r is not None and r.id is not None else []),
     "import_all": lambda a, r: [EVERYTHING],
 }
-#: Store methods that write, but nothing another process keeps in memory: first sight of a user, usage,
-#: link codes and pending clone requests (read from the database each time), and key rotation (an
-#: offline operation: every process is restarted with the new key).
+#: Store methods that write, but nothing another process keeps in memory: first sight of a user, usage and
+#: tokens, link codes and pending clone requests, conversations and who talks where, web sign-in links and
+#: sessions, and self-hosted clones' reference recordings (all read from the database each time; a recording
+#: is immutable under its id and its voice row goes first), and key rotation (an offline operation: every
+#: process is restarted with the new key).
 SILENT = frozenset({"get_or_create_user", "add_usage", "create_link_code", "take_link_code",
-                    "add_clone_request", "take_clone_request", "rotate_secret_key", "open"})
+                    "add_clone_request", "take_clone_request", "rotate_secret_key", "open",
+                    "add_tokens", "add_turns", "clear_turns", "start_talk", "end_talk",
+                    "add_web_link", "take_web_link", "add_web_session", "delete_web_session", "delete_web_sessions",
+                    "add_reference", "delete_reference"})
 
 _publishing: contextvars.ContextVar[bool] = contextvars.ContextVar("voicebridge_publishing", default=False)
 

@@ -7,7 +7,9 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from core.config import EnvSettings, blank_is_unset, http_url, parse_id_ranges
+from core.config import EnvSettings, blank_is_unset, http_url
+
+from core.id_ranges import parse_id_ranges
 
 DEFAULT_DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 

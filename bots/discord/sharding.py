@@ -16,7 +16,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from core.config import Config, uses_postgres
+from core.config import Config
+
+from core.secret_key import uses_postgres
 from core.errors import ConfigError
 
 log = logging.getLogger("bots.discord")

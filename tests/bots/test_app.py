@@ -10,7 +10,8 @@ import pytest
 
 import bots.app
 from bots.app import App, build_app
-from core.config import load_config, secret_key_path
+from core.config import load_config
+from core.secret_key import secret_key_path
 from core.providers.local import LocalProvider
 from core.providers.siliconflow import SiliconFlowProvider
 from core.service import VoiceService

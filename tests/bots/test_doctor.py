@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from bots import doctor, platforms
-from core.config import load_config, load_secret_key, pending_secret_key_path, secret_key_path
+from core.config import load_config
+from core.secret_key import load_secret_key, pending_secret_key_path, secret_key_path
 from core.errors import InvalidApiKey
 from tests.app_fixtures import OPERATOR_KEY
 from tests.bots.test_cli import run

@@ -10,7 +10,9 @@ from cryptography.fernet import Fernet
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from core.config import Config, EnvSettings, load_config, load_secret_key, resolve_secret_key
+from core.config import Config, EnvSettings, load_config
+
+from core.secret_key import load_secret_key, resolve_secret_key
 from core.errors import ConfigError, SecretKeyFileInvalid, SecretKeyMissing
 
 

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from core import keys
-from core.config import load_config, pending_secret_key_path, secret_key_path, write_key_file
+from core.config import load_config
+from core.secret_key import pending_secret_key_path, secret_key_path, write_key_file
 from core.errors import ConfigError, SecretKeyLost, SecretKeyMismatch
 from core.keys import secret_key_id
 from storage import Store

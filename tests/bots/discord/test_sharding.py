@@ -17,7 +17,7 @@ from bots.discord.bot import VoiceBridgeBot
 from bots.discord.runner import run_discord
 from bots.discord.settings import DiscordSettings
 from bots.discord.sharding import ShardPlan, check_database, identify_turn, shard_of
-from core.config import parse_id_ranges
+from core.id_ranges import parse_id_ranges
 from core.errors import ConfigError
 from tests.bots.discord.conftest import TEXT_COGS, make_config
 from tests.fakes.discord import message_payload, user_payload
