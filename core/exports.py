@@ -36,10 +36,13 @@ def check_export(fmt: str, rate: int | None) -> tuple[str, int]:
     fmt = (fmt or "").strip().lower()
     if fmt not in EXPORT_RATES:
         raise InvalidAudioFormat(value=fmt[:16], allowed="mp3, wav")
-    rate = DEFAULT_RATES[fmt] if rate is None else int(rate)
+    allowed = ", ".join(f"{r} Hz" for r in EXPORT_RATES[fmt])
+    try:
+        rate = DEFAULT_RATES[fmt] if rate is None else int(rate)
+    except (TypeError, ValueError):  # a platform may hand over what its option parser let through
+        raise InvalidAudioFormat(value=f"{fmt} {str(rate)[:16]}", allowed=allowed) from None
     if rate not in EXPORT_RATES[fmt]:
-        raise InvalidAudioFormat(value=f"{fmt} {rate} Hz",
-                                 allowed=", ".join(f"{r} Hz" for r in EXPORT_RATES[fmt]))
+        raise InvalidAudioFormat(value=f"{fmt} {rate} Hz", allowed=allowed)
     return fmt, rate
 
 

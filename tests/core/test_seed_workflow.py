@@ -133,7 +133,7 @@ async def test_files_at_the_providers_rates(sf_app, fake_siliconflow, fmt, rate)
 
 async def test_files_refuse_what_is_not_offered(sf_app, fake_siliconflow) -> None:
     svc = sf_app.service
-    for fmt, rate in (("flac", None), ("wav", 22050), ("mp3", 32000), ("ogg", None)):
+    for fmt, rate in (("flac", None), ("wav", 22050), ("mp3", 32000), ("ogg", None), ("wav", "0.0"), ("wav", "auto")):
         with pytest.raises(InvalidAudioFormat):
             await svc.speak_file(ALICE, "hello", fmt, rate)
     with pytest.raises(ExportTooLarge):
