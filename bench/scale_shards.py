@@ -131,8 +131,18 @@ def run_size(g: int, args: argparse.Namespace) -> dict[str, Any]:
         finally:
             if name is not None:
                 _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        row["log_warnings"] = [_warnings(log) for log in logs]
+        row["log_warnings"] = [_log_warnings(log) for log in logs]
     return row
+
+
+def _log_warnings(log: Path) -> dict[str, tuple[int, str]]:
+    """"LEVEL logger" → (how many lines, the first one's message) of the WARNING and ERROR lines of a log."""
+    found = _warnings(log, keep=1_000_000)
+    first: dict[str, str] = {}
+    for line in found.get("first", []):
+        parts = line.split(" ", 4)
+        first.setdefault(f"{parts[2]} {parts[3].rstrip(':')}", parts[4] if len(parts) > 4 else "")
+    return {key: (count, first.get(key, "")) for key, count in found.get("counts", {}).items()}
 
 
 def _database_url(name: str) -> str:
@@ -265,8 +275,7 @@ def row_note(row: dict[str, Any]) -> str:
                          f"{sender.get('max_tick_ms', 0):.0f} ms, {sender.get('skipped_ticks', 0)} ticks skipped, "
                          f"{full['count']} full GC pauses (longest {full['max_ms']:.0f} ms)")
     for i, warned in enumerate(row.get("log_warnings", [])):
-        if warned:
-            parts.append(f"shard {i} logged {warned['counts']}, first: {warned['first'][0]}")
+        parts += [f"shard {i} logged {count} {key} (first: {first})" for key, (count, first) in warned.items()]
     parts.append(f"load {row['load']:.2f}")
     return f"G={row['guilds']}: " + "; ".join(parts)
 
