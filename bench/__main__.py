@@ -24,6 +24,7 @@ BENCHES: dict[str, str] = {
     "text": "bench.text",
     "notes": "bench.notes",
     "scale": "bench.scale",
+    "scale_shards": "bench.scale_shards",
     "burst": "bench.burst",
     "emoji": "bench.emoji",
     "talk": "bench.talk",

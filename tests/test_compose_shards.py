@@ -1,7 +1,9 @@
-"""docker-compose.yml runs two shard processes of one Discord bot on one PostgreSQL, Telegram in one of them."""
+"""docker-compose.yml runs two shard processes of one Discord bot on one PostgreSQL, Telegram in one of them,
+the web console published by one of them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,8 @@ import yaml
 
 from bots.discord.settings import DiscordSettings
 from bots.discord.sharding import ShardPlan
+from core.models import UserRef
+from core.web_access import WebConsoleOff
 from tests.test_deploy import _environment, _env_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,3 +76,30 @@ def test_a_bad_platform_selection_is_refused(value: str, monkeypatch: pytest.Mon
     monkeypatch.setenv("VOICEBRIDGE_PLATFORMS", value)
     with pytest.raises(ConfigError, match="VOICEBRIDGE_PLATFORMS"):
         platforms.configured()
+
+
+def test_only_bot_publishes_the_web_console(services: dict[str, Any]) -> None:
+    assert services["bot"]["ports"] and "ports" not in services["bot-shard1"]
+    shard1 = _environment(services["bot-shard1"])
+    assert shard1["VOICEBRIDGE_WEB_HOST"] == "127.0.0.1"  # its own container's loopback: nobody reaches it
+    # on in both: /web is answered by the process that runs the shard of the server it was sent in
+    assert all(_environment(services[name]).get("VOICEBRIDGE_WEB", "on") != "off" for name in SHARDS)
+
+
+@pytest.mark.postgres
+async def test_a_web_link_from_bot_shard1_signs_in_at_the_console_of_bot(
+        services: dict[str, Any], make_app: Callable[..., Any], make_pg_database: Callable[[], str],
+        tmp_path: Path) -> None:
+    url, data = make_pg_database(), tmp_path / "data"  # one database, one data volume, one secret key
+    bot, shard1 = [await make_app("local", database_url=url, data_dir=data,
+                                  web_host=_environment(services[name])["VOICEBRIDGE_WEB_HOST"]) for name in SHARDS]
+    user = UserRef(platform="discord", user_id="4242", is_private=True)  # /web in a server of shard 1: ephemeral
+    link = await shard1.service.web_link(user)
+    assert link.startswith("http://127.0.0.1:8080/signin/")  # the address `bot` publishes on the host
+    session = await bot.service.web.redeem_link(link.rsplit("/", 1)[1])
+    assert session is not None and session.user.platform == "discord" and session.user.user_id == "4242"
+    assert await bot.service.web.redeem_link(link.rsplit("/", 1)[1]) is None  # once
+    # with the console off, that process would refuse every /web of its servers
+    off = await make_app("local", database_url=url, data_dir=data, web=False)
+    with pytest.raises(WebConsoleOff):
+        await off.service.web_link(user)

@@ -117,6 +117,35 @@ def test_healthcheck_and_start_order(compose: dict[str, Any]) -> None:
     assert depends["postgres"]["condition"] == "service_healthy"
 
 
+def _published(service: dict[str, Any], env: dict[str, str]) -> list[tuple[str, int, int]]:
+    """(host address, host port, container port) of each port the service publishes (short syntax)."""
+    out = []
+    for entry in service.get("ports") or []:
+        parts = _interpolate(str(entry), env).split(":")
+        host = parts[0] if len(parts) == 3 else "0.0.0.0"  # HOST_PORT:CONTAINER_PORT publishes on every interface
+        out.append((host, int(parts[-2]), int(parts[-1].split("/")[0])))
+    return out
+
+
+@pytest.mark.parametrize(("env", "port"), [({}, 8080), ({"VOICEBRIDGE_WEB_PORT": "9000"}, 9000)])
+def test_the_web_console_is_published_on_the_host_loopback(compose: dict[str, Any], env: dict[str, str],
+                                                           port: int) -> None:
+    from core.config import Config
+
+    bot = compose["services"]["bot"]
+    environment = _environment(bot)
+    assert environment["VOICEBRIDGE_WEB_HOST"] == "0.0.0.0"  # inside the container, or the mapping reaches nothing
+    assert environment.get("VOICEBRIDGE_WEB", "on") != "off"
+    assert Config.model_fields["web_port"].default == 8080  # what the app listens on when .env says nothing
+    # the host's loopback only, and one port number at both ends: the links the console hands out
+    # (http://127.0.0.1:PORT when it listens on 0.0.0.0) are the address published on the host
+    assert ("127.0.0.1", port, port) in _published(bot, env)
+    assert all(host == "127.0.0.1" for host, _, _ in _published(bot, env))
+    # behind a proxy the operator sets the public address; it is shown, not set
+    assert "VOICEBRIDGE_PUBLIC_URL" not in environment
+    assert re.search(r"^\s*#\s*VOICEBRIDGE_PUBLIC_URL: https://", (ROOT / "docker-compose.yml").read_text(), re.M)
+
+
 def test_secrets_only_from_the_env_file(compose: dict[str, Any]) -> None:
     bot = compose["services"]["bot"]
     assert ".env" in _env_files(bot)
