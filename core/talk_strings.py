@@ -80,4 +80,15 @@ TALK_STRINGS: dict[str, dict[str, str]] = {
         "zh": "模型 ID，例如 Qwen/Qwen2.5-7B-Instruct（字母、数字和 . : / @ + - _）",
         "ja": "Qwen/Qwen2.5-7B-Instruct のようなモデル ID（英数字と . : / @ + - _）",
     },
+    # /usage on every platform: the chat model's tokens (talking characters)
+    "usage_tokens": {
+        "en": "\nTalking: {today} language-model tokens today, {total} in total.",
+        "zh": "\n对话：今天使用语言模型 {today} 个 token，累计 {total} 个。",
+        "ja": "\n会話: 言語モデルのトークンは今日 {today}、合計 {total}。",
+    },
+    "usage_tokens_limit": {
+        "en": " Today's limit on the bot's key: {used} of {limit}.",
+        "zh": "机器人密钥今日额度：已用 {used}/{limit}。",
+        "ja": " ボットのキーでの今日の上限: {limit} 中 {used}。",
+    },
 }
