@@ -91,4 +91,12 @@ TALK_STRINGS: dict[str, dict[str, str]] = {
         "zh": "机器人密钥今日额度：已用 {used}/{limit}。",
         "ja": " ボットのキーでの今日の上限: {limit} 中 {used}。",
     },
+    "character_voice_id_not_yours": {
+        "en": "“{value}” is not one of your voices. A character speaks with a voice ID only if you cloned that voice "
+              "here or added it with /adopt_voice (with your own key); or give the voice's name.",
+        "zh": "“{value}”不是你的音色。只有你在这里克隆的、或用 /adopt_voice（以你自己的密钥）添加的音色 ID 才能用作角色的音色；"
+              "也可以直接写音色名称。",
+        "ja": "「{value}」はあなたの声ではありません。キャラクターに使える声の ID は、ここで複製した声か、"
+              "/adopt_voice（自分のキー）で追加した声のものだけです。声の名前で指定することもできます。",
+    },
 }
