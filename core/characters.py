@@ -12,12 +12,13 @@ import re
 from typing import Any, Protocol
 
 from core import text as textmod
-from core.errors import InvalidValue, NotFound, PermissionDenied, TextTooLong
+from core.errors import InputError, InvalidValue, NotFound, PermissionDenied, TextTooLong
 from core.i18n import OFF_WORDS
 from core.identity import Identities
 from core.models import Character, SettingsPatch, TTSSettings, UserRef
 from core.settings import Settings
-from core.voices import Voices, validate_name
+from core.voice_errors import InvalidVoiceId
+from core.voices import VOICE_ID, VOICE_ID_MAX_CHARS, Voices, shorten_id, validate_name
 
 #: The persona fields of a character, stored beside its settings.
 PERSONA_FIELDS = ("persona", "greeting", "reply_language", "model")
@@ -27,6 +28,12 @@ PERSONA_MAX_CHARS = 2000
 GREETING_MAX_CHARS = 300
 MODEL_MAX_CHARS = 100
 _MODEL_ID = re.compile(r"[\w.:/@+-]{1,100}")
+
+
+class VoiceIdNotYours(InputError):
+    """A character's voice given as a ``speech:…`` ID that is none of the user's own clones. params: value."""
+
+    code = "character_voice_id_not_yours"
 
 
 def personal_scope(uid: int) -> str:
@@ -90,7 +97,7 @@ class Characters:
         uid = await self.identities.user_id(user)
         fields = {k: v for k, v in dict(voice=voice, speed=speed, gain=gain, language=language,
                                          style=style).items() if v is not None}
-        clean = await self.settings.validated(uid, fields)
+        clean = await self.settings.validated(uid, await self._voice_by_id(uid, fields))
         about = validated_persona(persona)
         clean.setdefault("voice", (await self.settings.view(user)).effective.voice)
         scope = personal_scope(uid) if personal else user.scope
@@ -141,7 +148,8 @@ class Characters:
         char = await self._own(user, name, is_admin, personal)
         about = validated_persona({k: v for k, v in fields.items() if k in PERSONA_FIELDS})
         rest = {k: v for k, v in fields.items() if k not in PERSONA_FIELDS}
-        clean = await self.settings.validated(await self.identities.user_id(user), rest) if rest else {}
+        uid = await self.identities.user_id(user)
+        clean = await self.settings.validated(uid, await self._voice_by_id(uid, rest)) if rest else {}
         return await self.store.update_character(char.scope, char.name, **clean, **about)
 
     async def delete(self, user: UserRef, name: str, *, is_admin: bool, personal: bool = False) -> Character:
@@ -149,3 +157,18 @@ class Characters:
         char = await self._own(user, name, is_admin, personal)
         await self.store.delete_character(char.scope, char.name)
         return char
+
+    async def _voice_by_id(self, uid: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """``fields`` with a voice given as a ``speech:…`` ID made the name of the clone it is: one of the user's own
+        (cloned here or adopted with /adopt_voice), as a voice's name must be. Any other ID is refused
+        (:class:`VoiceIdNotYours`; a malformed one :class:`~core.voice_errors.InvalidVoiceId`)."""
+        voice = fields.get("voice")
+        if not isinstance(voice, str) or not voice.strip().lower().startswith("speech:"):
+            return fields
+        wanted = voice.strip()
+        if len(wanted) > VOICE_ID_MAX_CHARS or not VOICE_ID.fullmatch(wanted):
+            raise InvalidVoiceId(value=shorten_id(wanted))
+        found = await self.voices.store.get_voice_by_provider_id(wanted)
+        if found is None or found.owner_id != uid:  # someone else's looks the same as none: nothing is told
+            raise VoiceIdNotYours(value=shorten_id(wanted))
+        return {**fields, "voice": found.name}

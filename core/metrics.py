@@ -3,7 +3,8 @@
 Every process has one :class:`Metrics` (built by the composition root, on its own registry so several
 apps in one process — tests — don't collide). The service counts utterances, cache lookups, time to the
 first audio chunk, offline fallbacks, bytes sent to the paid provider, refusals by error code and clone
-attempts; adapters add live gauges (voice connections, queue depth) with :meth:`Metrics.watch`.
+attempts, and talking characters' turns (answered, refused, failed, by reason), chat-model tokens and the time
+from a message to its answer's first sentence ready for speech; adapters add live gauges (voice connections, queue depth) with :meth:`Metrics.watch`.
 :func:`start_exporter` serves ``/metrics`` when ``VOICEBRIDGE_METRICS_PORT`` is set.
 """
 
@@ -34,6 +35,8 @@ disable_created_metrics()
 
 #: Seconds to the first audio chunk: CosyVoice2 is ~0.15 s at best and several seconds when loaded.
 FIRST_AUDIO_BUCKETS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+#: Seconds from a message to its answer's first sentence: a model's first token is ~0.3 s to several seconds.
+FIRST_SENTENCE_BUCKETS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0, 20.0, 30.0, 60.0)
 
 
 class _Watched(Collector):
@@ -87,6 +90,16 @@ class Metrics:
         self.refusals = Counter("voicebridge_refusals", "Requests refused before synthesis, by error code",
                                 ["code"], registry=r)
         self.clones = Counter("voicebridge_clones", "Clone attempts, by outcome", ["outcome"], registry=r)
+        self.talk_turns = Counter("voicebridge_talk_turns",
+                                  "Talking characters' turns, by result (answered, refused, failed, abandoned) and "
+                                  "reason (complete or truncated; else the error's code)",
+                                  ["result", "reason"], registry=r)
+        self.talk_tokens = Counter("voicebridge_talk_tokens",
+                                   "Chat-model tokens, by kind (prompt or completion) and whose key paid "
+                                   "(operator or user)", ["kind", "key"], registry=r)
+        self.talk_first_sentence = Histogram("voicebridge_talk_first_sentence_seconds",
+                                             "From a user's message reaching the core to the answer's first "
+                                             "sentence ready for speech", buckets=FIRST_SENTENCE_BUCKETS, registry=r)
         self._watched = _Watched()
         r.register(self._watched)
 

@@ -29,8 +29,10 @@ stored under the user who spoke it (the answer too), so ``/forget`` deletes exac
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -40,14 +42,16 @@ from core.chat_model import ChatModel, Message
 from core.characters import Characters
 from core.config import Config
 from core.engines import Engines
-from core.errors import AudioEmpty, EmptyText
+from core.errors import AudioEmpty, EmptyText, InputError
 from core.i18n import current_locale
 from core.identity import Identities
 from core.limits import Limits
+from core.metrics import Metrics, outcome
 from core.models import Character, UserRef
 from core.speech import Speech
 from core.talk_memory import MAX_TURNS_READ, ConversationRepository, TurnRecord, estimate_tokens, fit_budget
 from core.talk_turn import TalkTurn
+from core.utterance import Utterance
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +176,30 @@ class Talk:
 
         Checks, before the model is asked: talking on, a character here, a key to pay, the user's token quota,
         and everything :meth:`core.speech.Speech.prepare` checks (rate, busy, byte quota, length), holding one of
-        the user's slots until the block ends."""
+        the user's slots until the block ends. Counted in the process's metrics (``voicebridge_talk_*``); the
+        time to the first sentence is measured from here (a voice message was transcribed before)."""
+        received = time.monotonic()
+        try:
+            opened = await self._open(user, where, text, character)
+        except Exception as exc:
+            self.metrics.talk_turns.labels("refused" if isinstance(exc, InputError) else "failed",
+                                           outcome(exc)).inc()
+            raise
+        turn = opened.turn
+        raised: BaseException | None = None
+        try:
+            yield turn
+        except BaseException as exc:
+            raised = exc
+            raise
+        finally:
+            self.speech.release(opened.template)
+            await turn.stream.aclose()
+            await self._settle(opened)
+            self._count(opened, received, raised)
+
+    async def _open(self, user: UserRef, where: str, text: str, character: str | None) -> _OpenTurn:
+        """The checks of :meth:`turn`, and the turn with its model stream (read when the turn is)."""
         chat = self._check_enabled()
         uid = await self.identities.user_id(user)
         place = self.place(user, where)
@@ -189,35 +216,77 @@ class Talk:
                 raise TokenQuotaExceeded(used=used, limit=self.config.daily_token_quota)
         language = char.reply_language or current_locale()
         template = await self.speech.prepare(user, said, character=char)
-        messages = [Message("system", system_prompt(char, language))]
-        history = fit_budget(await self.store.recent_turns(place, char.id, limit=MAX_TURNS_READ),
-                             self.config.talk_memory_tokens)
-        messages += [Message(t.role, t.content) for t in history]
-        messages.append(Message("user", said))
-        stream = chat.stream(messages, model=char.model, api_key=key, max_tokens=self.config.talk_max_tokens)
+        try:
+            messages = [Message("system", system_prompt(char, language))]
+            history = fit_budget(await self.store.recent_turns(place, char.id, limit=MAX_TURNS_READ),
+                                 self.config.talk_memory_tokens)
+            messages += [Message(t.role, t.content) for t in history]
+            messages.append(Message("user", said))
+            stream = chat.stream(messages, model=char.model, api_key=key, max_tokens=self.config.talk_max_tokens)
+        except BaseException:
+            self.speech.release(template)  # the user's slot is not held by a turn that never began
+            raise
         turn = TalkTurn(character=char, user_text=said, stream=stream, template=template, hold=self.limits.hold,
                         render=self.speech.renderer.notes, language=char.reply_language)
-        try:
-            yield turn
-        finally:
-            self.speech.release(template)
-            await stream.aclose()
-            await self._settle(uid, place, char.id, turn, messages, billed)
+        return _OpenTurn(turn, template, uid, place, char.id, messages, billed)
 
-    async def _settle(self, uid: int, place: str, character_id: int, turn: TalkTurn, messages: list[Message],
-                      billed: bool) -> None:
+    async def _settle(self, opened: _OpenTurn) -> None:
         """Bill the turn's tokens and, when the answer was whole, remember it."""
-        usage = turn.stream.usage
-        tokens = usage.total_tokens if usage.reported else 0
-        if not usage.reported and turn.stream.started:
-            tokens = sum(estimate_tokens(m.content) for m in messages) + estimate_tokens(turn.answer)
+        turn, uid = opened.turn, opened.uid
+        prompt, completion = self._tokens(opened)
+        if prompt or completion:
+            key = "operator" if opened.billed else "user"
+            self.metrics.talk_tokens.labels("prompt", key).inc(prompt)
+            self.metrics.talk_tokens.labels("completion", key).inc(completion)
         try:
-            if tokens:
-                await self.store.add_tokens(uid, tokens, operator=billed)
+            if prompt or completion:
+                await self.store.add_tokens(uid, prompt + completion, operator=opened.billed)
             answer = turn.answer
             if turn.complete and answer:
-                await self.store.add_turns(place, character_id, [
+                await self.store.add_turns(opened.place, opened.character_id, [
                     TurnRecord(uid, "user", turn.user_text, estimate_tokens(turn.user_text)),
                     TurnRecord(uid, "assistant", answer, estimate_tokens(answer))])
         except Exception:  # the answer was given; a failed bookkeeping write must not turn it into an error
             log.warning("could not record a conversation turn", exc_info=True)
+
+    @staticmethod
+    def _tokens(opened: _OpenTurn) -> tuple[int, int]:
+        """The turn's (prompt, completion) tokens: as the server reported them, else estimated from the text when
+        the model began answering, else none."""
+        usage = opened.turn.stream.usage
+        if usage.reported:
+            return usage.prompt_tokens, usage.completion_tokens
+        if not opened.turn.stream.started:
+            return 0, 0
+        return sum(estimate_tokens(m.content) for m in opened.messages), estimate_tokens(opened.turn.answer)
+
+    def _count(self, opened: _OpenTurn, received: float, raised: BaseException | None) -> None:
+        """The turn in the metrics: how it ended, and the time from the message to its first sentence."""
+        turn = opened.turn
+        if turn.first_sentence_at is not None:
+            self.metrics.talk_first_sentence.observe(max(0.0, turn.first_sentence_at - received))
+        fault = raised or turn.fault  # what ended the block, else the model's fault the adapter caught in it
+        if fault is None and turn.complete:
+            result, reason = "answered", "truncated" if turn.truncated else "complete"
+        elif fault is not None:
+            result, reason = "failed", "cancelled" if isinstance(fault, asyncio.CancelledError) else outcome(fault)
+        else:  # the adapter left the block before the answer's end
+            result, reason = "abandoned", "unread"
+        self.metrics.talk_turns.labels(result, reason).inc()
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.speech.metrics
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenTurn:
+    """A turn begun by :meth:`Talk.turn`, and what settling it needs."""
+
+    turn: TalkTurn
+    template: Utterance
+    uid: int
+    place: str
+    character_id: int
+    messages: list[Message]
+    billed: bool

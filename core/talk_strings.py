@@ -80,4 +80,23 @@ TALK_STRINGS: dict[str, dict[str, str]] = {
         "zh": "模型 ID，例如 Qwen/Qwen2.5-7B-Instruct（字母、数字和 . : / @ + - _）",
         "ja": "Qwen/Qwen2.5-7B-Instruct のようなモデル ID（英数字と . : / @ + - _）",
     },
+    # /usage on every platform: the chat model's tokens (talking characters)
+    "usage_tokens": {
+        "en": "\nTalking: {today} language-model tokens today, {total} in total.",
+        "zh": "\n对话：今天使用语言模型 {today} 个 token，累计 {total} 个。",
+        "ja": "\n会話: 言語モデルのトークンは今日 {today}、合計 {total}。",
+    },
+    "usage_tokens_limit": {
+        "en": " Today's limit on the bot's key: {used} of {limit}.",
+        "zh": "机器人密钥今日额度：已用 {used}/{limit}。",
+        "ja": " ボットのキーでの今日の上限: {limit} 中 {used}。",
+    },
+    "character_voice_id_not_yours": {
+        "en": "“{value}” is not one of your voices. A character speaks with a voice ID only if you cloned that voice "
+              "here or added it with /adopt_voice (with your own key); or give the voice's name.",
+        "zh": "“{value}”不是你的音色。只有你在这里克隆的、或用 /adopt_voice（以你自己的密钥）添加的音色 ID 才能用作角色的音色；"
+              "也可以直接写音色名称。",
+        "ja": "「{value}」はあなたの声ではありません。キャラクターに使える声の ID は、ここで複製した声か、"
+              "/adopt_voice（自分のキー）で追加した声のものだけです。声の名前で指定することもできます。",
+    },
 }

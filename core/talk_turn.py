@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
@@ -76,6 +77,10 @@ class TalkTurn:
         #: whether the answer was cut short (the model's max_tokens, or MAX_ANSWER_CHARS)
         self.truncated = False
         self.notices = list(template.notices)
+        #: when (time.monotonic) the first sentence with something to say was ready (None: not yet); for metrics
+        self.first_sentence_at: float | None = None
+        #: the chat model's fault that ended the answer, if one did (also raised to the reader); for metrics
+        self.fault: BaseException | None = None
 
     @property
     def answer(self) -> str:
@@ -106,6 +111,9 @@ class TalkTurn:
                     yield self._sentence(raw, index)
                     index += 1
             self.complete = True
+        except Exception as exc:
+            self.fault = exc
+            raise
         finally:
             await self.stream.aclose()
 
@@ -113,7 +121,10 @@ class TalkTurn:
         shown = caption(raw)
         if shown:
             self._said.append(shown)
-        return Sentence(text=shown, speech=speakable(raw), index=index)
+        sentence = Sentence(text=shown, speech=speakable(raw), index=index)
+        if sentence.speech and self.first_sentence_at is None:
+            self.first_sentence_at = time.monotonic()
+        return sentence
 
     def utterance(self, sentences: Sequence[Sentence]) -> Utterance:
         """The speech of ``sentences`` in the character's voice: render it (``service.render_notes`` /

@@ -313,9 +313,9 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "ja": "自分の SiliconFlow API キーを使います（あなたにだけ表示）。clear で削除。",
     },
     "command_help_usage": {
-        "en": "Show the bytes of text you had spoken (today and in total) and the estimated cost.",
-        "zh": "查看你朗读的字节数（今日和累计）及估算费用。",
-        "ja": "読み上げたバイト数（今日と合計）と概算費用を表示します。",
+        "en": "Show the bytes of text you had spoken, the tokens of your talks and the estimated cost.",
+        "zh": "查看你朗读的字节数、对话用的 token 数及估算费用。",
+        "ja": "読み上げたバイト数、会話のトークン数、概算費用を表示します。",
     },
     "command_help_forget": {
         "en": "Delete everything stored about you, including your cloned voices (asks first).",

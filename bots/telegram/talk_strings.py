@@ -70,16 +70,6 @@ TALK_STRINGS: dict[str, dict[str, str]] = {
         "zh": "这条语音里没有听到任何话。",
         "ja": "その音声から言葉が聞き取れませんでした。",
     },
-    "usage_tokens": {
-        "en": "\nTalking: {today} language-model tokens today, {total} in total.",
-        "zh": "\n对话：今天使用语言模型 {today} 个 token，累计 {total} 个。",
-        "ja": "\n会話: 言語モデルのトークンは今日 {today}、合計 {total}。",
-    },
-    "usage_tokens_limit": {
-        "en": " Today's limit on the bot's key: {used} of {limit}.",
-        "zh": "机器人密钥今日额度：已用 {used}/{limit}。",
-        "ja": " ボットのキーでの今日の上限: {limit} 中 {used}。",
-    },
     "talk_character_usage": {
         "en": ("/character — your characters\n/character new NAME [VOICE]\n/character show NAME\n"
                "/character persona|greeting|lang|voice|style|model NAME VALUE (off clears)\n"

@@ -210,17 +210,21 @@ class Settings(commands.Cog):
 
     @app_commands.command(name="usage")
     async def usage(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:
-        """Show the bytes of text you had spoken (today and in total) and the estimated cost."""
+        """Show the bytes of text you had spoken, the tokens of your talks and the estimated cost."""
         report = await self.service.usage(user_ref(interaction))
         lang = await self._lang(interaction)
         limit = (t("usage_daily_limit", lang, used=report.quota_used, limit=report.daily_limit)
                  if report.daily_limit else "")
-        await reply(interaction, t("usage_summary", lang, today_bytes=report.today_bytes,
-                                   today_requests=report.today_requests, total_bytes=report.total_bytes,
-                                   total_requests=report.total_requests, cost=f"{report.estimated_cost:.4f}",
-                                   currency=report.currency, limit=limit)
-                    + (t("usage_lent", lang, today=report.lent_today, total=report.lent_total)
-                       if report.lent_total else ""))
+        text = t("usage_summary", lang, today_bytes=report.today_bytes, today_requests=report.today_requests,
+                 total_bytes=report.total_bytes, total_requests=report.total_requests,
+                 cost=f"{report.estimated_cost:.4f}", currency=report.currency, limit=limit)
+        if report.lent_total:
+            text += t("usage_lent", lang, today=report.lent_today, total=report.lent_total)
+        if report.tokens_total:  # talking characters
+            text += t("usage_tokens", lang, today=report.tokens_today, total=report.tokens_total)
+            if report.token_limit:
+                text += t("usage_tokens_limit", lang, used=report.tokens_quota_used, limit=report.token_limit)
+        await reply(interaction, text)
 
     @app_commands.command(name="forget")
     async def forget(self, interaction: discord.Interaction[VoiceBridgeBot]) -> None:

@@ -20,13 +20,8 @@ from core.models import Voice
 routes = web.RouteTableDef()
 
 
-def can_adopt(request: web.Request) -> bool:
-    """Whether the core offers adopting a voice ID (``VoiceService.adopt_voice``)."""
-    return callable(getattr(service(request), "adopt_voice", None))
-
-
 async def _load(request: web.Request) -> dict[str, Any]:
-    return {"can_clone": service(request).can_clone(), "can_adopt": can_adopt(request), "form": {}}
+    return {"can_clone": service(request).can_clone(), "form": {}}
 
 
 LOADERS["clone"] = _load
@@ -78,10 +73,10 @@ async def adopt(request: web.Request) -> web.Response:
     data = await form(request)
 
     async def action() -> dict[str, Any]:
-        adopt_voice = getattr(service(request), "adopt_voice", None)
-        if not callable(adopt_voice):
-            return {"adopt_unavailable": True}
-        voice = await adopt_voice(user(request), field(data, "voice_id") or "", field(data, "name") or "")
-        return {"adopted": voice}
+        """The core checks everything (ID's shape, own key, the provider's list for that key, the name) and
+        raises its sentence otherwise; the form keeps what was typed then, and is emptied on success."""
+        voice = await service(request).adopt_voice(user(request), field(data, "voice_id") or "",
+                                                    field(data, "name") or "")
+        return {"adopted": voice, "adopt_form": {}}
 
     return await act(request, "clone", action, adopt_form=data)
