@@ -1,4 +1,4 @@
-"""``python -m bench scale [--sizes 1,50,100,200,400] [--provider pcm,opus]``: how many Discord voice channels one process keeps speaking.
+"""``python -m bench scale [--sizes 1,50,100,200,400] [--provider pcm,opus] [--default-gc]``: how many Discord voice channels one process keeps speaking.
 
 N guilds each stream a 10 s utterance at the same moment, through the real pipeline: ``GuildPlayer`` →
 ``OpusPacketEncoder`` (worker threads) → ``StreamingOpusSource`` → the voice connection's playback at the real
@@ -157,8 +157,12 @@ def _sizes(argv: list[str] | None) -> tuple[int, ...]:
 
 
 async def run(argv: list[str] | None = None) -> dict[str, Any]:
+    from bots.cli import quiet_garbage_collector
+
     pcm = speech_like_pcm(CLIP_SECONDS, SAMPLE_RATE)
     OpusBenchProvider.packets = _opus_packets(pcm)
+    if "--default-gc" not in (argv or []):
+        quiet_garbage_collector()  # as `voicebridge run` does
     results = []
     for provider in _option(argv, "--provider", "pcm,opus").split(","):
         for n in _sizes(argv):
@@ -180,6 +184,8 @@ async def run(argv: list[str] | None = None) -> dict[str, Any]:
         "notes": ["provider audio: pcm = 24 kHz PCM encoded to Opus here (worker threads); opus = the provider's "
                   "own 20 ms Opus packets passed straight through (nothing encoded)",
                   "CPU includes the fake provider, the Opus encoders (worker threads) and the playback",
-                  "load: the machine's 1-minute load average when the size started (the machine is shared)"],
+                  "load: the machine's 1-minute load average when the size started (the machine is shared)",
+                  "garbage collector: " + ("CPython's defaults (--default-gc)" if "--default-gc" in (argv or [])
+                                           else "as `voicebridge run` sets it (bots.cli.quiet_garbage_collector)")],
         "raw": results,
     }
