@@ -31,6 +31,7 @@ CHARACTERS = "characters"  # key the scope
 DICTIONARY = "dictionary"  # key the owner of the entries
 VOICES = "voices"  # a clone added, shared or deleted: key the owner's user id
 VOICE_DELETED = "voice_deleted"  # key "<owner user id>:<voice id>" (the clone's cached audio goes too)
+TALKS = "talks"  # a conversation started: key its place ("<platform>:<chat or channel id>")
 ALL = "*"  # everything: after an import, or when a feed reconnects and can't know what it missed
 TOPICS = (IDENTITY, FORGET, SETTINGS, KEYS, SCOPE, CHARACTERS, DICTIONARY, VOICES, VOICE_DELETED, ALL)
 
@@ -122,18 +123,24 @@ class Background:
 
 def watch_core(feed: ChangeFeed, *, forget_ids: Callable[[int | None], None],
                forget_limits: Callable[[int], None], purge_tag: Callable[[str], Awaitable[int]],
-               voice_tag: Callable[[int], str]) -> Callable[[], None]:
+               voice_tag: Callable[[int], str],
+               forget_talks: Callable[[str | None], None] = lambda place: None) -> Callable[[], None]:
     """Keep the core's in-memory state in step with other processes' changes; returns the unsubscribe function.
 
     ``forget_ids(uid)``: drop the cached account ids (of ``uid``; None: all); ``forget_limits(uid)``: a
     forgotten user's rate-limit state; ``purge_tag``/``voice_tag``: cached audio of a deleted clone or a
-    forgotten user (this process's audio cache is its own directory).
+    forgotten user (this process's audio cache is its own directory); ``forget_talks(place)``: a conversation
+    started there (None: anywhere), so a place this process knew to be quiet is asked about again.
     """
     jobs = Background()
 
     def on_change(change: Change) -> None:
-        if change.topic in (IDENTITY, ALL):
+        if change.topic == TALKS:
+            forget_talks(change.key or None)
+        elif change.topic in (IDENTITY, ALL):
             forget_ids(None)
+            if change.topic == ALL:
+                forget_talks(None)
         elif change.topic == FORGET and change.key.isdigit():
             uid = int(change.key)
             forget_ids(uid)

@@ -323,7 +323,8 @@ class VoiceService(VoiceWorkflowFacade, TalkFacade):
         ids, a forgotten user's rate-limit state, cached audio of deleted clones). Returns the unsubscribe."""
         self.__dict__["_changes"] = feed
         return watch_core(feed, forget_ids=self.cases.identities.forget_cached, forget_limits=self.limits.forget,
-                          purge_tag=self.cache.purge_tag, voice_tag=voice_tag)
+                          purge_tag=self.cache.purge_tag, voice_tag=voice_tag,
+                          forget_talks=self.cases.talk.forget_quiet)
 
     # --- read-aloud (issue 14): a server's or a channel's voice may be a clone its owner lends ------------------
 

@@ -78,6 +78,9 @@ def system_prompt(character: Character, language: str) -> str:
             "with no markdown, lists, emoji, code or stage directions.")
 
 
+#: How many places without a conversation :class:`Talk` remembers (then it starts over).
+QUIET_PLACES = 100_000
+
 class Talk:
     """Conversations with characters (see the module's docstring)."""
 
@@ -91,6 +94,12 @@ class Talk:
         self.limits = limits
         self.config = config
         self.chat = chat
+        # Places known to have no conversation: nearly every message asks (every message of a private chat),
+        # and nearly always the answer is no. Only a start can make it wrong: this process's own start clears the
+        # place, another process's arrives through the change feed (forget_quiet). ``_starts`` counts starts, so
+        # a look-up that raced one does not mark its place quiet.
+        self._quiet: set[str] = set()
+        self._starts = 0
 
     @property
     def enabled(self) -> bool:
@@ -115,6 +124,8 @@ class Talk:
         uid = await self.identities.user_id(user)
         await self._key(uid)  # refuse now, not at the first message, when nobody can pay
         place = self.place(user, where)
+        self._starts += 1
+        self._quiet.discard(place)
         await self.store.start_talk(place, char.id, uid)
         greeting = (char.greeting or "").strip() or None
         if greeting:
@@ -124,8 +135,26 @@ class Talk:
 
     async def current(self, user: UserRef, where: str) -> Character | None:
         """The character talking here, or None."""
-        found = await self.store.get_talk(self.place(user, where))
-        return await self.store.get_character_by_id(found) if found is not None else None
+        place = self.place(user, where)
+        if place in self._quiet:
+            return None
+        starts = self._starts
+        found = await self.store.get_talk(place)
+        if found is None:
+            if starts == self._starts:
+                if len(self._quiet) >= QUIET_PLACES:
+                    self._quiet.clear()
+                self._quiet.add(place)
+            return None
+        return await self.store.get_character_by_id(found)
+
+    def forget_quiet(self, place: str | None = None) -> None:
+        """A conversation may have started at ``place`` (None: anywhere) in another process: ask the store again."""
+        self._starts += 1
+        if place is None:
+            self._quiet.clear()
+        else:
+            self._quiet.discard(place)
 
     async def end(self, user: UserRef, where: str) -> Character | None:
         """End the conversation here (its memory stays for next time); the character that was talking, or None."""

@@ -38,6 +38,7 @@ from core.changes import (
     KEYS,
     SCOPE,
     SETTINGS,
+    TALKS,
     VOICE_DELETED,
     VOICES,
     Change,
@@ -74,16 +75,17 @@ NOTICES: dict[str, Callable[[Args, Any], list[Change]]] = {
     "set_voice_shared": lambda a, r: [Change(VOICES, str(a["owner_id"]))],
     "delete_voice": lambda a, r: [Change(VOICES, str(a["owner_id"]))] + (
         [Change(VOICE_DELETED, f"{a['owner_id']}:{r.id}")] if r is not None and r.id is not None else []),
+    "start_talk": lambda a, r: [Change(TALKS, a["place"])],
     "import_all": lambda a, r: [EVERYTHING],
 }
 #: Store methods that write, but nothing another process keeps in memory: first sight of a user, usage and
-#: tokens, link codes and pending clone requests, conversations and who talks where, web sign-in links and
+#: tokens, link codes and pending clone requests, conversations and a talk's end, web sign-in links and
 #: sessions, and self-hosted clones' reference recordings (all read from the database each time; a recording
 #: is immutable under its id and its voice row goes first), and key rotation (an offline operation: every
 #: process is restarted with the new key).
 SILENT = frozenset({"get_or_create_user", "add_usage", "create_link_code", "take_link_code",
                     "add_clone_request", "take_clone_request", "rotate_secret_key", "open",
-                    "add_tokens", "add_turns", "clear_turns", "start_talk", "end_talk",
+                    "add_tokens", "add_turns", "clear_turns", "end_talk",
                     "add_web_link", "take_web_link", "add_web_session", "delete_web_session", "delete_web_sessions",
                     "add_reference", "delete_reference"})
 

@@ -89,3 +89,16 @@ async def test_server_options_changed_in_one_process_reload_in_the_other(two) ->
 async def test_a_sqlite_app_has_no_feed(make_app) -> None:
     app = await make_app("local")
     assert isinstance(app.changes, NoChanges) and isinstance(app.service.changes, NoChanges)
+
+
+@pytest.mark.postgres
+async def test_a_conversation_started_in_one_process_is_heard_by_the_other(two) -> None:
+    a, b = two
+    char = await a.service.create_character(USER, "Kurisu", voice="alex", personal=True)
+    assert await b.service.talk_current(USER, "chat-7") is None  # B remembers the place as quiet
+    await a.store.start_talk(b.service.cases.talk.place(USER, "chat-7"), char.id, await a.service.user_id(USER))
+    await _until(lambda: _is_character(b.service.talk_current(USER, "chat-7")))
+
+
+async def _is_character(result: Any) -> bool:
+    return (await result) is not None

@@ -217,3 +217,34 @@ async def test_anyone_in_a_group_may_talk_with_a_members_own_character(app, fake
     await svc.talk_start(ALICE_IN_GROUP, "g1", "Mine")
     turn, notes = await talk(svc, BOB_IN_GROUP, "hello, Alice's character", where="g1")
     assert turn.complete and notes and turn.character.name == "Mine"
+
+
+async def test_a_quiet_place_is_asked_about_once_until_a_conversation_starts(app, fake_chat_model) -> None:
+    """Nearly every message asks whether a character talks there: a place with no conversation is remembered,
+    and a start (here, or another process's through the change feed) makes it ask again."""
+    svc = app.service
+    await kurisu(svc)
+    asked: list[str] = []
+    get_talk = app.store.get_talk
+
+    async def counting(place: str):
+        asked.append(place)
+        return await get_talk(place)
+
+    app.store.get_talk = counting
+    try:
+        assert await svc.talk_current(ALICE, HERE) is None
+        assert await svc.talk_current(ALICE, HERE) is None
+        assert len(asked) == 1  # the second answer came from memory
+        await svc.talk_start(ALICE, HERE, "Kurisu")
+        assert (await svc.talk_current(ALICE, HERE)).name == "Kurisu"
+        await svc.talk_end(ALICE, HERE)
+        assert await svc.talk_current(ALICE, HERE) is None
+        # another process started one here: the change feed says so, and the next look-up asks the store
+        await app.store.start_talk(svc.cases.talk.place(ALICE, HERE), (await svc.find_character(ALICE, "Kurisu")).id,
+                                   await svc.user_id(ALICE))
+        assert await svc.talk_current(ALICE, HERE) is None  # not told yet: still quiet here
+        svc.cases.talk.forget_quiet(svc.cases.talk.place(ALICE, HERE))
+        assert (await svc.talk_current(ALICE, HERE)).name == "Kurisu"
+    finally:
+        app.store.get_talk = get_talk
