@@ -31,6 +31,7 @@ sequence, timestamp and nonce counters are only ever touched by one thread.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 import time
@@ -64,6 +65,7 @@ class SenderStats:
     busy_seconds: float = 0.0  # time spent serving ticks
     max_tick_seconds: float = 0.0
     errors: int = 0  # playbacks ended by an exception
+    collections: int = 0  # garbage-collector passes the sender ran between ticks (pace_gc)
 
 
 class Playback:
@@ -200,8 +202,11 @@ class VoiceSender:
 
     def __init__(self, *, interval: float = PACKET_SECONDS, max_catch_up: int = 5,
                  clock: Callable[[], float] = time.perf_counter, sleep: Callable[[float], None] = time.sleep,
-                 name: str = "voice-sender") -> None:
+                 name: str = "voice-sender", pace_gc: bool = False) -> None:
         self.interval = interval
+        #: While anything plays, the collector runs only here, in a tick's slack (see :meth:`_collect`).
+        self.pace_gc = pace_gc
+        self._paused_gc = False
         self.max_catch_up = max_catch_up
         self.clock = clock
         self.sleep = sleep
@@ -251,16 +256,24 @@ class VoiceSender:
     # --- the thread -----------------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._hold_gc(False)  # whatever happened, the collector is never left off
+
+    def _serve(self) -> None:
         deadline = self.clock()
         while True:
             with self._cond:
                 while not self._closed and not any(p._wants_tick() for p in self._playbacks):
+                    self._hold_gc(False)  # idle: the collector runs as usual
                     self._cond.wait()  # nothing to send: sleep until something changes
                     deadline = self.clock()  # a fresh grid after an idle spell
                 if self._closed:
                     leftovers, self._playbacks = self._playbacks, []
                     break
                 playbacks = list(self._playbacks)
+            self._hold_gc(True)
             ended = self._tick(playbacks, deadline)
             if ended:
                 with self._cond:
@@ -276,9 +289,44 @@ class VoiceSender:
                 deadline += skipped * self.interval
                 log.warning("voice sender fell %.0f ms behind; skipped %d ticks", behind * 1000, skipped)
             elif behind < 0:
-                self.sleep(-behind)
+                if self._paused_gc:
+                    self._collect(-behind)
+                    behind = self.clock() - deadline
+                if behind < 0:
+                    self.sleep(-behind)
         for playback in leftovers:
             playback._finish(None)
+
+    # --- the garbage collector, paced by the ticks -------------------------------------------------
+    #
+    # A collector pass holds the GIL. Started by whichever thread allocates at the wrong moment, it delays a
+    # tick by its whole length (at 200 channels, 1-8 % of packets were late with it, 0.3 % without it). While
+    # something plays, automatic collection is off and the sender runs the passes that are due right after a
+    # tick, when the next deadline is far enough away; so allocation never waits longer than a tick for them.
+
+    #: Seconds left before the next deadline for a pass to start (a pass is a few ms; a young one far less).
+    GC_SLACK = 0.008
+
+    def _hold_gc(self, hold: bool) -> None:
+        if not self.pace_gc or hold == self._paused_gc:
+            return
+        if hold:
+            if not gc.isenabled():  # someone else turned it off: leave it to them
+                return
+            gc.disable()
+        else:
+            gc.enable()
+        self._paused_gc = hold
+
+    def _collect(self, slack: float) -> None:
+        """Run the collector pass that is due (as CPython's thresholds would), if ``slack`` allows it, or when
+        four times overdue whatever the slack."""
+        count0, count1, count2 = gc.get_count()
+        limit0, limit1, limit2 = gc.get_threshold()
+        if count0 < limit0 or (slack < self.GC_SLACK and count0 < 4 * limit0):
+            return
+        gc.collect(2 if count2 >= limit2 else 1 if count1 >= limit1 else 0)
+        self.stats.collections += 1
 
     def _tick(self, playbacks: list[Playback], deadline: float) -> dict[Playback, Exception | None]:
         """Serve every playback once; returns the ones that ended (with their error, if any)."""
@@ -321,7 +369,7 @@ def default_sender() -> VoiceSender:
     global _default
     with _default_lock:
         if _default is None or _default._closed:
-            _default = VoiceSender()
+            _default = VoiceSender(pace_gc=True)
         return _default
 
 

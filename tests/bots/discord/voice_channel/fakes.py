@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bots.discord.opus import OPUS_SILENCE
-from bots.discord.voice_channel.sender import Playback, VoiceSender
+from bots.discord.voice_channel.sender import PACKET_SECONDS, Playback, VoiceSender
 from core.errors import Busy, EmptyText
 from core.models import PCMChunk, TTSSettings, UserRef
 
@@ -69,7 +69,9 @@ def shared_sender(delay: float) -> VoiceSender:
     """The one sender ticking every ``delay`` seconds that fake connections with that delay share."""
     sender = _SENDERS.get(delay)
     if sender is None or sender._closed:
-        sender = _SENDERS[delay] = VoiceSender(interval=delay, name=f"voice-sender-{delay:g}")
+        # at the real 20 ms tick (the bench), as the process's own sender does: it paces the collector
+        sender = _SENDERS[delay] = VoiceSender(interval=delay, name=f"voice-sender-{delay:g}",
+                                               pace_gc=delay >= PACKET_SECONDS)
     return sender
 
 

@@ -267,3 +267,23 @@ async def test_packets_go_through_discord_pys_own_send_path_with_dave(sender) ->
     assert spoken[0] == discord.SpeakingState.voice
     receiver.close()
     out.close()
+
+
+async def test_while_something_plays_the_collector_runs_between_ticks_and_is_given_back_after(sender) -> None:
+    import gc
+
+    assert gc.isenabled()
+    s = sender(interval=0.02, pace_gc=True)
+    client = TickClient(1, s)
+    source = StreamingOpusSource()
+    ended: list[object] = []
+    client.play(source, after=ended.append)
+    source.push(packets_of(1, 25))
+    await wait_for(lambda: not gc.isenabled())  # held by the sender while it plays
+    for _ in range(2 * gc.get_threshold()[0]):  # cyclic garbage (only the collector frees it): a pass is due
+        loop: list[object] = []
+        loop.append(loop)
+    await wait_for(lambda: s.stats.collections > 0)  # run by the sender, in a tick's slack
+    source.finish()
+    await wait_for(lambda: ended == [None])
+    await wait_for(gc.isenabled)  # idle again: the collector is back to normal
