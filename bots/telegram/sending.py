@@ -200,6 +200,7 @@ async def speak(ctx: Ctx, text: str) -> list[Message]:
             async with (ChatActionLoop(ctx.context.bot, ctx.chat.id, ChatAction.RECORD_VOICE,
                                        interval=deps.options.chat_action_interval,
                                        thread_id=ctx.thread_id()) as action,
+                        deps.speaking.working(),
                         aclosing(service.render_notes(utt)) as notes):
                 async for note in notes:
                     lines = []

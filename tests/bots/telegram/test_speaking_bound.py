@@ -83,3 +83,30 @@ async def test_the_update_processor_is_sized_from_the_bound(make_app, tg) -> Non
     application = build_application(app, bot_settings(tg, max_speaking=300), options=OPTIONS, with_updater=False)
     assert application.update_processor.max_concurrent_updates == 300 + CHEAP_UPDATE_HEADROOM
     assert application.bot_data[DEPS_KEY].speaking.limit == 300
+
+
+async def test_accepted_requests_take_turns_to_make_audio_and_none_is_refused() -> None:
+    import asyncio
+
+    from bots.telegram.limits import SpeakingSlots
+
+    slots = SpeakingSlots(limit=3, working=1)
+    order: list[str] = []
+    first_in = asyncio.Event()
+    release = asyncio.Event()
+
+    async def request(name: str, hold: bool) -> None:
+        async with slots.enter(), slots.working():
+            order.append(name)
+            if hold:
+                first_in.set()
+                await release.wait()
+
+    first = asyncio.create_task(request("first", True))
+    await asyncio.wait_for(first_in.wait(), 5)
+    second = asyncio.create_task(request("second", False))
+    await asyncio.sleep(0.05)
+    assert order == ["first"] and slots.active == 2 and slots.refused == 0  # accepted, waiting its turn
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, second), 5)
+    assert order == ["first", "second"] and slots.active == 0
