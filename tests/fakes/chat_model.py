@@ -34,9 +34,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.loopback import ThreadedServer
 
 _TOKEN = re.compile(r"\s*[\u2E80-\u9FFF\u3040-\u30FF\uAC00-\uD7AF\uFF00-\uFFEF]|\s*[^\s\u2E80-\u9FFF\u3040-\u30FF"
                     r"\uAC00-\uD7AF\uFF00-\uFFEF]+|\s+")
@@ -73,8 +75,11 @@ class _Fault:
     seconds: float = 0.0
 
 
-class FakeChatModel:
+class FakeChatModel(ThreadedServer):
     """The fake server (see the module's docstring). Attributes may be changed at any time."""
+
+    name = "FakeChatModel"
+    client_max_size = 1024 * 1024  # aiohttp's default
 
     def __init__(self, *, api_keys: set[str] | None = None, tokens_per_second: float = 0.0,
                  first_token_delay: float = 0.0, default_answer: str = "Hello! Nice to meet you. How are you today?",
@@ -85,24 +90,13 @@ class FakeChatModel:
         self.default_answer = default_answer
         #: answers by the last user message: called with the request's messages, returns an answer or None
         self.responder: Callable[[list[dict[str, Any]]], str | None] | None = None
-        self.host = host
-        self.port: int | None = None
+        super().__init__(host)
         self._answers: collections.deque[str] = collections.deque()
         self._faults: list[_Fault] = []
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._release: asyncio.Event | None = None
 
-    # --- lifecycle -------------------------------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    # --- lifecycle (start, stop, with: tests.fakes.loopback.ThreadedServer) ------------------------
 
     @property
     def base_url(self) -> str:
@@ -110,56 +104,8 @@ class FakeChatModel:
             raise RuntimeError("FakeChatModel is not running")
         return f"http://{self.host}:{self.port}/v1"
 
-    def start(self) -> Self:
-        if self._thread is not None:
-            return self
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            loop.run_until_complete(self._startup())
-            ready.set()
-            try:
-                loop.run_forever()
-            finally:
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name="FakeChatModel", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("FakeChatModel failed to start")
-        return self
-
-    def stop(self) -> None:
-        thread, loop = self._thread, self._loop
-        if thread is None or loop is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=10)
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            self._thread = self._loop = None
-            self.port = None
-
-    async def _startup(self) -> None:
-        self._release = asyncio.Event()
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._completions)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def _shutdown(self) -> None:
-        if self._release is not None:
-            self._release.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # --- configuration ---------------------------------------------------------------------------
 

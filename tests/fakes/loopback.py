@@ -52,17 +52,16 @@ def speech_pcm(seconds: float, rate: int, *, pitch: float = 160.0, gain_db: floa
     return (np.clip(signal, -1, 1) * 32767 * 0.6).astype("<i2").tobytes()
 
 
-class LoopbackServer:
-    """Base of a fake: subclasses add routes in :meth:`routes` and answer through :meth:`fault_for`."""
+class ThreadedServer:
+    """An aiohttp server on loopback in a thread of its own: subclasses add their routes in :meth:`routes`.
+    ``_release`` is set when it stops (handlers that hang wait on it)."""
 
     name = "fake"
+    client_max_size = 64 * 1024 * 1024
 
-    def __init__(self) -> None:
-        self.host = "127.0.0.1"
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.port: int | None = None
-        self.requests: list[Recorded] = []
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -83,6 +82,8 @@ class LoopbackServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> Self:
+        if self._thread is not None:
+            return self
         ready = threading.Event()
 
         def run() -> None:
@@ -117,7 +118,7 @@ class LoopbackServer:
 
     async def _startup(self) -> None:
         self._release = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=self.client_max_size)
         self.routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True)
         await self._runner.setup()
@@ -133,6 +134,16 @@ class LoopbackServer:
 
     def routes(self, app: web.Application) -> None:  # pragma: no cover - subclasses
         raise NotImplementedError
+
+
+class LoopbackServer(ThreadedServer):
+    """Base of a self-hosted speech server's fake: routes in :meth:`routes`, answers through :meth:`take_fault`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[Recorded] = []
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
 
     # --- faults ---------------------------------------------------------------------------------
 
