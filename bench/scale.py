@@ -1,4 +1,4 @@
-"""``python -m bench scale [--sizes 1,50,100,200,400] [--provider pcm,opus] [--default-gc]``: how many Discord voice channels one process keeps speaking.
+"""``python -m bench scale [--sizes 1,50,100,200,400] [--provider pcm,opus] [--default-gc] [--released-gil]``: how many Discord voice channels one process keeps speaking.
 
 N guilds each stream a 10 s utterance at the same moment, through the real pipeline: ``GuildPlayer`` →
 ``OpusPacketEncoder`` (worker threads) → ``StreamingOpusSource`` → the voice connection's playback at the real
@@ -91,7 +91,7 @@ def _opus_packets(pcm: bytes) -> list[bytes]:
     return encoder.feed(pcm, SAMPLE_RATE) + encoder.flush()
 
 
-async def _run(n: int, pcm: bytes, provider: str = "pcm") -> dict[str, Any]:
+async def _run(n: int, pcm: bytes, provider: str = "pcm", *, released: bool = False) -> dict[str, Any]:
     from bench.scale_wire import wire_connection
     from bots.discord.opus import OPUS_SILENCE
     from bots.discord.voice_channel.player import GuildPlayer, PlayerSettings, Speech
@@ -107,7 +107,7 @@ async def _run(n: int, pcm: bytes, provider: str = "pcm") -> dict[str, Any]:
                              listeners=lambda channel: 1)
         await player.connect(FakeChannel(index, members=[FakeMember(2)]))
         sent: list[tuple[float, bytes]] = []
-        wires.append(wire_connection(connector.last, index + 1, sent))
+        wires.append(wire_connection(connector.last, index + 1, sent, released=released))
         players.append(player)
         stamps.append(sent)
     await asyncio.sleep(0.2)  # let every connection settle (burst keepalive: paused)
@@ -166,7 +166,7 @@ async def run(argv: list[str] | None = None) -> dict[str, Any]:
     results = []
     for provider in _option(argv, "--provider", "pcm,opus").split(","):
         for n in _sizes(argv):
-            results.append(await _run(n, pcm, provider))
+            results.append(await _run(n, pcm, provider, released="--released-gil" in (argv or [])))
             r = results[-1]
             print(f"  {provider} {n} channels: {r['done']}/{n} spoken, {r['cpu_pct']:.0f} % CPU, {r['underruns']} "
                   f"underruns, {r['late_pct']:.2f} % late (load {r['load']:.2f})", flush=True)
@@ -185,6 +185,11 @@ async def run(argv: list[str] | None = None) -> dict[str, Any]:
                   "own 20 ms Opus packets passed straight through (nothing encoded)",
                   "CPU includes the fake provider, the Opus encoders (worker threads) and the playback",
                   "load: the machine's 1-minute load average when the size started (the machine is shared)",
+                  "packets encrypted and sent " + ("with PyNaCl and socket.send, which release the GIL "
+                                                   "(--released-gil), as discord.py does"
+                                                   if "--released-gil" in (argv or []) else
+                                                   "by C calls that keep the GIL (bots/discord/voice_channel/"
+                                                   "wire.py), as the bot does"),
                   "garbage collector: " + ("CPython's defaults (--default-gc)" if "--default-gc" in (argv or [])
                                            else "as `voicebridge run` sets it (bots.cli.quiet_garbage_collector)")],
         "raw": results,

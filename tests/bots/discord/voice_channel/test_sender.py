@@ -27,7 +27,7 @@ def sender():
     made: list[VoiceSender] = []
 
     def factory(**kwargs) -> VoiceSender:
-        made.append(VoiceSender(**{"interval": 0.002, **kwargs}))
+        made.append(VoiceSender(**{"interval": 0.002, "phases": 1, **kwargs}))
         return made[-1]
 
     yield factory
@@ -204,6 +204,66 @@ def test_deadlines_are_absolute_and_a_stall_is_skipped_not_burst() -> None:
     after = [round((t - start) / 0.020, 6) for t in sends[8:]]
     assert all(b - a <= 1.0 + 1e-6 for a, b in zip(after, after[1:]))
     assert all(float(x).is_integer() for x in after[1:])  # back on the 20 ms grid
+
+
+def _clocked_sender(phases: int, packets: int, clients: int) -> tuple[VoiceSender, dict[int, list[float]], list[float]]:
+    """A sender on an injected clock (every send costs 0.1 ms) serving ``clients`` playbacks of ``packets`` each;
+    returns it, each client's send times, and every sleep it took."""
+    now = [50.0]
+    sleeps: list[float] = []
+    sends: dict[int, list[float]] = {n: [] for n in range(clients)}
+    done = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    s = VoiceSender(interval=0.020, clock=lambda: now[0], sleep=sleep, phases=phases)
+
+    class Client:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def is_connected(self) -> bool:
+            return True
+
+        def send_audio_packet(self, data: bytes, *, encode: bool) -> None:
+            sends[self.n].append(now[0])
+            now[0] += 0.0001
+            if sum(map(len, sends.values())) == packets * clients:
+                done.set()
+
+    try:
+        with s._cond:  # all registered before the first tick
+            for n in range(clients):
+                source = StreamingOpusSource()
+                source.push([b"x"] * packets)
+                source.finish()
+                s.play(Client(n), source)
+        assert done.wait(5)
+    finally:
+        s.close()
+    return s, sends, sleeps
+
+
+def test_playbacks_are_spread_over_the_phases_of_the_period_each_on_its_own_20_ms_grid() -> None:
+    """8 playbacks on 4 phases: two per phase; a phase's packets go out 5 ms after the previous phase's, and
+    every playback still sends exactly one packet every 20 ms."""
+    s, sends, _ = _clocked_sender(phases=4, packets=10, clients=8)
+    first = min(times[0] for times in sends.values())
+    offsets = sorted(round((times[0] - first) * 1000) for times in sends.values())
+    assert offsets[::2] == [0, 5, 10, 15] and offsets[1::2] == offsets[::2]  # two playbacks a phase
+    for times in sends.values():
+        steps = [round((b - a) * 1000, 6) for a, b in zip(times, times[1:])]
+        assert steps == [20.0] * 9  # one packet per 20 ms on its grid, no drift
+    assert s.stats.ticks >= 10 and s.stats.late_packets == 0
+
+
+def test_one_playback_wakes_the_sender_once_per_period_not_once_per_phase() -> None:
+    s, sends, sleeps = _clocked_sender(phases=4, packets=10, clients=1)
+    assert [round((b - a) * 1000, 6) for a, b in zip(sends[0], sends[0][1:])] == [20.0] * 9
+    assert len(sleeps) <= 11  # one a period (10 packets, then the end): empty phases are not slept through
+    assert all(x > 0.015 for x in sleeps)
 
 
 # --- discord.py's real send path ----------------------------------------------------------------------
