@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -189,6 +190,10 @@ def run_row(n: int, database: str, *, timeout: float | None, profile: bool) -> d
             if pg_name is not None:
                 _pg(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         row["log_warnings"] = _warnings(log)
+        if row["log_warnings"]:  # the whole log, tracebacks included, outlives the temporary directory
+            kept = _profile_path(n, database, ".log")
+            shutil.copyfile(log, kept)
+            row["log_warnings"]["log"] = str(kept)
     if row.get("profile"):
         path = _profile_path(n, database, ".txt")
         path.write_text(row["profile"], encoding="utf-8")
@@ -197,7 +202,8 @@ def run_row(n: int, database: str, *, timeout: float | None, profile: bool) -> d
 
 
 def _profile_path(n: int, database: str, suffix: str) -> Path:
-    """Where a profiled row's statistics go (``.prof`` for pstats, ``.txt`` the top functions)."""
+    """Where a row's files go: a profile (``.prof`` for pstats, ``.txt`` the top functions) or its log (``.log``,
+    kept when it has warnings or errors)."""
     folder = Path(tempfile.gettempdir()) / "voicebridge-bench"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"burst-profile-{n}-{database}{suffix}"

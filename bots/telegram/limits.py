@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram.ext import AIORateLimiter
 
@@ -27,6 +28,12 @@ from core.errors import Busy
 #: notes drew no 429 in ``python -m bench burst`` (at 30 it drew 29, and each one stops all sending for a second).
 OVERALL_MESSAGES_PER_SECOND = 27
 
+#: How many calls may go out back to back after a quiet spell. aiolimiter's bucket holds a whole second's rate by
+#: default: 27 calls at once, then 27 a second, which Telegram's own bucket (about 30) answers with 429s when the
+#: event loop releases its requests in a clump (38 of them in a 200-chat burst on PostgreSQL). A bucket of 3 keeps
+#: the same rate, evenly spaced.
+OVERALL_BURST = 3
+
 #: The share of the bot's overall rate that must be free for a chat action to be sent at all.
 CHAT_ACTION_HEADROOM = 1 / 3
 
@@ -35,20 +42,29 @@ class RateLimiter(AIORateLimiter):
     """PTB's AIORateLimiter, except that chat actions never stand in the way of messages.
 
     ``record_voice`` is repeated every few seconds while synthesizing. A chat action is sent only when
-    the bot's overall budget has room to spare (a third of it free) and no message is waiting for it;
-    otherwise it is skipped (the status is cosmetic, a voice note is what the user waits for). A chat
-    action that is sent doesn't use up a group's 20 messages a minute, but still counts toward the
-    bot's overall rate and still waits out a RetryAfter. (Only the limiter's view of the request changes;
-    the request itself is sent unchanged.)
+    the bot's overall budget has room to spare (a third of it free), no message is waiting for it, and the
+    voice notes the bot owes soon (``backlog()``: the speaking requests in progress) fit in a third of a second's
+    budget; otherwise it is skipped (the status is cosmetic, a voice note is what the user waits for: in a burst
+    of 200 chats, each chat action sent delayed every later note by 1/27 s). A chat action that is sent doesn't
+    use up a group's 20 messages a minute, but still counts toward the bot's overall rate and still waits out a
+    RetryAfter. (Only the limiter's view of the request changes; the request itself is sent unchanged.)
     """
 
     #: Chat actions skipped because messages needed the budget (for tests and the burst bench).
     skipped_chat_actions = 0
 
+    def __init__(self, *args: Any, backlog: Callable[[], int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._backlog = backlog
+
     def _room_for_chat_action(self) -> bool:
         limiter = getattr(self, "_base_limiter", None)
         if limiter is None:
             return True
+        if self._backlog is not None:
+            per_second = limiter.max_rate / limiter.time_period
+            if self._backlog() > per_second * CHAT_ACTION_HEADROOM:
+                return False
         waiting = getattr(limiter, "_waiters", None)
         return not waiting and limiter.has_capacity(limiter.max_rate * CHAT_ACTION_HEADROOM)
 

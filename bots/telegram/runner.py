@@ -29,6 +29,7 @@ from .errors import on_error
 from .handlers import register_handlers
 from .limits import (
     CHEAP_UPDATE_HEADROOM,
+    OVERALL_BURST,
     OVERALL_MESSAGES_PER_SECOND,
     ChatPacer,
     RateLimiter,
@@ -60,12 +61,15 @@ def build_application(app: App, settings: TelegramSettings | None = None, *, opt
     register_strings()
     logsafety.install()
 
+    speaking = SpeakingSlots(settings.max_speaking)
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         # every speaking slot and room for cheap updates beside them: PTB never holds an update back unseen
         .concurrent_updates(max(options.concurrent_updates, settings.max_speaking + CHEAP_UPDATE_HEADROOM))
-        .rate_limiter(RateLimiter(max_retries=3, overall_max_rate=OVERALL_MESSAGES_PER_SECOND))
+        .rate_limiter(RateLimiter(max_retries=3, overall_max_rate=OVERALL_BURST,
+                                  overall_time_period=OVERALL_BURST / OVERALL_MESSAGES_PER_SECOND,
+                                  backlog=lambda: speaking.active))
         .connection_pool_size(options.connection_pool_size)
         .pool_timeout(20.0)
         .connect_timeout(10.0)
@@ -90,7 +94,7 @@ def build_application(app: App, settings: TelegramSettings | None = None, *, opt
                         group_per_minute=options.group_per_minute, group_burst=options.group_burst),
         gate=UserGate(limit),
         voice_forbidden=VoiceForbiddenChats(options.voice_forbidden_ttl),
-        speaking=SpeakingSlots(settings.max_speaking),
+        speaking=speaking,
     )
     register_handlers(application)
     application.add_error_handler(on_error)

@@ -116,3 +116,42 @@ async def test_a_chat_action_never_waits_ahead_of_a_message_for_the_overall_budg
     assert time.monotonic() - start < 0.1
     assert sent == ["sendChatAction", "sendVoice", "sendVoice"] and limiter.skipped_chat_actions == 1
     await limiter.shutdown()
+
+
+async def test_no_chat_action_while_the_voice_notes_owed_would_need_the_budget() -> None:
+    """With more speaking requests in progress than a third of a second's budget, a chat action is skipped even
+    though the limiter has room this instant: each one sent would delay every later voice note."""
+    from bots.telegram.limits import RateLimiter
+
+    backlog = [0]
+    limiter = RateLimiter(overall_max_rate=3, overall_time_period=3 / 27, backlog=lambda: backlog[0])
+    await limiter.initialize()
+    sent, call = _through(limiter, CHAT)
+    assert await call("sendChatAction") is True
+    backlog[0] = 10  # > 27 / 3
+    assert await call("sendChatAction") is True  # answered, not sent
+    await call("sendVoice")  # messages are never held back by it
+    assert sent == ["sendChatAction", "sendVoice"] and limiter.skipped_chat_actions == 1
+    backlog[0] = 9
+    await asyncio.sleep(0.12)  # the bucket drains
+    await call("sendChatAction")
+    assert sent[-1] == "sendChatAction"
+    await limiter.shutdown()
+
+
+async def test_the_bot_spaces_its_calls_evenly_instead_of_a_seconds_worth_at_once(make_bot) -> None:
+    """Telegram's own bucket answers a clump of 27 calls with 429s: the bot's limiter saves up at most
+    OVERALL_BURST calls, at OVERALL_MESSAGES_PER_SECOND, and knows how many speaking requests are in progress."""
+    from bots.telegram.limits import OVERALL_BURST, OVERALL_MESSAGES_PER_SECOND
+
+    bot = await make_bot()
+    limiter = bot.application.bot.rate_limiter
+    base = limiter._base_limiter
+    assert base.max_rate == OVERALL_BURST
+    assert base.max_rate / base.time_period == pytest.approx(OVERALL_MESSAGES_PER_SECOND)
+    assert limiter._backlog() == 0
+    start = time.monotonic()
+    for _ in range(OVERALL_BURST + 6):
+        async with base:
+            pass
+    assert time.monotonic() - start >= 6 / OVERALL_MESSAGES_PER_SECOND * 0.9  # never sooner than the rate
