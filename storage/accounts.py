@@ -23,25 +23,30 @@ def _utc_today() -> date:
     return datetime.now(UTC).date()
 
 
+def _user_query(platform: str, platform_user_id: str) -> sa.Select:
+    users, links = schema.users, schema.identity_links
+    return (sa.select(users.c.id, links.c.account_id)
+            .select_from(users.outerjoin(links, links.c.identity_id == users.c.id))
+            .where(users.c.platform == platform, users.c.platform_user_id == platform_user_id))
+
+
+def _account_of(row: sa.Row | None) -> int | None:
+    if row is None:
+        return None
+    return row.account_id if row.account_id is not None else row.id
+
+
 class AccountsRepo(Database):
     # --- users -----------------------------------------------------------------------------
 
     async def find_user(self, platform: str, platform_user_id: str) -> int | None:
-        async with self._read() as conn:
-            return await self._find_user(conn, platform, str(platform_user_id))
+        query = _user_query(platform, str(platform_user_id))
+        return await self._read_unit(lambda conn: _account_of(conn.execute(query).first()))
 
     @staticmethod
     async def _find_user(conn: AsyncConnection, platform: str, platform_user_id: str) -> int | None:
         """The account of a platform identity: its own id, or the account it is linked to."""
-        users, links = schema.users, schema.identity_links
-        row = (await conn.execute(
-            sa.select(users.c.id, links.c.account_id)
-            .select_from(users.outerjoin(links, links.c.identity_id == users.c.id))
-            .where(users.c.platform == platform, users.c.platform_user_id == platform_user_id)
-        )).first()
-        if row is None:
-            return None
-        return row.account_id if row.account_id is not None else row.id
+        return _account_of((await conn.execute(_user_query(platform, platform_user_id))).first())
 
     async def identity_id(self, platform: str, platform_user_id: str) -> int | None:
         """The platform identity's own users row id (not the account it may be linked to)."""
@@ -58,11 +63,16 @@ class AccountsRepo(Database):
         found = await self.find_user(platform, platform_user_id)
         if found is not None:
             return found
-        async with self._write() as conn:
-            stmt = self._insert(schema.users).values(platform=platform, platform_user_id=platform_user_id,
-                                                     created_at=schema.utcnow())
-            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["platform", "platform_user_id"]))
-            user_id = await self._find_user(conn, platform, platform_user_id)
+        stmt = self._insert(schema.users).values(platform=platform, platform_user_id=platform_user_id,
+                                                 created_at=schema.utcnow())
+        stmt = stmt.on_conflict_do_nothing(index_elements=["platform", "platform_user_id"])
+        query = _user_query(platform, platform_user_id)
+
+        def create(conn: sa.Connection) -> int | None:
+            conn.execute(stmt)
+            return _account_of(conn.execute(query).first())
+
+        user_id = await self._write_unit(create)
         assert user_id is not None
         return user_id
 
@@ -102,8 +112,7 @@ class AccountsRepo(Database):
             index_elements=["user_id"],
             set_={k: stmt.excluded[k] for k in ("ciphertext", "fingerprint", "hint", "updated_at")})
         try:
-            async with self._write() as conn:
-                await conn.execute(stmt)
+            await self._write_unit(lambda conn: conn.execute(stmt))
         except IntegrityError:
             raise NotFound(what="user", name=str(user_id)) from None
 
@@ -153,8 +162,7 @@ class AccountsRepo(Database):
             set_={name: getattr(usage.c, name) + getattr(stmt.excluded, name)
                   for name in ("bytes", "requests", "operator_bytes", "lent_bytes")})
         try:
-            async with self._write() as conn:
-                await conn.execute(stmt)
+            await self._write_unit(lambda conn: conn.execute(stmt))
         except IntegrityError:
             raise NotFound(what="user", name=str(user_id)) from None
 

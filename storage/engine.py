@@ -5,6 +5,11 @@ the sqlite3 module) emits ``BEGIN``, so a whole transaction — reads included �
 transaction. Writer connections begin with ``BEGIN IMMEDIATE``: they take the write lock up
 front, so two processes (or two :class:`~storage.store.Store` objects) on one file wait for each
 other through ``busy_timeout`` instead of failing a read→write upgrade with "database is locked".
+
+:func:`create_thread_engine` makes the synchronous twin of a SQLite file's engine (pysqlite, the same
+connection settings and ``BEGIN``), for the units of work that :class:`storage.database.Database` runs whole in
+a thread of their own: aiosqlite hands every statement, fetch and commit to its thread and back, and on a busy
+event loop each of those hand-offs waits for a turn of the loop.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -116,8 +122,23 @@ def create_engine(url: str | URL, role: Role = "writer") -> AsyncEngine:
     return engine
 
 
-def _install_sqlite_events(engine: AsyncEngine, *, immediate: bool) -> None:
-    sync_engine = engine.sync_engine
+def create_thread_engine(url: str | URL, role: Role = "writer") -> Engine | None:
+    """The synchronous engine of a SQLite file for ``role`` (one connection for the writer, four for readers),
+    used from worker threads; None for PostgreSQL and in-memory SQLite (their units of work run on the async
+    engine)."""
+    parsed = normalize_url(url)
+    if sqlite_path(parsed) is None:
+        return None
+    size = 1 if role == "writer" else 4
+    engine = create_sync_engine(parsed.set(drivername="sqlite+pysqlite"), hide_parameters=True, pool_size=size,
+                                max_overflow=0, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                                              "check_same_thread": False})
+    _install_sqlite_events(engine, immediate=role == "writer")
+    return engine
+
+
+def _install_sqlite_events(engine: AsyncEngine | Engine, *, immediate: bool) -> None:
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -87,3 +87,64 @@ async def test_restart_keeps_everything(db_url: str, secret_key: bytes) -> None:
         assert (await store.get_usage(uid))[:2] == (321, 1)
         after = await store.export_all()
     assert after["tables"] == before["tables"]
+
+
+# --- units of work (_write_unit / _read_unit) ----------------------------------------------------
+
+
+async def test_a_write_unit_commits_when_it_returns_and_leaves_nothing_when_it_raises(store: Store) -> None:
+    import sqlalchemy as sa
+
+    from storage import schema
+
+    def add(conn: sa.Connection, fail: bool) -> int:
+        conn.execute(sa.insert(schema.users).values(platform="cli", platform_user_id="unit",
+                                                    created_at=schema.utcnow()))
+        if fail:
+            raise RuntimeError("half-done")
+        return conn.execute(sa.select(sa.func.count()).select_from(schema.users)).scalar_one()
+
+    with pytest.raises(RuntimeError):
+        await store._write_unit(lambda conn: add(conn, True))
+    assert await store.find_user("cli", "unit") is None  # rolled back: nothing half-done
+    assert await store._write_unit(lambda conn: add(conn, False)) >= 1
+    uid = await store.find_user("cli", "unit")
+    assert uid is not None
+    assert await store._read_unit(
+        lambda conn: conn.execute(sa.select(schema.users.c.platform_user_id)
+                                  .where(schema.users.c.id == uid)).scalar_one()) == "unit"
+
+
+async def test_on_a_sqlite_file_units_run_whole_in_threads_of_their_own(store: Store, db_url: str) -> None:
+    import threading
+
+    where = await store._write_unit(lambda conn: threading.current_thread().name)
+    read_where = await store._read_unit(lambda conn: threading.current_thread().name)
+    if db_url.startswith("sqlite"):
+        assert where.startswith("sqlite-writer") and read_where.startswith("sqlite-reader")
+    else:
+        assert where == read_where == threading.current_thread().name  # PostgreSQL: on the async connection
+
+
+async def test_write_units_and_async_writes_are_one_queue_and_lose_nothing(store: Store) -> None:
+    """Usage added through units of work, interleaved with async writes of the same user's settings: every
+    increment counted, every write kept."""
+    uid = await store.get_or_create_user("cli", "many")
+    await asyncio.gather(*(store.add_usage(uid, 10) for _ in range(40)),
+                         *(store.update_user_settings(uid, speed=1.0 + i / 100) for i in range(10)))
+    today_bytes, today_requests, *_ = await store.get_usage(uid)
+    assert (today_bytes, today_requests) == (400, 40)
+    assert (await store.get_user_settings(uid)).speed is not None
+
+
+async def test_close_stops_the_unit_threads(db_url: str, secret_key: bytes) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL runs its units on the async connection: no threads")
+    store = await Store.open(db_url, secret_key)
+    await store.get_or_create_user("cli", "x")  # a read and a write: both pools have started a thread
+    threads = [*store._writer_thread._threads, *store._reader_threads._threads]
+    assert threads
+    await store.close()
+    for thread in threads:
+        await asyncio.to_thread(thread.join, 5)
+        assert not thread.is_alive()
