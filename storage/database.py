@@ -68,13 +68,16 @@ def integrity_kind(exc: IntegrityError) -> Literal["unique", "foreign_key", "oth
 
 @contextlib.contextmanager
 def _unavailable_as_typed(state: dict[str, bool]) -> Iterator[None]:
-    """The database is down, restarting or unreachable: :class:`StorageUnavailable` (the transaction rolled
-    back, so nothing was half-done; the pool reconnects by itself once it is back), not a driver error.
+    """The database is down, restarting, unreachable or has no free connection: :class:`StorageUnavailable`
+    (the transaction rolled back, so nothing was half-done; the pool reconnects by itself once it is back), not a driver error.
     A bare OSError counts only while connecting (``state["connected"]`` False): later it is the caller's."""
     try:
         yield
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
         log.warning("the database is unavailable: %s", type(exc.orig).__name__)
+        raise StorageUnavailable() from None
+    except sa.exc.TimeoutError:  # every pooled connection stayed in use for the whole pool timeout
+        log.warning("the database is overloaded: no free connection within the pool timeout")
         raise StorageUnavailable() from None
     except (OSError, TimeoutError) as exc:
         if state["connected"]:

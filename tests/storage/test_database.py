@@ -148,3 +148,25 @@ async def test_close_stops_the_unit_threads(db_url: str, secret_key: bytes) -> N
     for thread in threads:
         await asyncio.to_thread(thread.join, 5)
         assert not thread.is_alive()
+
+
+async def test_no_free_connection_within_the_pool_timeout_is_storage_unavailable(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every pooled connection in use for the whole pool timeout (an overloaded process): the request gets the
+    "storage unavailable, try again" answer, not an internal error."""
+    from core.errors import StorageUnavailable
+
+    pool = store._reader.pool
+    monkeypatch.setattr(pool, "_timeout", 0.2)
+    held = []
+    try:
+        for _ in range(pool.size() + max(0, pool._max_overflow)):
+            conn = store._reader.connect()
+            await conn.start()
+            held.append(conn)
+        with pytest.raises(StorageUnavailable):
+            await store.ping()
+    finally:
+        for conn in held:
+            await conn.close()
+    await store.ping()  # connections back: fine again
