@@ -30,16 +30,29 @@ _OPUS_INPUT_RATES = (8000, 12000, 16000, 24000, 48000)
 NoteFormat = Literal["ogg", "mp3", "wav"]
 
 _NOTE_CODECS = {"ogg": ("ogg", "libopus"), "mp3": ("mp3", "libmp3lame"), "wav": ("wav", "pcm_s16le")}
-_OGG_BITRATE = 32000
+_OGG_BITRATE = 44000
 _MP3_BITRATE = 64000
-# libopus complexity (0-10; FFmpeg's default is 10) and the highest frequency kept (FFmpeg's cutoff sets
-# libopus's maximum bandwidth; 8 kHz is "wideband", coded by SILK alone), chosen with bench/audio.py on
-# 24 kHz speech. Complexity 4 at wideband sounds as good as complexity 10 at 48 kHz did (PESQ-WB 4.1 vs 4.0,
-# STOI 0.995 vs 0.994 on espeak-ng speech) at 1.6x fewer instructions; complexity 0 would take 3.6x fewer
-# but sounds worse (PESQ-WB 3.2). Notes from an engine that answers in Opus skip this encoder altogether
-# (core.audio.passthrough), so this path is the offline engine's and the fallback's: quality wins.
-_OGG_COMPLEXITY = 4
+# How libopus codes a note, chosen with bench/audio.py and callgrind instruction counts on 24 kHz espeak-ng
+# speech (four voices, fed in 100 ms chunks): application "audio", so libopus codes every frame with CELT alone
+# (below complexity 7 it runs no speech/music analysis, and "audio" then picks CELT: checked from 20 to 64
+# kbps); complexity 2 (0-10; FFmpeg's default is 10); the highest frequency kept 8 kHz (FFmpeg's cutoff sets
+# libopus's maximum bandwidth: "wideband"); 20 ms frames. Per second of audio the whole encoder (libopus,
+# FFmpeg, PyAV, the waveform) runs 1.9e7 instructions: 5.6x fewer than as issue 11 found it (fed 48 kHz,
+# complexity 10, fullband: 1.07e8) and 3.3x fewer than SILK at complexity 4 (6.4e7). SILK cannot get there: its
+# analysis and noise shaping are most of its cost, 2.9e7 even at complexity 0, while CELT's cost hardly depends
+# on its complexity or rate. CELT needs more bits than SILK for speech, so the rate is what keeps the quality:
+# PESQ-WB 4.28 on average over the voices (lowest 4.12) against 4.09 (3.78) for the old encoder and 4.25 (4.08)
+# for SILK complexity 4 at 32 kbps; CELT at 32 kbps gives 3.81 (3.53), SILK below complexity 4 3.1-3.3 on the
+# male voice. The price is size: ~62 kbps of speech on average (55-72 by voice) against ~28-34. 40/60 ms frames
+# save ~2% (SILK) to ~9% (CELT, which then codes each 20 ms frame to a fixed share of the packet: worse per
+# bit), so notes keep 20 ms. Notes from an engine that answers in Opus skip this encoder altogether
+# (core.audio.passthrough): this path is the offline engine's and the fallback's.
+_OGG_APPLICATION = "audio"
+_OGG_COMPLEXITY = 2
 _OGG_CUTOFF = 8000
+_OGG_FRAME_MS = 20
+#: Samples of the waveform held back and measured together (numpy's cost is mostly per call): 1 s.
+_WAVE_BATCH_SECONDS = 1
 
 
 def _codec_rate(fmt: str, first_rate: int | None) -> int:
@@ -55,8 +68,8 @@ def _codec_rate(fmt: str, first_rate: int | None) -> int:
 class StreamingNoteEncoder:
     """Encode a voice note from PCM chunks that arrive over time (while the provider is speaking).
 
-    ``fmt``: ``"ogg"`` (Opus mono ~32 kbps, 20 ms frames, application ``voip``, wideband, complexity
-    4 — the voice notes chat apps play; a standard Ogg/Opus file that decodes at 48 kHz), ``"mp3"``
+    ``fmt``: ``"ogg"`` (Opus mono, CELT-only wideband at 44 kbps VBR, 20 ms frames, complexity 2 —
+    the voice notes chat apps play; a standard Ogg/Opus file that decodes at 48 kHz), ``"mp3"``
     (libmp3lame mono 64 kbps, 44.1/48 kHz) or ``"wav"`` (pcm_s16le mono at the first chunk's rate).
 
     libopus is fed the first chunk's rate when it takes it (8, 12, 16, 24 or 48 kHz: the provider's
@@ -64,7 +77,8 @@ class StreamingNoteEncoder:
     boundaries anywhere (an odd trailing byte is kept for the next chunk; if the rate changes it is
     dropped as half a sample) and resamples them statefully to the encoder's rate when they differ;
     :meth:`finish` flushes and returns the :class:`EncodedAudio`. Output goes to an in-memory buffer
-    as it is produced. The encoder runs on the calling thread and starts no thread of its own.
+    as it is produced; at most a second of input is held back, for the waveform. The encoder runs on
+    the calling thread and starts no thread of its own.
 
     ``EncodedAudio.duration`` is the exact input duration (Σ samples / rate over the chunks);
     ``EncodedAudio.sample_count`` is the number of samples per channel a decoder returns: for Ogg/Opus
@@ -87,6 +101,9 @@ class StreamingNoteEncoder:
         self._input_samples: dict[int, int] = {}
         self._codec_samples = 0
         self._wave = WaveformAccumulator()
+        self._wave_held: list[np.ndarray] = []
+        self._wave_held_samples = 0
+        self._wave_rate = 0
         self._result: EncodedAudio | None = None
 
     def _start(self, first_rate: int | None) -> None:
@@ -98,7 +115,7 @@ class StreamingNoteEncoder:
         stream.layout = "mono"
         if self.fmt == "ogg":
             stream.bit_rate = _OGG_BITRATE
-            stream.options = {"frame_duration": "20", "application": "voip",
+            stream.options = {"frame_duration": str(_OGG_FRAME_MS), "application": _OGG_APPLICATION,
                               "compression_level": str(_OGG_COMPLEXITY), "cutoff": str(_OGG_CUTOFF)}
         elif self.fmt == "mp3":
             stream.bit_rate = _MP3_BITRATE
@@ -125,11 +142,35 @@ class StreamingNoteEncoder:
             return
         samples = np.frombuffer(data, dtype="<i2", count=usable // 2)
         self._input_samples[sample_rate] = self._input_samples.get(sample_rate, 0) + samples.size
-        self._wave.add(samples, sample_rate)
+        self._add_to_waveform(samples, sample_rate)
         frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = sample_rate
         assert self._resampler is not None
-        self._encode(self._resampler.resample(frame))
+        if sample_rate == self._codec_rate:
+            frames = self._resampler.flush()  # the tail of an earlier rate's resampling goes first
+            frames.append(frame)
+        else:
+            frames = self._resampler.resample(frame)
+        self._encode(frames)
+
+    def _add_to_waveform(self, samples: np.ndarray, rate: int) -> None:
+        """Measure ``samples`` for the waveform, held back until a second of them (or a rate change) is
+        there: the same blocks and sums as adding each chunk, with far fewer numpy calls. ``samples`` views
+        bytes no one can change (:meth:`feed` made them)."""
+        if rate != self._wave_rate:
+            self._flush_waveform()
+            self._wave_rate = rate
+        self._wave_held.append(samples)
+        self._wave_held_samples += samples.size
+        if self._wave_held_samples >= rate * _WAVE_BATCH_SECONDS:
+            self._flush_waveform()
+
+    def _flush_waveform(self) -> None:
+        held = self._wave_held
+        if held:
+            self._wave.add(held[0] if len(held) == 1 else np.concatenate(held), self._wave_rate)
+            self._wave_held = []
+            self._wave_held_samples = 0
 
     def _encode(self, frames: list[av.AudioFrame] | None) -> None:
         """Encode resampled frames (``None`` flushes the encoder) and mux the packets."""
@@ -158,6 +199,7 @@ class StreamingNoteEncoder:
         assert self._resampler is not None and self._container is not None
         self._encode(self._resampler.flush())
         self._encode(None)
+        self._flush_waveform()
         if self._codec_samples == 0:
             self._container.start_encoding()  # an empty clip is still a valid file (headers only)
         self._container.close()
