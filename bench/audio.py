@@ -16,7 +16,9 @@ Measures
    and resident memory per open encoder; and the quality of the note: decoded back and compared with
    the input PCM (waveform SNR, and the level difference in third-octave bands up to 8 kHz, and in
    8-12 kHz), for the speech-like signal and for real speech from the offline espeak-ng engine;
-   then the same CPU and quality for other libopus complexities and bandwidths than the ones
+   the CPU of the shipped encoder next to the encoder as issue 11 found it (every chunk resampled to
+   48 kHz, libopus at FFmpeg's complexity 10, fullband, ``voip`` 32 kbps), on the same speech, and the
+   ratio (the bar was 4x); then the same CPU and quality for other libopus settings than the ones
    ``core.audio.notes`` uses (the measurement its choice was made with).
 
 ``python -m bench audio``; results in ``bench/results/audio.json``. Takes well under two minutes
@@ -29,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import io
 import itertools
 import os
 import shutil
@@ -55,10 +58,13 @@ FFMPEG_RUNS = 5
 PROVIDER_CHUNK_SECONDS = 0.1  # a provider-sized chunk for the cost of a note
 COST_RUNS = 5
 OPEN_ENCODERS = 20
-#: (libopus complexity, cutoff Hz) tried against the encoder's own: 8000 is wideband, 20000 leaves the
-#: bandwidth to libopus (super-wideband for 24 kHz input).
-SWEEP = [(0, 8000), (1, 8000), (2, 8000), (3, 8000), (4, 8000), (10, 8000), (0, 20000), (10, 20000)]
+#: (application, libopus complexity, bit rate) tried against the encoder's own, all wideband (cutoff 8 kHz):
+#: ``voip`` is SILK-only at these rates, ``audio`` CELT-only (below complexity 7, where libopus runs no analysis).
+SWEEP = [("voip", 0, 32000), ("voip", 2, 32000), ("voip", 4, 32000), ("voip", 10, 32000),
+         ("audio", 0, 44000), ("audio", 2, 32000), ("audio", 2, 40000), ("audio", 2, 44000), ("audio", 2, 48000),
+         ("audio", 5, 44000)]
 SWEEP_RUNS = 3
+COMPARE_RUNS = 9
 SPEECH_TEXT = ("The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore. Please call "
                "Stella and ask her to bring these things with her from the store: six spoons of fresh snow peas, "
                "five thick slabs of blue cheese, and maybe a snack for her brother Bob.")
@@ -150,6 +156,92 @@ def _note_cpu(chunks: list[bytes], rate: int, seconds: float, runs: int = COST_R
         _streamed_note(chunks, rate)
         values.append((time.process_time() - start) / seconds)
     return values
+
+
+def _baseline_note(chunks: list[bytes], rate: int) -> EncodedAudio:
+    """The Ogg/Opus note as issue 11 found the encoder (``core/audio/notes.py`` at 3b858cb): every chunk
+    resampled to 48 kHz, libopus 32 kbps, 20 ms, ``voip``, FFmpeg's defaults otherwise (complexity 10, no
+    cutoff: fullband, the codec's and the graphs' default threads), the waveform added chunk by chunk."""
+    from fractions import Fraction
+
+    from core.audio.pcm import WaveformAccumulator
+
+    buffer = io.BytesIO()
+    container = av.open(buffer, mode="w", format="ogg")
+    stream = container.add_stream("libopus", rate=48000)
+    stream.layout = "mono"
+    stream.bit_rate = 32000
+    stream.options = {"frame_duration": "20", "application": "voip"}
+    stream.time_base = Fraction(1, 48000)
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
+    wave = WaveformAccumulator()
+    pts = 0
+    total = 0
+
+    def encode(frames: list[av.AudioFrame]) -> None:
+        nonlocal pts
+        for frame in frames:
+            frame.pts, frame.time_base = pts, Fraction(1, 48000)
+            pts += frame.samples
+            for packet in stream.encode(frame):
+                container.mux(packet)
+
+    for chunk in chunks:
+        samples = np.frombuffer(chunk, dtype="<i2")
+        total += samples.size
+        wave.add(samples, rate)
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = rate
+        encode(resampler.resample(frame))
+    encode(resampler.resample(None))
+    for packet in stream.encode(None):
+        container.mux(packet)
+    container.close()
+    return EncodedAudio(data=buffer.getvalue(), format="ogg", duration=total / rate, waveform=wave.result(),
+                        sample_count=pts)
+
+
+def _note_kbps(note: EncodedAudio) -> float:
+    return len(note.data) * 8 / note.duration / 1000 if note.duration else 0.0
+
+
+def _baseline_comparison(rows: list[list[Any]], raw: dict[str, Any], pcm: bytes, signal: str) -> None:
+    """CPU per second of audio of the shipped encoder and of :func:`_baseline_note`, runs interleaved, on
+    ``pcm`` in provider-sized chunks; their ratio; and what each sounds like decoded back."""
+    chunks = _chunks(pcm, PROVIDER_CHUNK_SECONDS, RATE)
+    seconds = len(pcm) / 2 / RATE
+    ways = {"baseline": _baseline_note, "shipped": _streamed_note}
+    for way in ways.values():
+        way(chunks[:5], RATE)  # warm-up
+    cpu: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(COMPARE_RUNS):
+        for name, way in ways.items():
+            start = time.process_time()
+            way(chunks, RATE)
+            cpu[name].append((time.process_time() - start) / seconds)
+    from core.audio import notes
+
+    labels = {
+        "baseline": "issue 11's encoder: 48 kHz resampled, complexity 10, fullband, voip 32 kbps",
+        "shipped": (f"shipped: {RATE // 1000} kHz fed, complexity {notes._OGG_COMPLEXITY}, "
+                    f"{notes._OGG_APPLICATION} (CELT), cutoff {notes._OGG_CUTOFF} Hz, "
+                    f"{notes._OGG_BITRATE // 1000} kbps"),
+    }
+    raw["baseline_comparison"] = {"signal": signal, "seconds": seconds}
+    for name, way in ways.items():
+        note = way(chunks, RATE)
+        quality = _note_quality(pcm, RATE, note)
+        quality["kbps"] = _note_kbps(note)
+        raw["baseline_comparison"][name] = {"cpu_s_per_audio_s": summary(cpu[name]), "quality": quality,
+                                            "label": labels[name]}
+        rows.append([f"  {labels[name]}", f"{min(cpu[name]) * 1000:.2f} ms",
+                     f"p50 {percentile(cpu[name], 50) * 1000:.2f} ms; {quality['kbps']:.0f} kbps; "
+                     + _quality_cell(quality)])
+    ratio = min(cpu["baseline"]) / min(cpu["shipped"])
+    ratio_p50 = percentile(cpu["baseline"], 50) / percentile(cpu["shipped"], 50)
+    raw["baseline_comparison"]["ratio"] = {"min": ratio, "p50": ratio_p50}
+    rows.append(["  ratio: issue 11's encoder / shipped", f"{ratio:.1f}x",
+                 f"p50 {ratio_p50:.1f}x; the bar was 4x (CPU of the whole process per second of audio)"])
 
 
 def _open_encoder_cost(chunk: bytes, rate: int) -> dict[str, float | None]:
@@ -247,28 +339,35 @@ def _quality_cell(quality: dict[str, float]) -> str:
             f"8-12 kHz {quality['level_8_12k_db']:+.1f} dB")
 
 
-def _complexity_sweep(rows: list[list[Any]], raw: dict[str, Any], chunks: list[bytes], speech: bytes | None) -> None:
+def _settings_sweep(rows: list[list[Any]], raw: dict[str, Any], chunks: list[bytes], speech: bytes | None) -> None:
     """CPU and quality of the note for each of :data:`SWEEP`, by setting the encoder's settings for a moment."""
     from core.audio import notes
 
-    chosen = (notes._OGG_COMPLEXITY, notes._OGG_CUTOFF)
+    names = ("_OGG_APPLICATION", "_OGG_COMPLEXITY", "_OGG_BITRATE")
+    chosen = tuple(getattr(notes, name) for name in names)
     raw["sweep"] = []
     try:
-        for complexity, cutoff in SWEEP:
-            notes._OGG_COMPLEXITY, notes._OGG_CUTOFF = complexity, cutoff
+        for setting in SWEEP:
+            for name, value in zip(names, setting, strict=True):
+                setattr(notes, name, value)
+            application, complexity, bitrate = setting
             cpu = min(_note_cpu(chunks, RATE, NOTE_SECONDS, runs=SWEEP_RUNS))
             quality = None
             if speech is not None:
                 note = _streamed_note(_chunks(speech, PROVIDER_CHUNK_SECONDS, RATE), RATE)
                 quality = _note_quality(speech, RATE, note)
-            band = "wideband" if cutoff == 8000 else "super-wideband"
-            mark = " (used)" if (complexity, cutoff) == chosen else ""
-            rows.append([f"  complexity {complexity}, {band}{mark}", f"{cpu * 1000:.2f} ms",
-                         "espeak-ng: " + _quality_cell(quality) if quality else "no espeak-ng speech"])
-            raw["sweep"].append({"complexity": complexity, "cutoff": cutoff, "cpu_s_per_audio_s": cpu,
-                                 "quality": quality})
+                quality["kbps"] = _note_kbps(note)
+            codec = "SILK" if application == "voip" else "CELT"
+            mark = " (used)" if setting == chosen else ""
+            rows.append([f"  {codec} ({application}), complexity {complexity}, {bitrate // 1000} kbps{mark}",
+                         f"{cpu * 1000:.2f} ms",
+                         (f"espeak-ng: {quality['kbps']:.0f} kbps; " + _quality_cell(quality)) if quality
+                         else "no espeak-ng speech"])
+            raw["sweep"].append({"application": application, "complexity": complexity, "bitrate": bitrate,
+                                 "cutoff": notes._OGG_CUTOFF, "cpu_s_per_audio_s": cpu, "quality": quality})
     finally:
-        notes._OGG_COMPLEXITY, notes._OGG_CUTOFF = chosen
+        for name, value in zip(names, chosen, strict=True):
+            setattr(notes, name, value)
 
 
 def _note_cost(rows: list[list[Any]], raw: dict[str, Any]) -> None:
@@ -297,9 +396,14 @@ def _note_cost(rows: list[list[Any]], raw: dict[str, Any]) -> None:
         rows.append([f"note quality, {name}", f"SNR {quality['snr_db']:.1f} dB",
                      (f"bands to 8 kHz off by {quality['band_distance_db']:.2f} dB; 8-12 kHz "
                       f"{quality['level_8_12k_db']:+.1f} dB; lag {quality['lag']}")])
-    rows.append(["note CPU per second of audio by libopus setting", f"min of {SWEEP_RUNS}",
+    espeak = signals["espeak-ng speech"]
+    signal = "espeak-ng speech" if espeak is not None else "speech-like (no espeak-ng)"
+    rows.append([f"note CPU per second of audio, issue 11's encoder vs shipped ({signal})",
+                 f"min of {COMPARE_RUNS}", "runs interleaved; quality of each note decoded back, as above"])
+    _baseline_comparison(rows, raw, espeak if espeak is not None else speech, signal)
+    rows.append(["note CPU per second of audio by libopus setting (wideband)", f"min of {SWEEP_RUNS}",
                  "quality of the espeak-ng note decoded back, as above"])
-    _complexity_sweep(rows, raw, chunks, signals["espeak-ng speech"])
+    _settings_sweep(rows, raw, chunks, espeak)
 
 
 def run() -> dict[str, Any]:
