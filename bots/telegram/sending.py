@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Telegram's old note: voice notes above 1 MB may arrive as files. 1 MB is ~4 min at 32 kbps.
+#: Telegram's old note: voice notes above 1 MB may arrive as files. 1 MB is ~2 min of a note encoded here (~62 kbps).
 CAPTION_LIMIT = 1024
 
 

@@ -7,7 +7,7 @@ The modules, each re-exported here (``from core import audio; audio.encode(...)`
   size, duration and hang limits enforced and every failure mapped into the
   :class:`core.errors.AudioError` tree.
 * :mod:`core.audio.notes` — :func:`encode` / :func:`encode_sync` and :class:`StreamingNoteEncoder`:
-  PCM → a voice note (Ogg/Opus mono wideband ~32 kbps 20 ms frames; MP3; WAV) with the exact duration
+  PCM → a voice note (Ogg/Opus mono, CELT wideband ~44 kbps, 20 ms frames; MP3; WAV) with the exact duration
   (from the sample count, never from container metadata) and a waveform. The streaming encoder lets
   the service encode while the provider is still speaking. :func:`describe` rebuilds that metadata
   for a cached clip.
