@@ -40,8 +40,9 @@ Threading: the only code that runs in the sender thread is ``source.read()`` (lo
 never blocks), the client's ``send_audio_packet`` and the ``after`` callback, which only does
 ``loop.call_soon_threadsafe``. Source
 events (an item heard to its end, the buffer ran dry) also hop to the loop that way. Opus encoding
-runs in a worker thread (``asyncio.to_thread``): a provider chunk takes 0.5–4 ms to encode, which
-would otherwise sit on the event loop once per chunk per speaking guild (``bench/voice.py`` measures it).
+runs in a worker thread (``asyncio.to_thread``): a 43 ms provider chunk takes ~0.2 ms to encode (an
+encoder's first ~4 ms, libopus being opened), which would otherwise sit on the event loop once per chunk
+per speaking guild (``bench/voice.py`` measures it).
 
 Reconnect: a drop is reported by the manager (the bot's own voice state went to no channel without
 us leaving) or seen when the connection's playback ends without us stopping it (the sender gave up
@@ -109,7 +110,10 @@ def encoded_silence(frames: int) -> list[bytes]:
         from bots.discord.opus import OpusPacketEncoder
 
         encoder = OpusPacketEncoder(leading_silence_ms=20 * frames)
-        packets = encoder.feed(b"", 48000)  # nothing but the encoder's own leading silence
+        # Nothing but the encoder's own leading silence, from a 24 kHz encoder as speech usually is: its
+        # packets (D8 FF FE) are told apart from the underrun frame OPUS_SILENCE (F8 FF FE, what a 48 kHz mono
+        # encoder makes of digital silence) by the benches and tests that look for the lead-in.
+        packets = encoder.feed(b"", 24000)
         _SILENCE_CACHE[:] = packets
     return list(_SILENCE_CACHE[:frames])
 
