@@ -124,6 +124,7 @@ async def _run(n: int, pcm: bytes, provider: str = "pcm", *, released: bool = Fa
     cpu = _cpu_seconds() - cpu0
     done = sum(p.stats.items_spoken for p in players)
     underruns = sum(p.source.stats.underruns for p in players if p.source is not None)
+    encode_calls = sum(p.stats.encode_calls for p in players)
     late_by = [x for sent in stamps for x in lateness(list(sent), OPUS_SILENCE)]
     late = sum(1 for x in late_by if x > LATE)
     for player in players:
@@ -132,7 +133,7 @@ async def _run(n: int, pcm: bytes, provider: str = "pcm", *, released: bool = Fa
         wire.close()
     return {"n": n, "done": done, "wall_s": wall, "cpu_s": cpu, "cpu_pct": cpu / wall * 100,
             "rss_before_mib": rss_before, "rss_peak_mib": max(peak, _rss_mib()), "threads": threads,
-            "underruns": underruns, "packets": len(late_by), "late": late,
+            "underruns": underruns, "encode_calls": encode_calls, "packets": len(late_by), "late": late,
             "late_pct": late / max(1, len(late_by)) * 100, "max_late_ms": max(late_by, default=0.0) * 1000,
             "load": load, "provider": provider, "sender": _sender_stats(connector.last) if n else None}
 
@@ -181,8 +182,9 @@ async def run(argv: list[str] | None = None) -> dict[str, Any]:
                     f"late packets (> {LATE * 1000:.0f} ms)", "max lateness", "threads", "RSS before", "RSS peak",
                     "load (1 min)"],
         "rows": rows,
-        "notes": ["provider audio: pcm = 24 kHz PCM encoded to Opus here (worker threads); opus = the provider's "
-                  "own 20 ms Opus packets passed straight through (nothing encoded)",
+        "notes": ["provider audio: pcm = 24 kHz PCM encoded to mono 24 kHz Opus here (worker threads, chunks "
+                  "gathered up to 200 ms per call while a second is queued; raw: encode_calls); opus = the "
+                  "provider's own 20 ms Opus packets passed straight through (nothing encoded)",
                   "CPU includes the fake provider, the Opus encoders (worker threads) and the playback",
                   "load: the machine's 1-minute load average when the size started (the machine is shared)",
                   "packets encrypted and sent " + ("with PyNaCl and socket.send, which release the GIL "

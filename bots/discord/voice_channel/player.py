@@ -42,7 +42,12 @@ never blocks), the client's ``send_audio_packet`` and the ``after`` callback, wh
 events (an item heard to its end, the buffer ran dry) also hop to the loop that way. Opus encoding
 runs in a worker thread (``asyncio.to_thread``): a 43 ms provider chunk takes ~0.2 ms to encode (an
 encoder's first ~4 ms, libopus being opened), which would otherwise sit on the event loop once per chunk
-per speaking guild (``bench/voice.py`` measures it).
+per speaking guild (``bench/voice.py`` measures it). While the listener has at least ``BATCH_AHEAD`` (1 s)
+of packets queued, chunks are gathered and encoded together, up to ``BATCH_SECONDS`` (200 ms) per
+worker-thread call: a provider faster than real time then costs a thread hop per 200 ms of audio instead
+of one per chunk. The first chunk, and every chunk while less is queued, is encoded at once. (What is
+gathered waits for the next chunk or the end of the stream: a provider that stalls for more than a second
+leaves its gap up to 200 ms sooner, and one that fails loses up to 200 ms that it had sent.)
 
 Reconnect: a drop is reported by the manager (the bot's own voice state went to no channel without
 us leaving) or seen when the connection's playback ends without us stopping it (the sender gave up
@@ -92,6 +97,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PACKET_SECONDS = 0.02
+
+#: Provider chunks are encoded together, one worker-thread call for up to this much PCM, while the
+#: listener has at least :data:`BATCH_AHEAD` seconds of packets queued (a fast provider: 43 ms chunks
+#: every 8.6 ms would otherwise cost a thread hop each, ~5,800 a second for 50 speaking channels).
+BATCH_SECONDS = 0.2
+#: Below this much queued audio every chunk is encoded at once (the first chunk always is).
+BATCH_AHEAD = 1.0
 
 
 def _default_encoder() -> Any:
@@ -167,6 +179,7 @@ class PlayerStats:
     reconnects: int = 0
     keepalive_bursts: int = 0
     encode_seconds: float = 0.0  # wall time spent in encoder.feed/flush
+    encode_calls: int = 0  # encoder calls (worker-thread hops when encode_in_thread)
     audio_seconds: float = 0.0  # audio fed to the encoder
     first_push_delays: list[float] = field(default_factory=list)  # feed start → first speech push (s)
 
@@ -498,6 +511,8 @@ class GuildPlayer:
         cap = speech.max_seconds if speech.max_seconds else self.settings.max_seconds
         stream = self._open_stream(utt)
         encoder = None
+        batch: list[tuple[bytes, int]] = []  # PCM gathered for one encoder call
+        batched = 0.0  # its seconds
         fed = 0.0
         pushed_any = False
         capped = False
@@ -518,9 +533,9 @@ class GuildPlayer:
                         packets = packets[:max(0, round((cap - fed) / PACKET_SECONDS))]
                         capped = True
                     fed += len(packets) * PACKET_SECONDS
-                    if encoder is not None:  # PCM came before: its last partial frame goes first
-                        packets = await self._encode(encoder.flush) + packets
-                        encoder = None
+                    if encoder is not None:  # PCM came before: it and its last partial frame go first
+                        packets = await self._encode(_encode_batch, encoder, batch, True) + packets
+                        encoder, batch, batched = None, [], 0.0
                 else:
                     data = chunk.data
                     rate = chunk.sample_rate
@@ -534,8 +549,13 @@ class GuildPlayer:
                     if data:
                         if encoder is None:
                             encoder = self.encoder_factory()
-                        packets = await self._encode(encoder.feed, data, rate)
+                        batch.append((data, rate))
+                        batched += len(data) / 2 / rate
                         fed += len(data) / 2 / rate
+                    if batch and (first_speech or capped or batched >= BATCH_SECONDS
+                                  or source.pending_seconds < BATCH_AHEAD):
+                        packets = await self._encode(_encode_batch, encoder, batch)
+                        batch, batched = [], 0.0
                 if item.skipped:
                     break
                 if source.push(packets, tag):
@@ -548,7 +568,7 @@ class GuildPlayer:
                     self.stats.items_capped += 1
                     break
             if not item.skipped and encoder is not None:
-                packets = await self._encode(encoder.flush)
+                packets = await self._encode(_encode_batch, encoder, batch, True)
                 if source.push(packets, tag):
                     pushed_any = True
                     self._resume()
@@ -595,6 +615,7 @@ class GuildPlayer:
         else:
             packets = fn(*args)
         self.stats.encode_seconds += time.perf_counter() - start
+        self.stats.encode_calls += 1
         return packets
 
     def _release(self, item: QueueItem[Speech]) -> None:
@@ -756,6 +777,17 @@ def _expected(exc: BaseException) -> bool:
     from core.errors import VoiceBridgeError
 
     return isinstance(exc, VoiceBridgeError)
+
+
+def _encode_batch(encoder: Any, batch: list[tuple[bytes, int]], flush: bool = False) -> list[bytes]:
+    """Feed ``batch`` (PCM chunks and their rates, in order) to ``encoder``, then flush it if asked: one
+    worker-thread call for all of it."""
+    packets: list[bytes] = []
+    for data, rate in batch:
+        packets.extend(encoder.feed(data, rate))
+    if flush:
+        packets.extend(encoder.flush())
+    return packets
 
 
 async def _aclose(stream: Any) -> None:

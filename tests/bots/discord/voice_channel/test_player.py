@@ -384,3 +384,44 @@ async def test_real_opus_encoder_end_to_end(make) -> None:
     assert all(len(p) <= 8 for p in lead)  # encoded digital silence
     speech = packets[10:]
     assert len(speech) >= 20 and all(len(p) > 20 for p in speech[:15])
+
+
+# --- gathering chunks for one encoder call ----------------------------------------------------------
+
+
+async def test_chunks_are_encoded_together_while_the_queue_runs_ahead(make, monkeypatch) -> None:
+    from bots.discord.voice_channel import player as playermod
+
+    monkeypatch.setattr(playermod, "BATCH_AHEAD", 0.0)  # as if the listener always had plenty queued
+    service = SlowFirstChunkService(seconds=3.0, chunk_ms=40)  # 75 chunks
+    player, _, connector = await make(service=service)
+    await say(player, service, 1, "fast")
+    await wait_for(lambda: player.stats.items_spoken == 1)
+    # The first chunk alone (speech starts at once), then 200 ms (5 chunks) per call, the last 4 with the flush.
+    assert player.stats.encode_calls == 1 + 14 + 1
+    assert speech_of(connector.last.packets()) == [LEAD] * 10 + [b"Pf"] * 150 + [b"END"]
+    assert round(player.stats.audio_seconds, 6) == 3.0
+
+
+async def test_every_chunk_is_encoded_at_once_while_little_is_queued(make, monkeypatch) -> None:
+    from bots.discord.voice_channel import player as playermod
+
+    monkeypatch.setattr(playermod, "BATCH_AHEAD", float("inf"))
+    service = SlowFirstChunkService(seconds=3.0, chunk_ms=40)
+    player, _, connector = await make(service=service)
+    await say(player, service, 1, "slow")
+    await wait_for(lambda: player.stats.items_spoken == 1)
+    assert player.stats.encode_calls == 75 + 1  # each chunk, then the flush
+    assert speech_of(connector.last.packets()) == [LEAD] * 10 + [b"Ps"] * 150 + [b"END"]
+
+
+async def test_gathered_chunks_are_cut_by_the_cap(make, monkeypatch) -> None:
+    from bots.discord.voice_channel import player as playermod
+
+    monkeypatch.setattr(playermod, "BATCH_AHEAD", 0.0)
+    service = SlowFirstChunkService(seconds=3.0, chunk_ms=40)
+    player, _, connector = await make(service=service)
+    await say(player, service, 1, "capped", max_seconds=0.5)
+    await wait_for(lambda: player.stats.items_spoken == 1)
+    assert speech_of(connector.last.packets()) == [LEAD] * 10 + [b"Pc"] * 25 + [b"END"]
+    assert player.stats.items_capped == 1

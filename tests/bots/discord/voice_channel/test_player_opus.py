@@ -114,3 +114,19 @@ async def test_skip_drops_passed_through_packets_and_closes_the_stream() -> None
         assert player.stats.items_skipped == 1
     finally:
         await player.close()
+
+
+async def test_gathered_pcm_goes_before_the_engine_opus_that_follows(monkeypatch) -> None:
+    from bots.discord.voice_channel import player as playermod
+
+    monkeypatch.setattr(playermod, "BATCH_AHEAD", 0.0)  # PCM chunks are gathered for one encoder call
+    service = OpusService([("pcm", 1), ("pcm", 2), ("pcm", 3), ("opus", 2), ("pcm", 1), ("pcm", 1)])
+    player, connector = await start(service)
+    try:
+        await say(player, service, 1, "mix")
+        await wait_for(lambda: player.stats.items_spoken == 1)
+        assert heard(connector.last) == ([LEAD] * 10 + [b"Pm"] * 6 + [b"END", b"Om0", b"Om1"]
+                                         + [b"Pm"] * 2 + [b"END"])
+        assert player.stats.encode_calls == 3  # the first chunk; the next two and the flush; the last two and the flush
+    finally:
+        await player.close()
