@@ -3,7 +3,7 @@
 Measures
 1. voice-note encoding (30 s of speech-like 24 kHz PCM → Ogg/Opus 32 kbps) as × real time,
    whole and fed in 43 ms chunks as a provider streams it;
-2. 20 ms Opus packet encoding (OpusPacketEncoder, 48 kHz stereo 64 kbps) as × real time;
+2. 20 ms Opus packet encoding (OpusPacketEncoder: mono, fed 24 kHz, 48 kbps) as × real time;
 3. latency from a provider's first PCM chunk (43 ms at 24 kHz) to the first Opus packet, p50/p99;
 4. time to first packet for a 10 s clip, ours vs "the usual way" other bots do it: wait for the
    whole clip as MP3, then convert it to Ogg/Opus with an ``ffmpeg`` subprocess (as pydub does).
@@ -450,7 +450,7 @@ def run() -> dict[str, Any]:
     packet_times = time_call(packets_run, repeat=3)
     packet_count = packets_run()
     per_packet = percentile(packet_times, 50) / packet_count
-    rows.append(["20 ms Opus packets (48 kHz stereo 64 kbps)", f"{_xrt(NOTE_SECONDS, packet_times):.0f}x real time",
+    rows.append(["20 ms Opus packets (mono, 24 kHz fed, 48 kbps)", f"{_xrt(NOTE_SECONDS, packet_times):.0f}x real time",
                  f"{packet_count} packets, {per_packet * 1e6:.0f} us per packet"])
     raw["packets_s"] = summary(packet_times)
     raw["packet_count"] = packet_count
