@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from core import audio, keys, text as textmod
 from core.cache import AudioCache
@@ -165,11 +165,11 @@ class Renderer:
         answers in Opus. Nothing here needs the samples (speed and gain are the engine's)."""
         return self.opus_passthrough and fmt == "ogg" and _answers_opus(self.engines.get(utt.engine))
 
-    async def _encode(self, utt: Utterance, text: str, fmt: AudioFormat) -> EncodedAudio:
+    async def _encode(self, utt: Utterance, text: str, fmt: AudioFormat, waveform: bool = True) -> EncodedAudio:
         """The voice note of ``text``: the engine's Ogg/Opus joined as it is (see :meth:`_passes_through`),
         else PCM encoded here. When the offline engine takes over, its PCM is encoded here and, after
         Opus from the provider, joined to it."""
-        joiner = audio.OpusNoteJoiner() if self._passes_through(utt, fmt) else None
+        joiner = audio.OpusNoteJoiner(waveform=waveform) if self._passes_through(utt, fmt) else None
         encoder: audio.StreamingNoteEncoder | None = None
         try:
             async with contextlib.aclosing(self._speech(utt, text, opus=joiner is not None)) as stream:
@@ -192,7 +192,7 @@ class Renderer:
             # ones after it are made from PCM.
             log.warning("the provider's Ogg/Opus cannot be joined (%s); making the note from PCM", exc)
             self._not_opus(now=True)
-            return await self._encode(utt, text, fmt)
+            return await self._encode(utt, text, fmt, waveform)
 
     def _cache_key(self, utt: Utterance, text: str, fmt: str) -> str:
         s = utt.settings
@@ -201,8 +201,13 @@ class Renderer:
                                    style=utt.instruction, text=text, speed=s.speed, gain=s.gain, fmt=fmt,
                                    language=s.language)
 
-    async def notes(self, utt: Utterance, fmt: AudioFormat = "ogg") -> AsyncIterator[VoiceNote]:
-        """Synthesize an utterance as voice notes (OGG/Opus by default), yielding each when done."""
+    async def notes(self, utt: Utterance, fmt: AudioFormat = "ogg", *,
+                    waveform: bool = True) -> AsyncIterator[VoiceNote]:
+        """Synthesize an utterance as voice notes (OGG/Opus by default), yielding each when done.
+
+        ``waveform=False``: the caller draws no waveform (a chat app that makes its own), so a note passed
+        through from the engine's Opus is not decoded for one (its ``waveform`` may be ``b""``). A cached note
+        stored without one gets it computed when a caller that wants it is served."""
         with self._rendering(utt, "note"):
             total = len(utt.notes)
             for index, note_text in enumerate(utt.notes):
@@ -211,12 +216,15 @@ class Renderer:
                 self.metrics.cache_lookups.labels("hit" if hit is not None else "miss").inc()
                 if hit is not None and "duration" in hit[1]:
                     data, meta = hit
+                    wave = meta.get("waveform")
+                    if wave is None and waveform:  # stored by a caller that wanted none
+                        wave = (await audio.describe(data, fmt)).waveform.hex()
                     encoded = EncodedAudio(data=data, format=fmt, duration=float(meta["duration"]),
-                                           waveform=bytes.fromhex(meta.get("waveform", "")),
+                                           waveform=bytes.fromhex(wave or ""),
                                            sample_count=int(meta.get("sample_count", 0)))
                     yield VoiceNote(audio=encoded, text=note_text, index=index, total=total, cached=True)
                     continue
-                encoded = await self._encode(utt, note_text, fmt)
+                encoded = await self._encode(utt, note_text, fmt, waveform)
                 if encoded.sample_count == 0:
                     raise AudioEmpty()
                 # Audio in a cloned voice is its owner's personal data, whoever made it speak: tag it with
@@ -224,9 +232,10 @@ class Renderer:
                 tag = voice_tag(utt.clone_id) if utt.clone_id is not None else None
                 if plausible_duration(note_text, encoded.duration):
                     # The key is taken again: a fallback to the offline engine changes the provider.
-                    await self.cache.put(self._cache_key(utt, note_text, fmt), encoded.data, tag=tag,
-                                         meta={"duration": encoded.duration, "sample_count": encoded.sample_count,
-                                               "waveform": encoded.waveform.hex()})
+                    meta: dict[str, Any] = {"duration": encoded.duration, "sample_count": encoded.sample_count}
+                    if encoded.waveform or waveform:  # none made: left for describe() on a hit that wants it
+                        meta["waveform"] = encoded.waveform.hex()
+                    await self.cache.put(self._cache_key(utt, note_text, fmt), encoded.data, tag=tag, meta=meta)
                 else:  # served once (it is all we have) but never to everyone from the cache
                     log.warning("not caching %.2f s of audio for %d characters", encoded.duration, len(note_text))
                 yield VoiceNote(audio=encoded, text=note_text, index=index, total=total)

@@ -150,9 +150,10 @@ class VoiceService(VoiceWorkflowFacade, TalkFacade):
         """See :meth:`core.speech.Speech.release`."""
         self.cases.speech.release(utt)
 
-    def render_notes(self, utt: Utterance, fmt: AudioFormat = "ogg") -> AsyncIterator[VoiceNote]:
+    def render_notes(self, utt: Utterance, fmt: AudioFormat = "ogg", *,
+                     waveform: bool = True) -> AsyncIterator[VoiceNote]:
         """See :meth:`core.rendering.Renderer.notes`."""
-        return self.cases.speech.renderer.notes(utt, fmt)
+        return self.cases.speech.renderer.notes(utt, fmt, waveform=waveform)
 
     def stream_pcm(self, utt: Utterance) -> AsyncIterator[PCMChunk]:
         """See :meth:`core.rendering.Renderer.stream`."""

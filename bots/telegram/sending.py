@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 #: Telegram's old note: voice notes above 1 MB may arrive as files. 1 MB is ~2 min of a note encoded here (~62 kbps).
 CAPTION_LIMIT = 1024
 
+#: sendVoice takes no waveform (Telegram draws its own), so notes are rendered without one: a note passed through
+#: from the engine's Opus is then never decoded (half the CPU of a 200-chat burst went to that decoding).
+NOTE_WAVEFORM = False
+
 
 class VoiceForbiddenChats:
     """Chats that refused a voice message recently (Premium users may forbid them)."""
@@ -201,7 +205,7 @@ async def speak(ctx: Ctx, text: str) -> list[Message]:
                                        interval=deps.options.chat_action_interval,
                                        thread_id=ctx.thread_id()) as action,
                         deps.speaking.working(),
-                        aclosing(service.render_notes(utt)) as notes):
+                        aclosing(service.render_notes(utt, waveform=NOTE_WAVEFORM)) as notes):
                 async for note in notes:
                     lines = []
                     if note.total > 1:

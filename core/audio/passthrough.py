@@ -76,10 +76,14 @@ class OpusNoteJoiner:
     ``duration`` that over 48 000, and the waveform.
 
     Both raise :class:`core.audio.ogg.OggError` for bytes that are not such streams. Not thread-safe.
+
+    ``waveform=False``: no waveform (``b""``), and nothing is decoded at all: the waveform is the only reason
+    to decode, and most of the cost of a passed-through note (a chat that draws its own needs none).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, waveform: bool = True) -> None:
         self._joiner = OggOpusJoiner()
+        self._wants_waveform = waveform
         self._waveform: OpusWaveform | None = None
         self._result: EncodedAudio | None = None
 
@@ -91,7 +95,7 @@ class OpusNoteJoiner:
     def feed(self, data: bytes) -> None:
         """Take the next bytes of the current stream, or the first bytes of the next one."""
         packets = self._joiner.feed(data)
-        if packets:
+        if packets and self._wants_waveform:
             if self._waveform is None:
                 assert self._joiner.head is not None
                 self._waveform = OpusWaveform(self._joiner.head)

@@ -7,6 +7,7 @@ import io
 import av
 import pytest
 
+from core import audio
 from core.errors import ProviderNotAudio, ProviderUnavailable
 from tests.app_fixtures import USER_KEY
 from tests.core.audio.test_ogg import assert_one_valid_opus_stream
@@ -132,6 +133,34 @@ async def test_an_ogg_note_passes_the_providers_opus_through(sf_app, fake_silico
     assert cached.cached and cached.audio.data == note.data
     assert (cached.audio.duration, cached.audio.sample_count, cached.audio.waveform) == (
         note.duration, note.sample_count, note.waveform)
+
+
+async def test_a_note_wanted_without_a_waveform_is_passed_through_undecoded_and_a_later_hit_gets_one(
+        sf_app, fake_siliconflow, monkeypatch):
+    """Telegram draws its own waveform: its notes are rendered with ``waveform=False``, and then the engine's
+    Opus is never decoded (no Opus decoder is even made). A caller that wants a waveform (a Discord voice
+    message) served the same note from the cache gets the one a decoder computes."""
+    from core.audio import passthrough
+
+    class NoDecoding(passthrough.OpusWaveform):
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("the Opus was decoded for a waveform nobody wanted")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(passthrough, "OpusWaveform", NoDecoding)
+        async with sf_app.service.session(ALICE, PIECES_TEXT) as utt:
+            notes = [n async for n in sf_app.service.render_notes(utt, waveform=False)]
+    note = notes[0].audio
+    assert note.waveform == b"" and note.sample_count > 0
+    assert_one_valid_opus_stream(note.data)
+    assert {c["response_format"] for c in speech_calls(fake_siliconflow)} == {"opus"}
+
+    async with sf_app.service.session(ALICE, PIECES_TEXT) as utt:
+        again = [n async for n in sf_app.service.render_notes(utt)]
+    assert again[0].cached and again[0].audio.data == note.data
+    assert again[0].audio.waveform == (await audio.describe(note.data)).waveform
+    assert 0 < len(again[0].audio.waveform) <= 256
+    assert len(speech_calls(fake_siliconflow)) == 3  # served from the cache, not spoken again
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "wav"])

@@ -22,7 +22,7 @@ from core.i18n import NO_WORDS, OFF_WORDS, ON_WORDS
 
 from .. import talk_strings  # noqa: F401 - registers the sentences
 from ..context import Ctx, esc, get_deps, handler, user_ref
-from ..sending import ChatActionLoop, send_note
+from ..sending import NOTE_WAVEFORM, ChatActionLoop, send_note
 from ..uploads import _file_chunks as file_chunks
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ async def speak_greeting(ctx: Ctx, text: str, character: str) -> None:
     deps, service = ctx.deps, ctx.service
     caption = esc(text) if await captions_on(ctx) else None
     async with (deps.gate.enter(ctx.user.id), service.session(ctx.ref, text, character=character) as utt,
-                aclosing(service.render_notes(utt)) as notes):
+                aclosing(service.render_notes(utt, waveform=NOTE_WAVEFORM)) as notes):
         async for note in notes:
             await send_note(deps, ctx.context.bot, ctx.chat.id, note, reply_to=None, thread_id=ctx.thread_id(),
                             caption=caption if note.total == 1 else None, lang=ctx.lang)

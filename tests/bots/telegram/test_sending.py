@@ -109,3 +109,17 @@ async def test_a_poke_just_before_the_end_still_stops_the_chat_action_loop() -> 
     calls = Bot.calls
     await asyncio.sleep(0.12)
     assert Bot.calls == calls  # no loop left behind
+
+
+async def test_voice_notes_are_sent_without_decoding_the_engines_opus(bot: Harness, monkeypatch) -> None:
+    """sendVoice takes no waveform: the engine's Opus goes into the note without ever being decoded."""
+    from core.audio import passthrough
+
+    class NoDecoding(passthrough.OpusWaveform):
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("decoded for a waveform Telegram does not take")
+
+    monkeypatch.setattr(passthrough, "OpusWaveform", NoDecoding)
+    await bot.send("/speak A voice note straight from the engine's Opus.")
+    assert len(bot.voices_sent(CHAT)) == 1
+    assert {r.json["response_format"] for r in bot.sf.requests_for("speech")} == {"opus"}
