@@ -122,7 +122,9 @@ def test_the_synchronous_ones(local_app, monkeypatch) -> None:
     assert spy_session.calls == [((ALICE, "hi"), {"voice": "anna"})]
     svc.release(utt)  # type: ignore[arg-type]
     assert spy_release.calls == [((utt,), {})]
-    assert svc.render_notes(utt) is notes and spy_notes.calls == [((utt, "ogg"), {})]  # type: ignore[arg-type]
+    assert svc.render_notes(utt) is notes and spy_notes.calls == [((utt, "ogg"), {"waveform": True})]  # type: ignore[arg-type]
+    svc.render_notes(utt, waveform=False)  # type: ignore[arg-type]
+    assert spy_notes.calls[-1] == ((utt, "ogg"), {"waveform": False})
     assert svc.stream_pcm(utt) is pcm and spy_stream.calls == [((utt,), {})]  # type: ignore[arg-type]
     assert svc.presets() == svc.cases.voices.presets() and len(svc.presets()) == 8
     assert svc.can_clone() is svc.engines.can_clone is True  # the remote engine clones on users' own keys
