@@ -146,12 +146,7 @@ class StreamingNoteEncoder:
         frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = sample_rate
         assert self._resampler is not None
-        if sample_rate == self._codec_rate:
-            frames = self._resampler.flush()  # the tail of an earlier rate's resampling goes first
-            frames.append(frame)
-        else:
-            frames = self._resampler.resample(frame)
-        self._encode(frames)
+        self._encode(self._resampler.resample(frame))
 
     def _add_to_waveform(self, samples: np.ndarray, rate: int) -> None:
         """Measure ``samples`` for the waveform, held back until a second of them (or a rate change) is

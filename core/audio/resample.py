@@ -51,7 +51,8 @@ class MonoResampler:
     PyAV's resampler is built for the first frame's format/layout/rate; when a later frame differs
     (an MP3 that switches rate, an AAC stream that switches layout) the old one is flushed and a new
     one is made. ``layout`` may be ``"mono"`` or ``"stereo"``. Frames already in the target format
-    pass through untouched; a conversion graph starts no worker threads (:func:`no_filter_threads`).
+    pass through untouched, without a resampler (after what an earlier format's left behind); a
+    conversion graph starts no worker threads (:func:`no_filter_threads`).
     """
 
     def __init__(self, rate: int, layout: str = "mono") -> None:
@@ -65,6 +66,10 @@ class MonoResampler:
         key = (frame.format.name, frame.layout.name, frame.sample_rate)
         out: list[av.AudioFrame] = []
         frame.pts = None  # we count samples ourselves; stale pts from demuxers only confuse swr
+        if key == ("s16", self.layout, self.rate):  # already the target: nothing to convert
+            out.extend(self.flush())
+            out.append(frame)
+            return out
         if key != self._key:
             out.extend(self.flush())
             self._resampler = av.AudioResampler(format="s16", layout=self.layout, rate=self.rate)

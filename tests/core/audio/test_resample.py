@@ -104,3 +104,15 @@ def test_the_same_format_reuses_the_resampler() -> None:
     assert r._resampler is first
     r.resample(frame(tone(0.1, 8000), 8000))
     assert r._resampler is not first
+
+
+def test_frames_in_the_target_format_need_no_resampler_and_follow_an_earlier_rates_tail() -> None:
+    r = MonoResampler(24000)
+    r.resample(frame(tone(0.1, 8000), 8000))
+    converting = r._resampler
+    r.resample(frame(tone(0.1, 8000), 8000))
+    assert converting is not None and r._resampler is converting  # a converting resampler is reused
+    same = frame(tone(0.1, 24000), 24000)
+    out = r.resample(same)
+    assert out[-1] is same and r._resampler is None  # passed through as it is, nothing built for it
+    assert all(f.sample_rate == 24000 for f in out) and sum(f.samples for f in out[:-1]) > 0  # the 8 kHz tail first
