@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.characters import personal_scope
 from core.errors import NotFound
@@ -31,6 +30,8 @@ def _user_query(platform: str, platform_user_id: str) -> sa.Select:
 
 
 def _account_of(row: sa.Row | None) -> int | None:
+    """The account of a platform identity (a row of :func:`_user_query`): its own id, or the account it is
+    linked to."""
     if row is None:
         return None
     return row.account_id if row.account_id is not None else row.id
@@ -42,11 +43,6 @@ class AccountsRepo(Database):
     async def find_user(self, platform: str, platform_user_id: str) -> int | None:
         query = _user_query(platform, str(platform_user_id))
         return await self._read_unit(lambda conn: _account_of(conn.execute(query).first()))
-
-    @staticmethod
-    async def _find_user(conn: AsyncConnection, platform: str, platform_user_id: str) -> int | None:
-        """The account of a platform identity: its own id, or the account it is linked to."""
-        return _account_of((await conn.execute(_user_query(platform, platform_user_id))).first())
 
     async def identity_id(self, platform: str, platform_user_id: str) -> int | None:
         """The platform identity's own users row id (not the account it may be linked to)."""
